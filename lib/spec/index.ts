@@ -62,3 +62,6 @@ export type {
 
 /** The container status values of runtime.md's state (`creating`, `created`, `running`, `stopped`). */
 export type ContainerStatus = import('./types.generated.js').State['status'];
+
+export { CAPABILITIES, CAPABILITY_NAMES, isCapabilityName, type CapabilityName } from './capabilities.js';
+export { RLIMITS, isRlimitName, type RlimitName } from './rlimits.js';
