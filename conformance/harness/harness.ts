@@ -1,0 +1,270 @@
+// The per-test harness: makes bundles, drives the runtime CLI, remembers every container and
+// pid it saw, and tears all of it down after the test — also when the test failed. A test whose
+// containers leave a live process behind fails in teardown.
+import { randomBytes } from 'node:crypto';
+import { chmodSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { expect, inject, test as base } from 'vitest';
+import { baseConfig, type Bundle, type Config, writeBundle } from './bundle.js';
+import { describeResult, runCli, type CliOptions, type CliResult } from './cli.js';
+import { cgroupMounts, pidAlive, removeCgroupTree, removeTree } from './host.js';
+import type { Requirement } from './requires.js';
+
+export type { Bundle, Config, CliResult };
+
+export interface BundleOptions {
+  args?: string[];
+  patch?: (c: Config, b: { dir: string; id: string; cgroupsPath: string }) => void;
+  /** container id to make the bundle for; default a fresh one */
+  id?: string;
+}
+
+export interface State {
+  ociVersion: string;
+  id: string;
+  status: string;
+  pid?: number;
+  bundle: string;
+  annotations?: Record<string, string>;
+  [k: string]: unknown;
+}
+
+export class Harness {
+  readonly dir: string;
+  readonly root: string;
+  private readonly template: string;
+  private readonly cgroupParent: string;
+  private readonly ids = new Set<string>();
+  private readonly pids = new Set<number>();
+  private seq = 0;
+
+  constructor(
+    runDir: string,
+    cgroupParent: string,
+    private readonly skipFn: (note?: string) => never,
+    private readonly meta: Record<string, unknown>,
+  ) {
+    this.root = join(runDir, 'state');
+    this.template = join(runDir, 'rootfs-template');
+    this.cgroupParent = cgroupParent;
+    this.dir = join(runDir, 'tests', randomBytes(4).toString('hex'));
+    mkdirSync(this.dir, { recursive: true });
+  }
+
+  /** Skip the test, with the reason recorded in the report, unless every requirement holds. */
+  requires(...reqs: Requirement[]): void {
+    for (const r of reqs) {
+      const why = r();
+      if (why) {
+        this.meta.skipReason = why;
+        this.skipFn(why);
+      }
+    }
+  }
+
+  newId(tag = 'c'): string {
+    return `${tag}-${randomBytes(4).toString('hex')}`;
+  }
+
+  cgroupsPath(id: string): string {
+    return `${this.cgroupParent}/${id}`;
+  }
+
+  /** A fresh dir inside this test's work dir. */
+  mkdir(name: string): string {
+    const d = join(this.dir, name);
+    mkdirSync(d, { recursive: true });
+    return d;
+  }
+
+  path(name: string): string {
+    return join(this.dir, name);
+  }
+
+  /** An executable host shell script (hooks run in the runtime namespace use these). */
+  script(name: string, body: string): string {
+    const p = join(this.dir, name);
+    writeFileSync(p, `#!/bin/sh\n${body}\n`);
+    chmodSync(p, 0o755);
+    return p;
+  }
+
+  bundle(o: BundleOptions = {}): Bundle {
+    const id = o.id ?? this.newId();
+    const dir = this.mkdir(`bundle-${++this.seq}`);
+    const c = baseConfig(o.args ?? ['true']);
+    // A known cgroup path lets tests read the container's cgroup and lets cleanup remove it.
+    c.linux.cgroupsPath = this.cgroupsPath(id);
+    o.patch?.(c, { dir, id, cgroupsPath: c.linux.cgroupsPath as string });
+    return writeBundle(dir, id, this.template, c);
+  }
+
+  cli(args: string[], o: Partial<CliOptions> = {}): Promise<CliResult> {
+    return runCli(['--root', this.root], args, { ioDir: this.dir, ...o });
+  }
+
+  async create(b: Bundle, o: { id?: string; extra?: string[]; cwd?: string; bundleArg?: string | null } & Partial<CliOptions> = {}): Promise<CliResult> {
+    const id = o.id ?? b.id;
+    this.ids.add(id);
+    const bundleArgs = o.bundleArg === null ? [] : ['--bundle', o.bundleArg ?? b.dir];
+    const r = await this.cli(['create', ...bundleArgs, ...(o.extra ?? []), id], o);
+    if (r.code === 0) await this.rememberPid(id);
+    return r;
+  }
+
+  /** create, and fail the test with the runtime's output if it does not succeed */
+  async mustCreate(b: Bundle, o: Parameters<Harness['create']>[1] = {}): Promise<State> {
+    const r = await this.create(b, o);
+    expect(r.code, describeResult(r)).toBe(0);
+    return this.mustState(o.id ?? b.id);
+  }
+
+  async start(id: string, o: Partial<CliOptions> = {}): Promise<CliResult> {
+    this.ids.add(id);
+    return this.cli(['start', id], o);
+  }
+
+  async mustStart(id: string): Promise<void> {
+    const r = await this.start(id);
+    expect(r.code, describeResult(r)).toBe(0);
+  }
+
+  async state(id: string): Promise<{ r: CliResult; state?: State }> {
+    const r = await this.cli(['state', id]);
+    if (r.code !== 0) return { r };
+    try {
+      const state = JSON.parse(r.stdout) as State;
+      if (typeof state.pid === 'number' && state.pid > 0 && state.status !== 'stopped') this.pids.add(state.pid);
+      return { r, state };
+    } catch {
+      return { r };
+    }
+  }
+
+  async mustState(id: string): Promise<State> {
+    const { r, state } = await this.state(id);
+    expect(r.code, describeResult(r)).toBe(0);
+    expect(state, `state output is not JSON: ${r.stdout}`).toBeDefined();
+    return state!;
+  }
+
+  async kill(id: string, signal?: string): Promise<CliResult> {
+    return this.cli(['kill', id, ...(signal ? [signal] : [])]);
+  }
+
+  async delete(id: string, force = false): Promise<CliResult> {
+    return this.cli(['delete', ...(force ? ['--force'] : []), id]);
+  }
+
+  /** `run` in the foreground: the container's stdout/stderr and exit code come back. */
+  async run(b: Bundle, o: { id?: string; extra?: string[] } & Partial<CliOptions> = {}): Promise<CliResult> {
+    const id = o.id ?? b.id;
+    this.ids.add(id);
+    return this.cli(['run', '--bundle', b.dir, ...(o.extra ?? []), id], o);
+  }
+
+  /** Run `sh -c script` in a container made from the base config plus `patch`. */
+  async probe(script: string, patch?: BundleOptions['patch']): Promise<CliResult> {
+    const b = this.bundle({ args: ['sh', '-c', script], patch });
+    return this.run(b);
+  }
+
+  /** probe that must exit 0; returns its stdout */
+  async mustProbe(script: string, patch?: BundleOptions['patch']): Promise<string> {
+    const r = await this.probe(script, patch);
+    expect(r.code, describeResult(r)).toBe(0);
+    return r.stdout;
+  }
+
+  async exec(id: string, args: string[], extra: string[] = []): Promise<CliResult> {
+    return this.cli(['exec', ...extra, id, ...args]);
+  }
+
+  async status(id: string): Promise<string | undefined> {
+    return (await this.state(id)).state?.status;
+  }
+
+  /** Poll `state` until the status is reached; returns the last status seen. */
+  async waitStatus(id: string, want: string, timeoutMs = 10_000): Promise<string | undefined> {
+    const until = Date.now() + timeoutMs;
+    let s: string | undefined;
+    while (Date.now() < until) {
+      s = await this.status(id);
+      if (s === want) return s;
+      await sleep(50);
+    }
+    return s;
+  }
+
+  async waitFile(path: string, timeoutMs = 10_000): Promise<string | undefined> {
+    const until = Date.now() + timeoutMs;
+    while (Date.now() < until) {
+      if (existsSync(path)) return readFileSync(path, 'utf8');
+      await sleep(25);
+    }
+    return undefined;
+  }
+
+  trackPid(pid: number): void {
+    this.pids.add(pid);
+  }
+
+  private async rememberPid(id: string): Promise<void> {
+    await this.state(id);
+  }
+
+  /** Kill and delete everything this test made; report processes that outlived deletion. */
+  async cleanup(): Promise<void> {
+    const problems: string[] = [];
+    for (const id of this.ids) {
+      const { state } = await this.state(id);
+      if (!state) continue;
+      await this.kill(id, 'KILL');
+      const d = await this.delete(id, true);
+      if ((await this.state(id)).state) problems.push(`container ${id} still exists after delete --force: ${d.stderr.trim()}`);
+    }
+    for (const pid of this.pids) {
+      let alive = pidAlive(pid);
+      for (let i = 0; alive && i < 60; i++) {
+        await sleep(50);
+        alive = pidAlive(pid);
+      }
+      if (alive) {
+        problems.push(`process ${pid} still alive after kill + delete --force`);
+        try {
+          process.kill(pid, 'SIGKILL');
+        } catch {
+          /* gone meanwhile */
+        }
+      }
+    }
+    for (const id of this.ids) {
+      for (const mount of new Set(cgroupMounts().values())) {
+        const procs = join(mount, this.cgroupsPath(id), 'cgroup.procs');
+        if (existsSync(procs) && readFileSync(procs, 'utf8').trim()) problems.push(`processes left in ${procs}`);
+      }
+      removeCgroupTree(this.cgroupsPath(id));
+    }
+    if (!process.env.CONFORMANCE_KEEP) removeTree(this.dir);
+    if (problems.length) throw new Error(`cleanup: ${problems.join('; ')}`);
+  }
+}
+
+/** vitest test with a `h` fixture: one Harness per test, cleaned up whatever the outcome. */
+export const test = base.extend<{ h: Harness }>({
+  // eslint-disable-next-line no-empty-pattern
+  h: async ({ task, skip }, use) => {
+    const h = new Harness(inject('runDir'), inject('cgroupParent'), skip as (note?: string) => never, task.meta as Record<string, unknown>);
+    await use(h);
+    await h.cleanup();
+  },
+});
+
+/** Test name: `<spec file>#<anchor>: <what> [<ID>]` — the report keys results by ID. */
+export function spec(where: string, id: string, what: string): string {
+  return `${where}: ${what} [${id}]`;
+}
+
+export { expect, describe } from 'vitest';
+export { describeResult };
