@@ -1,0 +1,134 @@
+// Validation of config.json: the JSON schema (precompiled), then the spec's prose rules for
+// Linux. Every problem carries a JSON pointer, a severity, a rule id and a readable message.
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { OciError } from '../errors.js';
+import type { Spec } from '../spec/index.js';
+import type { Problem, RuleContext, RuleModule, ValidateOptions, ValidationReport } from './types.js';
+import { isObject } from './json.js';
+import { lineColumn, locate, scanJson } from './json-source.js';
+import { schemaProblems } from './schema-problems.js';
+import { checkUnknownFields } from './unknown-fields.js';
+import { shapeFor, validatorFor } from './validators.js';
+import version from './rules/version.js';
+import root from './rules/root.js';
+import processRules from './rules/process.js';
+import rlimits from './rules/rlimits.js';
+import capabilities from './rules/capabilities.js';
+import mounts from './rules/mounts.js';
+import namespaces from './rules/namespaces.js';
+import userNamespace from './rules/user-namespace.js';
+import sysctl from './rules/sysctl.js';
+import hooks from './rules/hooks.js';
+import seccomp from './rules/seccomp.js';
+import devices from './rules/devices.js';
+import annotations from './rules/annotations.js';
+import linuxPaths from './rules/linux-paths.js';
+
+export type { Problem, Severity, ValidationReport, ValidateOptions } from './types.js';
+export { RULES, SCHEMA_ENFORCED, type RuleId, type RuleInfo } from './rule-table.js';
+
+/** Rules for any platform. */
+const COMMON_RULES: RuleModule[] = [version, hooks, annotations];
+/** Rules for a Linux container, the only kind ocirun runs. */
+const LINUX_RULES: RuleModule[] = [
+  root,
+  processRules,
+  rlimits,
+  capabilities,
+  mounts,
+  namespaces,
+  userNamespace,
+  sysctl,
+  seccomp,
+  devices,
+  linuxPaths,
+];
+const OTHER_PLATFORMS = ['windows', 'solaris', 'freebsd', 'zos', 'vm'] as const;
+
+/** A config with another platform's section and no `linux` one is not for this runtime. */
+function foreignPlatform(config: Record<string, unknown>): string | undefined {
+  if (config.linux !== undefined) return undefined;
+  return OTHER_PLATFORMS.find((p) => config[p] !== undefined && p !== 'vm');
+}
+
+function report(problems: Problem[]): ValidationReport {
+  return { valid: !problems.some((p) => p.severity === 'error'), problems };
+}
+
+/** Validates a parsed config.json. Host checks (root.path, namespace files) need `bundleDir`. */
+export function validateConfig(config: unknown, opts: ValidateOptions = {}): ValidationReport {
+  const problems: Problem[] = [];
+  const validate = validatorFor('config');
+  if (!validate(config)) problems.push(...schemaProblems(validate.errors ?? [], config));
+  if (isObject(config)) {
+    const add = (severity: Problem['severity']) => (pointer: string, rule: string, message: string) =>
+      problems.push({ severity, pointer, message, rule });
+    const ctx: RuleContext = { config, bundleDir: opts.bundleDir, error: add('error'), warn: add('warning') };
+    for (const rule of COMMON_RULES) rule(ctx);
+    const platform = foreignPlatform(config);
+    if (platform === undefined) for (const rule of LINUX_RULES) rule(ctx);
+    else ctx.warn(`/${platform}`, 'platform-not-linux', `this config is for ${platform}: ocirun runs Linux containers, so the Linux checks were skipped`);
+    checkUnknownFields(ctx, config, shapeFor('config'));
+  }
+  if (opts.file !== undefined) for (const p of problems) p.file = opts.file;
+  return report(problems);
+}
+
+/** Reads, parses and validates `<dir>/config.json`, with lines and columns for every problem. */
+export function validateBundle(dir: string): ValidationReport {
+  return readAndValidate(dir).report;
+}
+
+/**
+ * What `create` calls: the bundle's config, validated. Throws OciError('ERR_INVALID_CONFIG')
+ * listing every error (file, pointer, message) when there is any; warnings are returned.
+ */
+export function loadBundle(dir: string): { config: Spec; report: ValidationReport } {
+  const { config, report } = readAndValidate(dir);
+  if (!report.valid) {
+    const errors = report.problems.filter((p) => p.severity === 'error');
+    throw new OciError(
+      'ERR_INVALID_CONFIG',
+      `invalid bundle ${dir}: ${errors.length} error${errors.length === 1 ? '' : 's'}\n` + errors.map((p) => '  ' + formatProblem(p)).join('\n'),
+    );
+  }
+  return { config: config as Spec, report };
+}
+
+function readAndValidate(dir: string): { config: unknown; report: ValidationReport } {
+  const file = join(dir, 'config.json');
+  let text: string;
+  try {
+    text = readFileSync(file, 'utf8');
+  } catch (err) {
+    const code = (err as NodeJS.ErrnoException).code;
+    const message = code === 'ENOENT' ? `${file} does not exist: a bundle needs a config.json (\`ocirun spec\` writes a default one)` : `cannot read ${file}: ${(err as Error).message}`;
+    return { config: undefined, report: report([{ severity: 'error', pointer: '', message, file, rule: 'config-missing' }]) };
+  }
+  let config: unknown;
+  try {
+    config = JSON.parse(text);
+  } catch (err) {
+    const scan = scanJson(text);
+    const offset = scan.error?.offset ?? 0;
+    const message = `not valid JSON: ${scan.error?.message ?? (err as Error).message}`;
+    return { config: undefined, report: report([{ severity: 'error', pointer: '', message, file, ...lineColumn(text, offset), rule: 'json-syntax' }]) };
+  }
+  const result = validateConfig(config, { bundleDir: dir, file });
+  const scan = scanJson(text);
+  for (const pointer of scan.duplicates) {
+    result.problems.push({ severity: 'warning', pointer, message: `field ${JSON.stringify(pointer.slice(pointer.lastIndexOf('/') + 1))} appears twice in the same object: only the last value counts`, file, rule: 'duplicate-field' });
+  }
+  for (const p of result.problems) {
+    const at = locate(scan, p.pointer);
+    if (at !== undefined) Object.assign(p, lineColumn(text, at));
+  }
+  return { config, report: result };
+}
+
+/** `config.json:12:5: /linux/namespaces/2/type: error: message`, the form the CLI prints. */
+export function formatProblem(p: Problem): string {
+  const where = p.file === undefined ? '' : `${p.file}${p.line !== undefined ? `:${p.line}:${p.column}` : ''}: `;
+  return `${where}${p.pointer === '' ? '(document)' : p.pointer}: ${p.severity}: ${p.message}`;
+}
