@@ -65,3 +65,4 @@ export type ContainerStatus = import('./types.generated.js').State['status'];
 
 export { CAPABILITIES, CAPABILITY_NAMES, isCapabilityName, type CapabilityName } from './capabilities.js';
 export { RLIMITS, isRlimitName, type RlimitName } from './rlimits.js';
+export { defaultSpec, formatSpec, type DefaultSpecOptions } from './default-config.js';

@@ -1,0 +1,64 @@
+// The features document (runtime-spec features.md): what this build of ocirun supports. It is
+// built from one constant, SUPPORTED, which states only what the runtime really implements;
+// update it as features land (test/features.test.ts checks the result against the schema).
+import type { Features, LinuxNamespaceType } from './spec/index.js';
+import { CAPABILITY_NAMES } from './spec/capabilities.js';
+import { SPEC_VERSION } from './version.js';
+import { validatorFor } from './validate/validators.js';
+import { schemaProblems } from './validate/schema-problems.js';
+import { OciError } from './errors.js';
+
+export const SUPPORTED = {
+  ociVersionMin: '1.0.0',
+  ociVersionMax: SPEC_VERSION,
+  /** Hook stages the runtime runs. None yet. */
+  hooks: [] as string[],
+  /**
+   * Mount options the runtime recognizes: runc's and crun's set, restricted to the options
+   * config.md lists (filesystem-specific data such as mode=755 is passed through, not listed).
+   */
+  mountOptions: [
+    'async', 'atime', 'bind', 'dev', 'diratime', 'dirsync', 'exec', 'idmap', 'lazytime', 'mand', 'noatime',
+    'nodev', 'nodiratime', 'noexec', 'nolazytime', 'nomand', 'norelatime', 'nostrictatime', 'nosuid', 'private',
+    'ratime', 'rbind', 'rdev', 'relatime', 'remount', 'rexec', 'ridmap', 'rnoatime', 'rnoexec', 'rnosuid', 'ro',
+    'rprivate', 'rrelatime', 'rro', 'rrw', 'rshared', 'rslave', 'rstrictatime', 'rsuid', 'runbindable', 'rw',
+    'shared', 'slave', 'strictatime', 'suid', 'sync', 'tmpcopyup', 'unbindable',
+  ],
+  namespaces: ['cgroup', 'ipc', 'mount', 'network', 'pid', 'time', 'user', 'uts'] as LinuxNamespaceType[],
+  capabilities: [...CAPABILITY_NAMES] as string[],
+  cgroup: { v1: false, v2: false, systemd: false, systemdUser: false, rdma: false },
+  seccomp: false,
+  apparmor: false,
+  selinux: false,
+  intelRdt: false,
+  idmapMounts: true,
+  netDevices: false,
+};
+
+/** The features document of this build, checked against features-schema.json. */
+export function features(): Features {
+  const s = SUPPORTED;
+  const doc: Features = {
+    ociVersionMin: s.ociVersionMin,
+    ociVersionMax: s.ociVersionMax,
+    hooks: [...s.hooks],
+    mountOptions: [...s.mountOptions],
+    linux: {
+      namespaces: [...s.namespaces],
+      capabilities: [...s.capabilities],
+      cgroup: { ...s.cgroup },
+      seccomp: { enabled: s.seccomp },
+      apparmor: { enabled: s.apparmor },
+      selinux: { enabled: s.selinux },
+      intelRdt: { enabled: s.intelRdt },
+      mountExtensions: { idmap: { enabled: s.idmapMounts } },
+      netDevices: { enabled: s.netDevices },
+    },
+  };
+  const validate = validatorFor('features');
+  if (!validate(doc)) {
+    const why = schemaProblems(validate.errors ?? [], doc).map((p) => `${p.pointer}: ${p.message}`).join('; ');
+    throw new OciError('ERR_INVALID_CONFIG', `internal error: the features document does not match features-schema.json: ${why}`);
+  }
+  return doc;
+}
