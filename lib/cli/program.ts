@@ -89,6 +89,8 @@ export function buildProgram(onAction: (verb: string, args: string[], opts: Reco
     .option('--systemd-cgroup', 'manage cgroups through systemd (not supported: ocirun refuses it when used)', false)
     .addOption(new Option('--rootless <mode>', 'rootless mode').choices(['auto', 'true', 'false']).default('auto'))
     .option('--criu <path>', 'accepted for runc compatibility; checkpointing is not supported')
+    // Global flags come before the verb (as with runc), which exec's passThroughOptions requires.
+    .enablePositionalOptions()
     .showHelpAfterError()
     .configureOutput({ writeErr: (s) => process.stderr.write(s) });
 
