@@ -1,0 +1,57 @@
+// `ocirun features` and features(): a document that validates and claims only what is supported.
+import { describe, expect, it } from 'vitest';
+import { spawnSync } from 'node:child_process';
+import { join } from 'node:path';
+import { features, SUPPORTED } from '../lib/features.js';
+import { validatorFor } from '../lib/validate/validators.js';
+import { CAPABILITY_NAMES } from '../lib/spec/capabilities.js';
+import { SPEC_VERSION } from '../lib/version.js';
+
+const CLI = join(import.meta.dirname, '..', 'dist', 'lib', 'cli', 'main.js');
+const CONFIG_MD_OPTIONS = new Set(
+  ('async atime bind defaults dev diratime dirsync exec iversion lazytime loud mand noatime nodev nodiratime noexec ' +
+    'noiversion nolazytime nomand norelatime nostrictatime nosuid nosymfollow private ratime rbind rdev rdiratime relatime ' +
+    'remount rexec rnoatime rnodiratime rnoexec rnorelatime rnostrictatime rnosuid rnosymfollow ro rprivate rrelatime rro ' +
+    'rrw rshared rslave rstrictatime rsuid rsymfollow runbindable rw shared silent slave strictatime suid symfollow sync ' +
+    'tmpcopyup unbindable idmap ridmap').split(' '),
+);
+
+describe('features', () => {
+  it('validates against features-schema.json', () => {
+    const validate = validatorFor('features');
+    expect(validate(features()), JSON.stringify(validate.errors)).toBe(true);
+  });
+
+  it('the schema would reject a broken document (the check is real)', () => {
+    const doc: any = features();
+    delete doc.ociVersionMax;
+    expect(validatorFor('features')(doc)).toBe(false);
+  });
+
+  it('states this build: spec range, namespaces, capabilities, and what is not supported', () => {
+    const f = features();
+    expect(f.ociVersionMin).toBe('1.0.0');
+    expect(f.ociVersionMax).toBe(SPEC_VERSION);
+    expect(f.hooks).toEqual(SUPPORTED.hooks);
+    expect(f.linux?.namespaces).toEqual(['cgroup', 'ipc', 'mount', 'network', 'pid', 'time', 'user', 'uts']);
+    expect(f.linux?.capabilities).toEqual(CAPABILITY_NAMES);
+    expect(f.linux?.cgroup).toEqual({ v1: false, v2: false, systemd: false, systemdUser: false, rdma: false });
+    expect(f.linux?.seccomp).toEqual({ enabled: false });
+    expect(f.linux?.apparmor).toEqual({ enabled: false });
+    expect(f.linux?.selinux).toEqual({ enabled: false });
+    expect(f.linux?.intelRdt).toEqual({ enabled: false });
+  });
+
+  it('lists only mount options config.md defines, each once', () => {
+    const opts = features().mountOptions!;
+    expect(opts.filter((o) => !CONFIG_MD_OPTIONS.has(o))).toEqual([]);
+    expect(new Set(opts).size).toBe(opts.length);
+    expect(opts).toEqual(expect.arrayContaining(['bind', 'rbind', 'ro', 'rro', 'idmap', 'tmpcopyup']));
+  });
+
+  it('ocirun features prints the same document', () => {
+    const r = spawnSync(process.execPath, [CLI, 'features'], { encoding: 'utf8' });
+    expect(r.status).toBe(0);
+    expect(JSON.parse(r.stdout)).toEqual(features());
+  });
+});
