@@ -17,6 +17,8 @@ declare module 'vitest' {
 
 export default function setup(project: TestProject) {
   const runDir = mkdtempSync(join(tmpdir(), 'oci-conformance-'));
+  // containers with a user namespace run as a mapped (non-root) host uid and must traverse it
+  chmodSync(runDir, 0o755);
   const template = join(runDir, 'rootfs-template');
   buildRootfs(template);
   mkdirSync(join(runDir, 'state'));
