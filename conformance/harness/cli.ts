@@ -31,7 +31,11 @@ export interface CliOptions {
   shellPrefix?: string;
   /** extra fds for the runtime: fd 3.. (for --preserve-fds) */
   extraFiles?: string[];
+  /** run the runtime with a pseudo-terminal as its controlling tty (util-linux script(1)) */
+  withTty?: boolean;
 }
+
+const shq = (a: string) => `'${a.replace(/'/g, `'\\''`)}'`;
 
 let seq = 0;
 
@@ -63,9 +67,11 @@ export function runCli(globalArgs: string[], args: string[], o: CliOptions): Pro
         argv: [cmd, ...argv],
       });
     };
-    const [file, fileArgs] = o.shellPrefix
-      ? ['/bin/sh', ['-c', `${o.shellPrefix}; exec "$@"`, 'sh', cmd, ...argv]]
-      : [cmd, argv];
+    const [file, fileArgs] = o.withTty
+      ? ['/usr/bin/script', ['-qec', [cmd, ...argv].map(shq).join(' '), '/dev/null']]
+      : o.shellPrefix
+        ? ['/bin/sh', ['-c', `${o.shellPrefix}; exec "$@"`, 'sh', cmd, ...argv]]
+        : [cmd, argv];
     const child = spawn(file, fileArgs, { stdio: [stdin, out, err, ...extra], cwd: o.cwd, env: o.env ?? process.env });
     const timer = setTimeout(() => {
       timedOut = true;
