@@ -19,7 +19,7 @@ export default function root(ctx: RuleContext): void {
     st = statSync(full);
   } catch (err) {
     const code = (err as NodeJS.ErrnoException).code;
-    ctx.error('/root/path', 'root-path-exists', code === 'ENOENT' ? `root filesystem ${full} does not exist` : `cannot use root filesystem ${full}: ${code}`);
+    ctx.error('/root/path', 'root-path-exists', code === 'ENOENT' ? `root filesystem ${full} does not exist` : `cannot use root filesystem ${full}: ${(err as Error).message}`);
     return;
   }
   if (!st.isDirectory()) ctx.error('/root/path', 'root-path-exists', `root filesystem ${full} is not a directory`);

@@ -46,7 +46,7 @@ export default function seccomp(ctx: RuleContext): void {
         ctx.error(ptr(at, 'names', j), 'seccomp-syscall-name', `${q(name)} is not a syscall name (names are lower case, such as "openat")`);
         return;
       }
-      if (lib && archs.length > 0 && archs.every((a) => lib.syscallNumber(a, name) === NR_SCMP_ERROR)) {
+      if (lib && archs.length > 0 && archs.every((a) => syscallNumber(lib, a, name) === NR_SCMP_ERROR)) {
         const v = lib.version;
         ctx.warn(ptr(at, 'names', j), 'seccomp-syscall-unknown', `syscall ${q(name)} is unknown to libseccomp ${v.major}.${v.minor}.${v.micro} on every listed architecture: the rule for it is skipped`);
       }
@@ -59,6 +59,16 @@ export default function seccomp(ctx: RuleContext): void {
   if (notifyAt && sc.listenerPath === undefined) {
     ctx.error(notifyAt, 'seccomp-notify-listener', 'SCMP_ACT_NOTIFY needs linux.seccomp.listenerPath: the socket of the agent that answers the notifications');
   }
+}
+
+// Resolutions never change while the process runs; profiles repeat the same few hundred names.
+const resolved = new Map<number, Map<string, number>>();
+function syscallNumber(lib: Libseccomp, arch: number, name: string): number {
+  let byName = resolved.get(arch);
+  if (!byName) resolved.set(arch, (byName = new Map()));
+  let nr = byName.get(name);
+  if (nr === undefined) byName.set(name, (nr = lib.syscallNumber(arch, name)));
+  return nr;
 }
 
 /** Tokens of the filter's architectures (the listed ones, and always the native one). */
