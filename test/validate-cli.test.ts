@@ -58,9 +58,10 @@ describe('ocirun validate', () => {
     const r = ocirun(['validate'], bundle(formatSpec(spec)));
     expect(r.code).toBe(1);
     const lines = r.stdout.trimEnd().split('\n');
+    // In the order of the file.
     expect(lines).toEqual([
-      expect.stringMatching(/^config\.json:\d+:\d+: \/linux\/namespaces\/2\/type: error: "ipcs" is not an allowed value; expected one of /),
       'config.json:16:3: /process/cwd: error: working directory "tmp" must be an absolute path (such as "/")',
+      expect.stringMatching(/^config\.json:\d+:\d+: \/linux\/namespaces\/2\/type: error: "ipcs" is not an allowed value; expected one of /),
       'bundle . is not valid (2 errors, 0 warnings)',
     ]);
   });

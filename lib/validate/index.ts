@@ -120,10 +120,15 @@ function readAndValidate(dir: string): { config: unknown; report: ValidationRepo
   for (const pointer of scan.duplicates) {
     result.problems.push({ severity: 'warning', pointer, message: `field ${JSON.stringify(pointer.slice(pointer.lastIndexOf('/') + 1))} appears twice in the same object: only the last value counts`, file, rule: 'duplicate-field' });
   }
+  const offsets = new Map<Problem, number>();
   for (const p of result.problems) {
     const at = locate(scan, p.pointer);
-    if (at !== undefined) Object.assign(p, lineColumn(text, at));
+    if (at === undefined) continue;
+    offsets.set(p, at);
+    Object.assign(p, lineColumn(text, at));
   }
+  // People read a report top to bottom, like the file (the sort is stable for equal places).
+  result.problems.sort((a, b) => (offsets.get(a) ?? 0) - (offsets.get(b) ?? 0));
   return { config, report: result };
 }
 

@@ -13,7 +13,8 @@ export default function rlimits(ctx: RuleContext): void {
     if (type === undefined) return;
     if (!isRlimitName(type)) {
       const hint = closest(type, Object.keys(RLIMITS), true);
-      ctx.error(ptr(at, 'type'), 'rlimit-type-known', `unknown rlimit type ${q(type)}${hint ? ` (did you mean ${q(hint)}?)` : ''}; Linux knows ${Object.keys(RLIMITS).join(', ')}`);
+      const known = hint ? `did you mean ${q(hint)}?` : `Linux knows ${Object.keys(RLIMITS).join(', ')}`;
+      ctx.error(ptr(at, 'type'), 'rlimit-type-known', `unknown rlimit type ${q(type)} (${known})`);
     }
     const first = seen.get(type);
     if (first !== undefined) ctx.error(ptr(at, 'type'), 'rlimit-unique', `rlimit ${type} is set twice (also at /process/rlimits/${first})`);
