@@ -55,8 +55,8 @@ const CASES: Case[] = [
   { name: 'duplicate rlimit', patch: (c) => c.process.rlimits.push({ type: 'RLIMIT_NOFILE', soft: 1, hard: 1 }), pointer: '/process/rlimits/1/type', rule: 'rlimit-unique' },
   { name: 'soft above hard', patch: (c) => (c.process.rlimits[0].soft = 2048), pointer: '/process/rlimits/0/soft', rule: 'rlimit-soft-above-hard' },
   // capabilities
-  { name: 'lower-case capability', patch: (c) => c.process.capabilities.bounding.push('cap_chown'), pointer: '/process/capabilities/bounding/3', rule: 'capability-name-format' },
-  { name: 'capability without CAP_', patch: (c) => (c.process.capabilities.effective[1] = 'KILL'), pointer: '/process/capabilities/effective/1', rule: 'capability-name-format' },
+  { name: 'lower-case capability', patch: (c) => c.process.capabilities.bounding.push('cap_chown'), pointer: '/process/capabilities/bounding/3', rule: 'capability-name-format', severity: 'warning' },
+  { name: 'capability without CAP_', patch: (c) => (c.process.capabilities.effective[1] = 'KILL'), pointer: '/process/capabilities/effective/1', rule: 'capability-name-format', severity: 'warning' },
   { name: 'unknown capability', patch: (c) => c.process.capabilities.ambient.push('CAP_FLY'), pointer: '/process/capabilities/ambient/3', rule: 'capability-unknown', severity: 'warning' },
   // mounts
   { name: 'relative destination', patch: (c) => (c.mounts[1].destination = 'dev'), pointer: '/mounts/1/destination', rule: 'mount-destination-relative', severity: 'warning' },
@@ -143,6 +143,7 @@ const CASES: Case[] = [
   { name: 'negative minor', patch: (c) => (c.linux.devices = [{ path: '/dev/neg', type: 'c', major: 1, minor: -1 }]), pointer: '/linux/devices/0/minor', rule: 'device-number-range' },
   { name: 'relative device path', patch: (c) => (c.linux.devices = [{ path: 'dev/fuse', type: 'c', major: 10, minor: 229 }]), pointer: '/linux/devices/0/path', rule: 'device-path-absolute' },
   { name: 'same device path twice', patch: (c) => (c.linux.devices = [{ path: '/dev/a', type: 'c', major: 1, minor: 3 }, { path: '/dev/a', type: 'c', major: 1, minor: 5 }]), pointer: '/linux/devices/1/path', rule: 'device-path-duplicate' },
+  { name: 'same device listed twice', patch: (c) => (c.linux.devices = [{ path: '/dev/a', type: 'c', major: 1, minor: 3 }, { path: '/dev/a', type: 'c', major: 1, minor: 3 }]), pointer: '/linux/devices/1', rule: 'device-number-duplicate', severity: 'warning' },
   { name: 'same device number twice', patch: (c) => (c.linux.devices = [{ path: '/dev/a', type: 'c', major: 1, minor: 3 }, { path: '/dev/b', type: 'c', major: 1, minor: 3 }]), pointer: '/linux/devices/1', rule: 'device-number-duplicate', severity: 'warning' },
   // paths
   { name: 'relative masked path', patch: (c) => c.linux.maskedPaths.push('proc/kmsg'), pointer: '/linux/maskedPaths/10', rule: 'linux-path-absolute' },

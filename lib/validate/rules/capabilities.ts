@@ -1,5 +1,5 @@
-// process.capabilities: names of the form CAP_X, and known to this runtime (unknown → warning,
-// as the spec asks: runtimes log capabilities they cannot grant rather than fail).
+// process.capabilities: names of the form CAP_X, and known to this runtime. Both are warnings, as
+// the spec asks: a capability that cannot be mapped to the kernel is logged, not fatal.
 import type { RuleContext } from '../types.js';
 import { arrayAt, objectAt, ptr, q } from '../json.js';
 import { CAPABILITY_NAMES, isCapabilityName } from '../../spec/capabilities.js';
@@ -16,7 +16,7 @@ export default function capabilities(ctx: RuleContext): void {
       const at = ptr('/process/capabilities', set, i);
       const hint = closest(name, CAPABILITY_NAMES, true);
       if (!/^CAP_[A-Z0-9_]+$/.test(name)) {
-        ctx.error(at, 'capability-name-format', `${q(name)} is not a capability name: names are upper case and start with CAP_${hint ? ` (did you mean ${q(hint)}?)` : ''}`);
+        ctx.warn(at, 'capability-name-format', `${q(name)} is not a capability name: names are upper case and start with CAP_${hint ? ` (did you mean ${q(hint)}?)` : ''}; it will be ignored`);
       } else {
         ctx.warn(at, 'capability-unknown', `unknown capability ${q(name)}${hint ? ` (did you mean ${q(hint)}?)` : ''}: it will be ignored`);
       }

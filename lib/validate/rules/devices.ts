@@ -7,7 +7,7 @@ const MAX_MAJOR = 4095;
 const MAX_MINOR = 1048575;
 
 export default function devices(ctx: RuleContext): void {
-  const paths = new Map<string, number>();
+  const paths = new Map<string, { index: number; device: string }>();
   const numbers = new Map<string, number>();
   arrayAt(objectAt(ctx.config.linux)?.devices).forEach((entry, i) => {
     const d = objectAt(entry);
@@ -33,9 +33,13 @@ export default function devices(ctx: RuleContext): void {
     }
     if (path !== undefined) {
       if (!path.startsWith('/')) ctx.error(ptr(at, 'path'), 'device-path-absolute', `device path ${q(path)} must be an absolute path inside the container (such as "/dev/fuse")`);
+      // The same device listed twice is only redundant (device-number-duplicate says so).
+      const device = `${type} ${major}:${minor}`;
       const first = paths.get(path);
-      if (first !== undefined) ctx.error(ptr(at, 'path'), 'device-path-duplicate', `device path ${path} is listed twice (also at /linux/devices/${first})`);
-      else paths.set(path, i);
+      if (first === undefined) paths.set(path, { index: i, device });
+      else if (first.device !== device) {
+        ctx.error(ptr(at, 'path'), 'device-path-duplicate', `${path} is already the device ${first.device} (at /linux/devices/${first.index}): one path cannot be two devices`);
+      }
     }
     if (type !== undefined && type !== 'p' && major !== undefined && minor !== undefined) {
       const key = `${type} ${major}:${minor}`;
