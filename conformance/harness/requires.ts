@@ -1,6 +1,6 @@
 // Host requirements. Each returns the reason a test cannot run here, or undefined when it can;
 // `h.requires(...)` turns a reason into a skip that the report shows — never a silent skip.
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { cgroupMounts, cgroupVersion, procStatus } from './host.js';
 
 export type Requirement = () => string | undefined;
@@ -19,7 +19,9 @@ export const cgroupV1File = (controller: string, file: string): Requirement => (
   const why = cgroupV1(controller)();
   if (why) return why;
   const mount = cgroupMounts().get(controller)!;
-  return existsSync(`${mount}/${file}`) ? undefined : `kernel does not provide ${controller} ${file} (config option off)`;
+  // some files (pids.max, ...) exist only below the root cgroup
+  const dirs = [mount, ...readdirSync(mount, { withFileTypes: true }).filter((d) => d.isDirectory()).map((d) => `${mount}/${d.name}`)];
+  return dirs.some((d) => existsSync(`${d}/${file}`)) ? undefined : `kernel does not provide ${controller} ${file} (config option off)`;
 };
 
 export const apparmor: Requirement = () =>
