@@ -1,0 +1,270 @@
+/*
+ * The ocirun executor: runs a syscall program, built by the TypeScript planner, inside a child
+ * cloned from the Node process.
+ *
+ * Why native: Node's V8 heap pages are MADV_DONTFORK, so no JavaScript can run in a cloned child.
+ * Why so small: all policy lives in TypeScript. This file knows nothing about containers; it only
+ * walks an array of ops, each a raw syscall with its arguments, and reports {op index, errno} on
+ * failure. It allocates nothing and parses no strings. The layout below is mirrored, byte for
+ * byte, by bindings/program.ts; change both together (the version field guards against skew).
+ */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <signal.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <string.h>
+#include <sys/syscall.h>
+#include <unistd.h>
+
+#define PROGRAM_MAGIC 0x5849434fu /* "OCIX" */
+#define PROGRAM_VERSION 1u
+
+enum op_kind {
+	OP_SYSCALL = 0, /* r = syscall(nr, args...) */
+	OP_FORK = 1,    /* fork; the parent reports the child's pid on the report fd and exits */
+	OP_TEST = 2,    /* compare a value in the program memory; fail or skip ops when it matches */
+};
+
+enum arg_kind {
+	ARG_IMMEDIATE = 0, /* the value itself */
+	ARG_POINTER = 1,   /* an offset into the program: passed as base + offset */
+	ARG_REGISTER = 2,  /* the saved result of an earlier op */
+};
+
+#define OP_FLAG_NONZERO 1u /* a result of 0 is a failure (a read that hit end of file) */
+#define OP_FLAG_TEST_INVERT 2u /* OP_TEST: act when the value does NOT match */
+
+#define NO_REGISTER 0xffu
+#define NREGISTERS 64
+#define MAX_TOLERATED 4
+
+/* Messages to the parent are 8 bytes: {u32 tag, i32 value}. A tag below MSG_BASE is an op index. */
+#define MSG_PID 0xfffffffeu
+
+struct op {
+	uint32_t kind;
+	uint32_t nr;
+	uint64_t args[6];
+	uint8_t arg_kind[6];
+	uint8_t save_register;
+	uint8_t flags;
+	uint16_t tolerated[MAX_TOLERATED];
+	uint16_t skip_on_success;
+	uint16_t skip_on_tolerated;
+	uint16_t patch_first;
+	uint16_t patch_count;
+};
+_Static_assert(sizeof(struct op) == 80, "struct op layout is shared with bindings/program.ts");
+
+/* Before an op runs, write a register into the program memory (e.g. an fd inside a struct). */
+struct patch {
+	uint32_t offset;
+	uint8_t reg;
+	uint8_t width; /* 4 or 8 */
+	uint16_t reserved;
+};
+_Static_assert(sizeof(struct patch) == 8, "struct patch layout is shared with bindings/program.ts");
+
+struct program {
+	uint32_t magic;
+	uint32_t version;
+	uint32_t op_count;
+	uint32_t relocation_count;
+	uint32_t patch_count;
+	int32_t report_fd;
+	uint32_t ops_offset;
+	uint32_t relocations_offset;
+	uint32_t patches_offset;
+	uint32_t size;
+};
+_Static_assert(sizeof(struct program) == 40, "struct program layout is shared with bindings/program.ts");
+
+struct message {
+	uint32_t tag;
+	int32_t value;
+};
+
+static void report(int fd, uint32_t tag, int32_t value)
+{
+	struct message m = { tag, value };
+	/* Best effort: if the parent is gone there is nobody to tell. */
+	(void)syscall(SYS_write, fd, &m, sizeof(m));
+}
+
+static __attribute__((noreturn)) void fail(const struct program *p, uint32_t index, int err)
+{
+	report(p->report_fd, index, err);
+	syscall(SYS_exit_group, 127);
+	__builtin_unreachable();
+}
+
+static int tolerated(const struct op *op, int err)
+{
+	for (int i = 0; i < MAX_TOLERATED; i++)
+		if (op->tolerated[i] != 0 && op->tolerated[i] == err)
+			return 1;
+	return 0;
+}
+
+static uint64_t load(const uint8_t *at, uint64_t width)
+{
+	uint64_t v = 0;
+	if (width == 8)
+		memcpy(&v, at, 8);
+	else if (width == 2) {
+		uint16_t w;
+		memcpy(&w, at, 2);
+		v = w;
+	} else {
+		uint32_t w;
+		memcpy(&w, at, 4);
+		v = w;
+	}
+	return v;
+}
+
+static __attribute__((noreturn)) void run_program(uint8_t *base)
+{
+	struct program *p = (struct program *)base;
+	struct op *ops = (struct op *)(base + p->ops_offset);
+	const uint32_t *relocations = (const uint32_t *)(base + p->relocations_offset);
+	const struct patch *patches = (const struct patch *)(base + p->patches_offset);
+	int64_t regs[NREGISTERS] = { 0 };
+
+	/* Pointers stored inside the program (argv arrays, iovecs) are offsets until made absolute
+	 * here, in the child's own copy of the memory. */
+	for (uint32_t i = 0; i < p->relocation_count; i++) {
+		uint64_t v;
+		memcpy(&v, base + relocations[i], 8);
+		v += (uint64_t)(uintptr_t)base;
+		memcpy(base + relocations[i], &v, 8);
+	}
+
+	for (uint32_t i = 0; i < p->op_count; i++) {
+		const struct op *op = &ops[i];
+		uint64_t a[6];
+		long r;
+
+		for (uint16_t k = 0; k < op->patch_count; k++) {
+			const struct patch *pt = &patches[op->patch_first + k];
+			int64_t v = regs[pt->reg % NREGISTERS];
+			if (pt->width == 8)
+				memcpy(base + pt->offset, &v, 8);
+			else {
+				int32_t w = (int32_t)v;
+				memcpy(base + pt->offset, &w, 4);
+			}
+		}
+		for (int k = 0; k < 6; k++) {
+			switch (op->arg_kind[k]) {
+			case ARG_POINTER:
+				a[k] = (uint64_t)(uintptr_t)(base + op->args[k]);
+				break;
+			case ARG_REGISTER:
+				a[k] = (uint64_t)regs[op->args[k] % NREGISTERS];
+				break;
+			default:
+				a[k] = op->args[k];
+			}
+		}
+
+		switch (op->kind) {
+		case OP_SYSCALL:
+			r = syscall(op->nr, a[0], a[1], a[2], a[3], a[4], a[5]);
+			if (r == -1) {
+				int err = errno;
+				if (!tolerated(op, err))
+					fail(p, i, err);
+				if (op->save_register != NO_REGISTER)
+					regs[op->save_register % NREGISTERS] = -err;
+				i += op->skip_on_tolerated;
+				continue;
+			}
+			if (r == 0 && (op->flags & OP_FLAG_NONZERO))
+				fail(p, i, 0);
+			if (op->save_register != NO_REGISTER)
+				regs[op->save_register % NREGISTERS] = r;
+			i += op->skip_on_success;
+			break;
+		case OP_FORK: {
+			/* args[0]: extra clone flags. Needed because joining or creating a pid namespace
+			 * only affects children of the caller. */
+			r = syscall(SYS_clone, (unsigned long)(a[0] | SIGCHLD), 0, 0, 0, 0);
+			if (r == -1)
+				fail(p, i, errno);
+			if (r > 0) {
+				report(p->report_fd, MSG_PID, (int32_t)r);
+				syscall(SYS_exit_group, 0);
+			}
+			break;
+		}
+		case OP_TEST: {
+			/* args: [0] pointer, [1] width, [2] mask, [3] value, [4] errno to fail with (0: skip
+			 * skip_on_success ops instead) */
+			uint64_t v = load((const uint8_t *)(uintptr_t)a[0], a[1]) & a[2];
+			int match = (v == a[3]);
+			if (op->flags & OP_FLAG_TEST_INVERT)
+				match = !match;
+			if (match) {
+				if (a[4] != 0)
+					fail(p, i, (int)a[4]);
+				i += op->skip_on_success;
+			}
+			break;
+		}
+		default:
+			fail(p, i, EINVAL);
+		}
+	}
+	/* A program must end in execve; running off its end is a planner bug. */
+	fail(p, p->op_count, ENOEXEC);
+}
+
+/*
+ * Clone a child that runs the program. Returns the child's pid, or -errno.
+ *
+ * The raw clone syscall (no CLONE_VM, no new stack) behaves like fork: the child runs on its own
+ * copy of this stack, and glibc's fork handlers, which belong to Node, do not run. All signals are
+ * blocked around the clone so no Node signal handler can run in the child before it resets every
+ * disposition to the default.
+ */
+long ocirun_spawn(uint8_t *program, uint64_t clone_flags)
+{
+	struct program *p = (struct program *)program;
+	sigset_t all, saved;
+	long pid;
+
+	if (p->magic != PROGRAM_MAGIC || p->version != PROGRAM_VERSION)
+		return -EINVAL;
+	sigfillset(&all);
+	if (pthread_sigmask(SIG_SETMASK, &all, &saved) != 0)
+		return -EINVAL;
+	pid = syscall(SYS_clone, (unsigned long)(clone_flags | SIGCHLD), 0, 0, 0, 0);
+	if (pid != 0) {
+		int err = errno;
+		pthread_sigmask(SIG_SETMASK, &saved, NULL);
+		return pid < 0 ? -err : pid;
+	}
+
+	/* Child. Reset dispositions with the raw syscall (glibc's wrapper refuses two signals it
+	 * reserves); ignored signals would otherwise survive execve. */
+	struct {
+		void *handler;
+		unsigned long flags;
+		void *restorer;
+		uint64_t mask;
+	} dfl = { SIG_DFL, 0, NULL, 0 };
+	for (int sig = 1; sig < 65; sig++)
+		if (sig != SIGKILL && sig != SIGSTOP)
+			syscall(SYS_rt_sigaction, sig, &dfl, NULL, 8);
+	uint64_t empty = 0;
+	syscall(SYS_rt_sigprocmask, SIG_SETMASK, &empty, NULL, 8);
+	run_program(program);
+}
+
+/* Lets the TypeScript side check that the library it loaded speaks the same program layout. */
+uint32_t ocirun_program_version(void)
+{
+	return PROGRAM_VERSION;
+}

@@ -1,0 +1,188 @@
+// koffi declarations of the libc functions the runtime (parent) process calls, and the native
+// executor's entry points. Nothing else in ocirun calls koffi: swap the FFI engine here.
+import koffi from 'koffi';
+import { existsSync } from 'node:fs';
+import { constants } from 'node:os';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { SystemCallError } from '../lib/errors.js';
+import { PROGRAM_VERSION } from './program.js';
+import { syscallTable } from './syscalls.js';
+
+const libc = koffi.load('libc.so.6');
+
+const c = {
+  strerror: libc.func('const char *strerror(int errnum)'),
+  malloc: libc.func('void *malloc(size_t size)'),
+  free: libc.func('void free(void *ptr)'),
+  memcpy: libc.func('void *memcpy(void *dest, const void *src, size_t n)'),
+  socketpair: libc.func('int socketpair(int domain, int type, int protocol, _Out_ int *sv)'),
+  mkfifo: libc.func('int mkfifo(const char *path, uint32_t mode)'),
+  kill: libc.func('int kill(int pid, int sig)'),
+  waitpid: libc.func('int waitpid(int pid, _Out_ int *status, int options)'),
+  waitid: libc.func('int waitid(int idtype, uint32_t id, _Out_ uint8_t *infop, int options)'),
+  flock: libc.func('int flock(int fd, int operation)'),
+  prctl: libc.func('int prctl(int option, unsigned long arg2, unsigned long arg3, unsigned long arg4, unsigned long arg5)'),
+  syscall3: libc.func('syscall', 'long', ['long', 'long', 'long', 'long']),
+  syscall4: libc.func('syscall', 'long', ['long', 'long', 'long', 'void *', 'long']),
+  getuid: libc.func('uint32_t getuid()'),
+};
+
+const nr = syscallTable();
+
+/** The errno name (ENOENT) and a lower-case message, as Go's syscall package prints them. */
+export function describeErrno(errno: number): { code: string; message: string } {
+  const code = errnoName(errno);
+  const text = String(c.strerror(errno) ?? `errno ${errno}`);
+  return { code, message: text.charAt(0).toLowerCase() + text.slice(1) };
+}
+
+let errnoNames: Map<number, string> | undefined;
+export function errnoName(errno: number): string {
+  if (!errnoNames) {
+    errnoNames = new Map();
+    // os.constants.errno maps names to numbers; keep the first name for each number.
+    for (const [name, value] of Object.entries(constants.errno)) if (!errnoNames.has(value)) errnoNames.set(value, name);
+  }
+  return errnoNames.get(errno) ?? `errno ${errno}`;
+}
+
+function fail(syscall: string, path?: string): never {
+  const errno = koffi.errno();
+  const { code, message } = describeErrno(errno);
+  throw new SystemCallError(syscall, errno, code, message, path);
+}
+
+// ---- the native executor ----
+
+let executor: { spawn: (program: unknown, flags: bigint) => number | bigint } | undefined;
+
+function packageRoot(): string {
+  let dir = dirname(fileURLToPath(import.meta.url));
+  while (!existsSync(join(dir, 'package.json'))) {
+    const up = dirname(dir);
+    if (up === dir) throw new Error('ocirun: cannot find the package root');
+    dir = up;
+  }
+  return dir;
+}
+
+function loadExecutor() {
+  if (executor) return executor;
+  const path = join(packageRoot(), 'build', 'libocirun-executor.so');
+  if (!existsSync(path)) {
+    throw new Error(`ocirun: the native executor ${path} is missing; run \`npm run build\` (needs a C compiler)`);
+  }
+  const lib = koffi.load(path);
+  const version = lib.func('uint32_t ocirun_program_version()')();
+  if (version !== PROGRAM_VERSION) {
+    throw new Error(`ocirun: ${path} speaks program version ${version}, expected ${PROGRAM_VERSION}; rebuild with \`npm run build\``);
+  }
+  executor = { spawn: lib.func('long ocirun_spawn(void *program, uint64_t clone_flags)') };
+  return executor;
+}
+
+/**
+ * Clone a child that runs `program` (bytes from ProgramBuilder.encode). The program is copied
+ * into malloc'd memory: the child must never read memory V8 owns (DESIGN.md, fact 1).
+ */
+export function spawnProgram(program: Buffer, cloneFlags: number): number {
+  const exe = loadExecutor();
+  const mem = c.malloc(program.length);
+  if (!mem) throw new SystemCallError('malloc', 12, 'ENOMEM', 'cannot allocate memory');
+  try {
+    c.memcpy(mem, program, program.length);
+    const r = Number(exe.spawn(mem, BigInt(cloneFlags)));
+    if (r < 0) {
+      const { code, message } = describeErrno(-r);
+      throw new SystemCallError('clone', -r, code, message);
+    }
+    return r;
+  } finally {
+    c.free(mem);
+  }
+}
+
+// ---- parent-side calls ----
+
+const AF_UNIX = 1;
+const SOCK_STREAM = 1;
+const SOCK_CLOEXEC = 0o2000000;
+
+/** A connected pair of unix stream sockets, both close-on-exec. */
+export function socketPair(): [number, number] {
+  const sv = [0, 0];
+  if (c.socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sv) !== 0) fail('socketpair');
+  return [sv[0], sv[1]];
+}
+
+export function mkfifo(path: string, mode: number): void {
+  if (c.mkfifo(path, mode) !== 0) fail('mkfifo', path);
+}
+
+export function pidfdOpen(pid: number): number {
+  const fd = Number(c.syscall3(nr.pidfd_open, pid, 0, 0));
+  if (fd < 0) fail('pidfd_open', String(pid));
+  return fd;
+}
+
+/** Signal through a pidfd: the signal can only reach the process the pidfd was opened for. */
+export function pidfdSendSignal(pidfd: number, signal: number): void {
+  if (Number(c.syscall4(nr.pidfd_send_signal, pidfd, signal, null, 0)) !== 0) fail('pidfd_send_signal');
+}
+
+export function kill(pid: number, signal: number): void {
+  if (c.kill(pid, signal) !== 0) fail('kill', String(pid));
+}
+
+export interface ExitStatus {
+  pid: number;
+  /** Exit code, or 128 + signal when killed by a signal (as a shell reports it). */
+  code: number;
+  signal?: number;
+}
+
+const P_PID = 1;
+const WEXITED = 4;
+const WNOHANG = 1;
+const WNOWAIT = 0x01000000;
+const CLD_EXITED = 1;
+
+/** Reap `pid` if it has exited; undefined while it runs. Never blocks. */
+export function tryReap(pid: number, options: { keep?: boolean } = {}): ExitStatus | undefined {
+  const info = new Uint8Array(128);
+  const r = c.waitid(P_PID, pid, info, WEXITED | WNOHANG | (options.keep ? WNOWAIT : 0));
+  if (r !== 0) fail('waitid', String(pid));
+  const view = Buffer.from(info.buffer);
+  const childPid = view.readInt32LE(16);
+  if (childPid === 0) return undefined;
+  const codeKind = view.readInt32LE(8);
+  const status = view.readInt32LE(24);
+  return codeKind === CLD_EXITED ? { pid: childPid, code: status } : { pid: childPid, code: 128 + status, signal: status };
+}
+
+/** Blocking wait, for children known to exit at once (an intermediate process that forked). */
+export function reapBlocking(pid: number): number {
+  const status = [0];
+  for (;;) {
+    const r = c.waitpid(pid, status, 0);
+    if (r === pid) return status[0];
+    if (koffi.errno() !== 4 /* EINTR */) fail('waitpid', String(pid));
+  }
+}
+
+export function flock(fd: number, operation: number): void {
+  if (c.flock(fd, operation) !== 0) fail('flock');
+}
+export const LOCK_EX = 2;
+export const LOCK_UN = 8;
+
+const PR_SET_CHILD_SUBREAPER = 36;
+/** Orphaned descendants (a container process after an intermediate fork) are re-parented to us. */
+export function becomeSubreaper(): void {
+  if (c.prctl(PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0) !== 0) fail('prctl(PR_SET_CHILD_SUBREAPER)');
+}
+
+export function getuid(): number {
+  return c.getuid();
+}

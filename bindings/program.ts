@@ -1,0 +1,290 @@
+// The program format shared with bindings/executor.c: a header, an array of fixed-size ops, a
+// relocation table, a patch table and one data area. The executor runs the ops in order; this
+// builder is how the planner writes them. Layouts must match executor.c byte for byte.
+import { syscallTable, type SyscallName } from './syscalls.js';
+
+export const PROGRAM_MAGIC = 0x5849434f;
+export const PROGRAM_VERSION = 1;
+const HEADER_SIZE = 40;
+const OP_SIZE = 80;
+const PATCH_SIZE = 8;
+const MAX_REGISTERS = 64;
+const NO_REGISTER = 0xff;
+
+const OP_SYSCALL = 0;
+const OP_FORK = 1;
+const OP_TEST = 2;
+const FLAG_NONZERO = 1;
+const FLAG_TEST_INVERT = 2;
+
+/** Tag of the 8-byte message a forking op sends with the new child's pid. */
+export const MSG_PID = 0xfffffffe;
+/** Tags at or above this are sync markers the program writes on purpose. */
+export const MSG_SYNC_BASE = 0xffffff00;
+
+/** A pointer into the program's data area. */
+export class Ref {
+  constructor(readonly offset: number) {}
+  /** A pointer `delta` bytes further on. */
+  at(delta: number): Ref {
+    return new Ref(this.offset + delta);
+  }
+}
+
+/** A register: holds the result of an earlier op (an fd, usually). */
+export class Reg {
+  constructor(readonly index: number) {}
+}
+
+/** A position in the op list, for skips; placed later with `ProgramBuilder.place`. */
+export class Label {
+  index = -1;
+  constructor(readonly name: string) {}
+}
+
+export type Arg = number | bigint | Ref | Reg;
+
+export interface OpOptions {
+  /** Errnos that do not fail the program: the op's register gets -errno and execution goes on. */
+  tolerate?: readonly number[];
+  save?: Reg;
+  /** Where to continue after success (default: the next op). */
+  onSuccess?: Label;
+  /** Where to continue after a tolerated error (default: the next op). */
+  onTolerated?: Label;
+  /** A result of 0 is a failure (a read that hit end of file: the peer went away). */
+  nonzero?: boolean;
+  /** Before the op runs, write a register into the data area (an fd inside a struct). */
+  patches?: readonly { at: Ref; reg: Reg; width: 4 | 8 }[];
+}
+
+interface PendingOp {
+  kind: number;
+  nr: number;
+  name: string;
+  args: Arg[];
+  options: OpOptions;
+  flags: number;
+  description: string;
+}
+
+export interface EncodedProgram {
+  /** The bytes to hand to the executor. */
+  bytes: Buffer;
+  /** One description per op, for error messages and plan listings. */
+  descriptions: string[];
+  /** A readable listing of every op. */
+  listing: string[];
+}
+
+export class ProgramBuilder {
+  private readonly ops: PendingOp[] = [];
+  private readonly chunks: Buffer[] = [];
+  private dataSize = 0;
+  private readonly relocations: number[] = [];
+  private nextRegister = 0;
+  private readonly table = syscallTable();
+
+  /** Number of ops so far. */
+  get length(): number {
+    return this.ops.length;
+  }
+
+  register(): Reg {
+    if (this.nextRegister >= MAX_REGISTERS) throw new Error('program needs more registers than the executor has');
+    return new Reg(this.nextRegister++);
+  }
+
+  label(name: string): Label {
+    return new Label(name);
+  }
+
+  place(label: Label): void {
+    label.index = this.ops.length;
+  }
+
+  // ---- data area ----
+
+  bytes(data: Uint8Array): Ref {
+    const pad = (8 - (this.dataSize % 8)) % 8;
+    if (pad) this.append(Buffer.alloc(pad));
+    const ref = new Ref(this.dataSize);
+    this.append(Buffer.from(data));
+    return ref;
+  }
+
+  /** A NUL-terminated string. */
+  string(s: string): Ref {
+    if (s.includes('\0')) throw new Error(`string contains a NUL byte: ${JSON.stringify(s)}`);
+    return this.bytes(Buffer.from(s + '\0'));
+  }
+
+  /** A zeroed buffer (for results: statx, read). */
+  zeroed(size: number): Ref {
+    return this.bytes(Buffer.alloc(size));
+  }
+
+  /** A NULL-terminated array of pointers (argv, envp). */
+  pointerArray(refs: readonly Ref[]): Ref {
+    const buf = Buffer.alloc((refs.length + 1) * 8);
+    refs.forEach((r, i) => buf.writeBigUInt64LE(BigInt(r.offset), i * 8));
+    const ref = this.bytes(buf);
+    refs.forEach((_, i) => this.relocations.push(ref.offset + i * 8));
+    return ref;
+  }
+
+  /** A struct whose listed byte offsets hold pointers (given as Refs) into the data area. */
+  struct(data: Buffer, pointers: readonly { at: number; to: Ref }[] = []): Ref {
+    const buf = Buffer.from(data);
+    for (const p of pointers) buf.writeBigUInt64LE(BigInt(p.to.offset), p.at);
+    const ref = this.bytes(buf);
+    for (const p of pointers) this.relocations.push(ref.offset + p.at);
+    return ref;
+  }
+
+  private append(b: Buffer): void {
+    this.chunks.push(b);
+    this.dataSize += b.length;
+  }
+
+  // ---- ops ----
+
+  syscall(name: SyscallName, args: Arg[], description: string, options: OpOptions = {}): this {
+    if (args.length > 6) throw new Error(`${name}: at most 6 arguments`);
+    const nr = this.table[name];
+    let flags = 0;
+    if (options.nonzero) flags |= FLAG_NONZERO;
+    this.ops.push({ kind: OP_SYSCALL, nr, name, args, options, flags, description });
+    return this;
+  }
+
+  /** Fork; the parent reports the child's pid and exits, the child goes on with the next op. */
+  fork(cloneFlags: number, description: string): this {
+    this.ops.push({ kind: OP_FORK, nr: 0, name: 'fork', args: [cloneFlags], options: {}, flags: 0, description });
+    return this;
+  }
+
+  /**
+   * Compare `width` bytes at `at` (masked) with `value`. When they match (or, with `invert`, when
+   * they do not) the program fails with `failErrno`, or, without one, continues at `jump`.
+   */
+  test(
+    at: Ref,
+    width: 2 | 4 | 8,
+    mask: number,
+    value: number,
+    action: { failErrno: number } | { jump: Label },
+    description: string,
+    invert = false,
+  ): this {
+    const failErrno = 'failErrno' in action ? action.failErrno : 0;
+    const options: OpOptions = 'jump' in action ? { onSuccess: action.jump } : {};
+    this.ops.push({
+      kind: OP_TEST,
+      nr: 0,
+      name: 'test',
+      args: [at, width, mask, value, failErrno],
+      options,
+      flags: invert ? FLAG_TEST_INVERT : 0,
+      description,
+    });
+    return this;
+  }
+
+  /** Continue at `label` unconditionally. */
+  goto(label: Label, description: string): this {
+    this.alwaysZero ??= this.zeroed(8);
+    return this.test(this.alwaysZero, 4, 0, 0, { jump: label }, description);
+  }
+  private alwaysZero?: Ref;
+
+  // ---- encoding ----
+
+  encode(reportFd: number): EncodedProgram {
+    const patchList: { at: Ref; reg: Reg; width: number }[] = [];
+    for (const op of this.ops) for (const p of op.options.patches ?? []) patchList.push(p);
+    const opsOffset = HEADER_SIZE;
+    const relocationsOffset = opsOffset + this.ops.length * OP_SIZE;
+    const patchesOffset = align8(relocationsOffset + this.relocations.length * 4);
+    const dataOffset = align8(patchesOffset + patchList.length * PATCH_SIZE);
+    const size = dataOffset + this.dataSize;
+    const buf = Buffer.alloc(size);
+
+    buf.writeUInt32LE(PROGRAM_MAGIC, 0);
+    buf.writeUInt32LE(PROGRAM_VERSION, 4);
+    buf.writeUInt32LE(this.ops.length, 8);
+    buf.writeUInt32LE(this.relocations.length, 12);
+    buf.writeUInt32LE(patchList.length, 16);
+    buf.writeInt32LE(reportFd, 20);
+    buf.writeUInt32LE(opsOffset, 24);
+    buf.writeUInt32LE(relocationsOffset, 28);
+    buf.writeUInt32LE(patchesOffset, 32);
+    buf.writeUInt32LE(size, 36);
+
+    let patchIndex = 0;
+    this.ops.forEach((op, i) => {
+      const o = opsOffset + i * OP_SIZE;
+      buf.writeUInt32LE(op.kind, o);
+      buf.writeUInt32LE(op.nr, o + 4);
+      op.args.forEach((arg, k) => {
+        let kind = 0;
+        let value: bigint;
+        if (arg instanceof Ref) {
+          kind = 1;
+          value = BigInt(dataOffset + arg.offset);
+        } else if (arg instanceof Reg) {
+          kind = 2;
+          value = BigInt(arg.index);
+        } else {
+          value = BigInt.asUintN(64, BigInt(arg));
+        }
+        buf.writeBigUInt64LE(value, o + 8 + k * 8);
+        buf.writeUInt8(kind, o + 56 + k);
+      });
+      buf.writeUInt8(op.options.save ? op.options.save.index : NO_REGISTER, o + 62);
+      buf.writeUInt8(op.flags, o + 63);
+      const tolerate = op.options.tolerate ?? [];
+      if (tolerate.length > 4) throw new Error(`${op.description}: at most 4 tolerated errnos`);
+      tolerate.forEach((e, k) => buf.writeUInt16LE(e, o + 64 + k * 2));
+      buf.writeUInt16LE(skipTo(op.options.onSuccess, i), o + 72);
+      buf.writeUInt16LE(skipTo(op.options.onTolerated, i), o + 74);
+      const patches = op.options.patches ?? [];
+      buf.writeUInt16LE(patches.length ? patchIndex : 0, o + 76);
+      buf.writeUInt16LE(patches.length, o + 78);
+      patchIndex += patches.length;
+    });
+    this.relocations.forEach((r, i) => buf.writeUInt32LE(dataOffset + r, relocationsOffset + i * 4));
+    patchList.forEach((p, i) => {
+      const o = patchesOffset + i * PATCH_SIZE;
+      buf.writeUInt32LE(dataOffset + p.at.offset, o);
+      buf.writeUInt8(p.reg.index, o + 4);
+      buf.writeUInt8(p.width, o + 5);
+    });
+    let at = dataOffset;
+    for (const c of this.chunks) {
+      c.copy(buf, at);
+      at += c.length;
+    }
+    // Pointers inside the data area become program-relative; the executor adds the base address.
+    for (const r of this.relocations) {
+      const pos = dataOffset + r;
+      buf.writeBigUInt64LE(buf.readBigUInt64LE(pos) + BigInt(dataOffset), pos);
+    }
+
+    const descriptions = this.ops.map((op) => op.description);
+    const listing = this.ops.map((op, i) => `${String(i).padStart(3)}  ${op.name.padEnd(14)} ${op.description}`);
+    return { bytes: buf, descriptions, listing };
+  }
+}
+
+function skipTo(label: Label | undefined, index: number): number {
+  if (!label) return 0;
+  if (label.index < 0) throw new Error(`label ${label.name} was never placed`);
+  const skip = label.index - index - 1;
+  if (skip < 0) throw new Error(`label ${label.name} is behind op ${index}: only forward skips are allowed`);
+  return skip;
+}
+
+function align8(n: number): number {
+  return (n + 7) & ~7;
+}

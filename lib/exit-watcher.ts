@@ -1,0 +1,51 @@
+// Waiting for container processes without blocking the event loop or a thread-pool thread:
+// SIGCHLD wakes us, then waitid(WNOHANG) on each watched pid reaps exactly the processes we
+// watch (libuv reaps only its own children, by pid, so the two never steal from each other).
+// A slow ref'd timer keeps the process alive while anything is watched and covers a lost signal.
+import { tryReap, type ExitStatus } from '../bindings/libc.js';
+
+const watched = new Map<number, { resolve: (s: ExitStatus) => void; reject: (e: unknown) => void }[]>();
+let timer: NodeJS.Timeout | undefined;
+
+function check(): void {
+  for (const [pid, waiters] of watched) {
+    let status: ExitStatus | undefined;
+    try {
+      status = tryReap(pid);
+    } catch (err) {
+      watched.delete(pid);
+      for (const w of waiters) w.reject(err);
+      continue;
+    }
+    if (status) {
+      watched.delete(pid);
+      for (const w of waiters) w.resolve(status);
+    }
+  }
+  if (watched.size === 0) stop();
+}
+
+function start(): void {
+  if (timer) return;
+  process.on('SIGCHLD', check);
+  timer = setInterval(check, 200);
+}
+
+function stop(): void {
+  if (!timer) return;
+  clearInterval(timer);
+  timer = undefined;
+  process.off('SIGCHLD', check);
+}
+
+/** Resolves when `pid` (a child of this process, or an orphan re-parented to it) exits. */
+export function waitForExit(pid: number): Promise<ExitStatus> {
+  return new Promise((resolve, reject) => {
+    const list = watched.get(pid) ?? [];
+    list.push({ resolve, reject });
+    watched.set(pid, list);
+    start();
+    // It may have exited before we started listening.
+    queueMicrotask(check);
+  });
+}

@@ -1,0 +1,180 @@
+// The planner: compiles a validated config.json into the syscall program the native executor
+// runs in the cloned child. Pure: it reads the host's facts and the bundle's files (to tell a
+// file bind source from a directory), and touches nothing else, so plans are unit-testable.
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
+import { CLONE, ERRNO, O, PR } from '../../bindings/constants.js';
+import type { EncodedProgram } from '../../bindings/program.js';
+import { OciError } from '../errors.js';
+import type { Host } from '../host.js';
+import type { LinuxNamespaceType, Process, Spec } from '../spec/index.js';
+import { PlanContext } from './context.js';
+import { planDevices } from './devices.js';
+import { planMount } from './mounts.js';
+import { planNamespaces, type NamespacePhase, type NamespaceRequest } from './namespaces.js';
+import { planMaskedPaths, planReadonlyPaths, planSysctl } from './paths.js';
+import { planCredentials, planExec, planExecutableCheck, planFds, planProcessLimits } from './process.js';
+import { planEnterRootfs, planReadonlyRoot, planRootfsPrepare, planRootPropagation } from './rootfs.js';
+import { planSignal, SYNC_CREATED } from './sync.js';
+
+export interface Plan {
+  program: EncodedProgram;
+  cloneFlags: number;
+  namespaces: NamespacePhase;
+}
+
+export interface ContainerPlanInput {
+  spec: Spec;
+  bundleDir: string;
+  /** Absolute path of the rootfs. */
+  rootfs: string;
+  containerId: string;
+  host: Host;
+  /** The child's end of the sync socket. */
+  syncFd: number;
+  /** An O_PATH fd on the state directory holding exec.fifo; undefined: run at once, no fifo. */
+  fifoDirFd?: number;
+  /** Fds the runtime opened on `linux.namespaces[].path`. */
+  joinFds: Partial<Record<LinuxNamespaceType, number>>;
+  noPivot?: boolean;
+  noNewKeyring?: boolean;
+  preserveFds?: number;
+  warn?: (message: string) => void;
+}
+
+const PERSONALITY_DOMAIN: Record<string, number> = { LINUX: 0x0000, LINUX32: 0x0008 };
+
+export function planContainer(input: ContainerPlanInput): Plan {
+  const { spec } = input;
+  const proc = spec.process;
+  if (!proc) throw new OciError('ERR_INVALID_CONFIG', 'config.json: process is required to create a container');
+  if (proc.terminal) {
+    throw new OciError('ERR_NOT_SUPPORTED', 'config.json: process.terminal is not supported by ocirun yet (no console support)');
+  }
+  const linux = spec.linux ?? {};
+  const ctx = new PlanContext(spec, { capLastCap: input.host.capLastCap });
+  const b = ctx.b;
+  const warn = input.warn ?? (() => {});
+
+  b.syscall('prctl', [PR.SET_DUMPABLE, 0, 0, 0, 0], 'make the child non-dumpable until exec (protects the runtime binary)');
+  // Devices and directories get exactly the modes config.json gives; the process's umask is set later.
+  b.syscall('umask', [0], 'clear the umask while building the rootfs');
+
+  const requests: NamespaceRequest[] = (linux.namespaces ?? []).map((ns) => ({ type: ns.type, joinFd: input.joinFds[ns.type] }));
+  const phase = planNamespaces(ctx, requests, input.syncFd, linux.timeOffsets);
+  if (!requests.some((r) => r.type === 'mount')) {
+    throw new OciError('ERR_NOT_SUPPORTED', 'config.json: /linux/namespaces has no mount namespace; ocirun needs one to set up the rootfs');
+  }
+  const userns = requests.some((r) => r.type === 'user');
+
+  planRootfsPrepare(ctx, input.rootfs, linux.rootfsPropagation);
+  (spec.mounts ?? []).forEach((m, i) => planMount(ctx, m, i, { bundleDir: input.bundleDir, cgroups: input.host.cgroups, warn }));
+  planDevices(ctx, linux.devices, userns);
+  // runc creates a missing cwd; so do we.
+  ctx.resolveInRoot(ctx.regs.root, proc.cwd || '/', ctx.regs.target, 'dir', `cwd ${proc.cwd}`);
+  b.syscall('close', [ctx.regs.target], 'close cwd');
+
+  if (spec.hostname !== undefined) {
+    const h = Buffer.from(spec.hostname);
+    b.syscall('sethostname', [b.bytes(h), h.length], `set hostname ${spec.hostname}`);
+  }
+  if (spec.domainname !== undefined) {
+    const d = Buffer.from(spec.domainname);
+    b.syscall('setdomainname', [b.bytes(d), d.length], `set domainname ${spec.domainname}`);
+  }
+
+  planEnterRootfs(ctx, input.rootfs, Boolean(input.noPivot));
+  planRootPropagation(ctx, linux.rootfsPropagation);
+  planSysctl(ctx, linux.sysctl);
+  planReadonlyPaths(ctx, linux.readonlyPaths);
+  planMaskedPaths(ctx, linux.maskedPaths);
+  if (spec.root?.readonly) planReadonlyRoot(ctx);
+
+  planProcessLimits(ctx, proc, {
+    keyringName: input.noNewKeyring ? undefined : input.containerId,
+    preserveFds: input.preserveFds ?? 0,
+  });
+  if (linux.personality) planPersonality(ctx, linux.personality.domain ?? 'LINUX');
+  planSecurityLabels(ctx, proc);
+  planCredentials(ctx, proc);
+  planFds(ctx, input.preserveFds ?? 0);
+  planExecutableCheck(ctx, proc);
+  planSignal(ctx, input.syncFd, SYNC_CREATED, 'tell the runtime the container is created');
+  if (input.fifoDirFd !== undefined) planWaitForStart(ctx, input.fifoDirFd);
+  planExec(ctx, proc);
+
+  return { program: b.encode(input.syncFd), cloneFlags: phase.cloneFlags, namespaces: phase };
+}
+
+export interface ExecPlanInput {
+  process: Process;
+  host: Host;
+  syncFd: number;
+  /** Fds on /proc/<pid>/ns/<type> of the container process, for each namespace it has of its own. */
+  joinFds: Partial<Record<LinuxNamespaceType, number>>;
+  /** O_PATH fd on /proc/<pid>/root: the container's root, entered after joining its mount namespace. */
+  rootFd: number;
+  preserveFds?: number;
+}
+
+/** `exec`: join every namespace of a running container, then run the process as `create` does. */
+export function planExecProcess(input: ExecPlanInput): Plan {
+  const proc = input.process;
+  if (proc.terminal) throw new OciError('ERR_NOT_SUPPORTED', 'exec: process.terminal is not supported by ocirun yet (no console support)');
+  const ctx = new PlanContext({ ociVersion: '1.3.0', process: proc }, { capLastCap: input.host.capLastCap });
+  const b = ctx.b;
+  b.syscall('prctl', [PR.SET_DUMPABLE, 0, 0, 0, 0], 'make the child non-dumpable until exec');
+  const requests = (Object.entries(input.joinFds) as [LinuxNamespaceType, number][]).map(([type, fd]) => ({ type, joinFd: fd }));
+  // A joined pid namespace always needs the fork; planNamespaces does it when any join is given.
+  const phase = planNamespaces(ctx, requests.length ? requests : [], input.syncFd, undefined);
+  b.syscall('fchdir', [input.rootFd], "chdir to the container's root");
+  b.syscall('chroot', [ctx.str('.')], "chroot into the container's root");
+  planProcessLimits(ctx, proc, { preserveFds: input.preserveFds ?? 0 });
+  planSecurityLabels(ctx, proc);
+  planCredentials(ctx, proc);
+  planFds(ctx, input.preserveFds ?? 0);
+  planExecutableCheck(ctx, proc);
+  planExec(ctx, proc);
+  return { program: b.encode(input.syncFd), cloneFlags: phase.cloneFlags, namespaces: phase };
+}
+
+/** Block on the exec fifo until `start` opens it for reading, then tell `start` we are going. */
+function planWaitForStart(ctx: PlanContext, fifoDirFd: number): void {
+  const b = ctx.b;
+  const fd = ctx.regs.fifo;
+  b.syscall('openat', [fifoDirFd, ctx.str('exec.fifo'), O.WRONLY | O.CLOEXEC, 0], 'wait for start: open exec.fifo', { save: fd });
+  b.syscall('write', [fd, ctx.str('0'), 1], 'wait for start: write exec.fifo');
+  b.syscall('close', [fd], 'close exec.fifo');
+}
+
+function planPersonality(ctx: PlanContext, domain: string): void {
+  const value = PERSONALITY_DOMAIN[domain];
+  if (value === undefined) throw new OciError('ERR_INVALID_CONFIG', `linux.personality.domain: unknown domain "${domain}"`);
+  ctx.b.syscall('personality', [value], `set personality ${domain}`);
+}
+
+/** AppArmor and SELinux labels take effect at execve; refused clearly where the host lacks them. */
+function planSecurityLabels(ctx: PlanContext, proc: Process): void {
+  const b = ctx.b;
+  const write = (path: string, text: string, what: string) => {
+    const fd = ctx.regs.tmp;
+    const data = Buffer.from(text);
+    b.syscall('openat', [-100, ctx.str(path), O.WRONLY | O.CLOEXEC, 0], `${what}: open ${path}`, { save: fd });
+    b.syscall('write', [fd, b.bytes(data), data.length], `${what}: write ${path}`);
+    b.syscall('close', [fd], `${what}: close`);
+  };
+  if (proc.apparmorProfile) {
+    if (!existsSync('/sys/kernel/security/apparmor')) {
+      throw new OciError('ERR_NOT_SUPPORTED', `process.apparmorProfile "${proc.apparmorProfile}": AppArmor is not enabled on this host`);
+    }
+    write('/proc/thread-self/attr/apparmor/exec', `exec ${proc.apparmorProfile}`, `apparmor profile ${proc.apparmorProfile}`);
+  }
+  if (proc.selinuxLabel) {
+    if (!existsSync(join('/sys/fs/selinux', 'enforce'))) {
+      throw new OciError('ERR_NOT_SUPPORTED', `process.selinuxLabel "${proc.selinuxLabel}": SELinux is not enabled on this host`);
+    }
+    write('/proc/thread-self/attr/exec', proc.selinuxLabel, `selinux label ${proc.selinuxLabel}`);
+  }
+}
+
+export { CLONE, ERRNO };

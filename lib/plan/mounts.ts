@@ -1,0 +1,148 @@
+// config.json `mounts`, with the new mount API: a bind is open_tree(OPEN_TREE_CLONE); a filesystem
+// is fsopen/fsconfig/fsmount. Either way the detached mount gets its attributes with
+// mount_setattr and is attached with move_mount onto an fd resolved inside the rootfs.
+import { statSync } from 'node:fs';
+import { isAbsolute, resolve as resolvePath } from 'node:path';
+import { AT, FSCONFIG, FSMOUNT_CLOEXEC, FSOPEN_CLOEXEC, MOUNT_ATTR, MOVE_MOUNT, OPEN_TREE } from '../../bindings/constants.js';
+import type { Reg } from '../../bindings/program.js';
+import { mountAttr, MOUNT_ATTR_SIZE } from '../../bindings/structs.js';
+import { OciError } from '../errors.js';
+import type { CgroupHierarchy } from '../host.js';
+import type { Mount } from '../spec/index.js';
+import type { PlanContext } from './context.js';
+import { parseMountOptions, type ParsedMountOptions } from './mount-options.js';
+
+export interface MountPlanOptions {
+  bundleDir: string;
+  cgroups: { unifiedOnly: boolean; hierarchies: CgroupHierarchy[] };
+  warn: (message: string) => void;
+}
+
+export function planMount(ctx: PlanContext, mount: Mount, index: number, opts: MountPlanOptions): void {
+  const where = `mounts[${index}] (${mount.destination})`;
+  const o = parseMountOptions(mount.type, mount.options, where);
+  if (o.ignored.length) opts.warn(`${where}: options ${o.ignored.join(', ')} have no effect on a bind mount`);
+  if (mount.uidMappings || mount.gidMappings) {
+    throw new OciError('ERR_NOT_SUPPORTED', `${where}: idmapped mounts (uidMappings/gidMappings) are not supported by ocirun yet`);
+  }
+  if (o.bind) return planBind(ctx, mount, o, opts);
+  if (mount.type === 'cgroup') return planCgroup(ctx, mount, o, opts);
+  if (!mount.type) throw new OciError('ERR_INVALID_CONFIG', `${where}: a mount that is not a bind mount needs a type`);
+  return planFilesystem(ctx, mount.type, mount.source, mount.destination, o);
+}
+
+function planBind(ctx: PlanContext, mount: Mount, o: ParsedMountOptions, opts: MountPlanOptions): void {
+  const b = ctx.b;
+  const src = mount.source ?? '';
+  const source = isAbsolute(src) ? src : resolvePath(opts.bundleDir, src);
+  let isDir = true;
+  try {
+    isDir = statSync(source).isDirectory();
+  } catch (err) {
+    throw new OciError('ERR_INVALID_CONFIG', `mount ${src} to ${mount.destination}: source ${source} does not exist: ${(err as Error).message}`);
+  }
+  const what = `mount ${source} on ${mount.destination}`;
+  const { tree, target } = ctx.regs;
+  b.syscall('open_tree', [AT.FDCWD, ctx.str(source), OPEN_TREE.CLONE | OPEN_TREE.CLOEXEC | (o.recursive ? AT.RECURSIVE : 0)], `${what}: open_tree`, { save: tree });
+  setAttributes(ctx, tree, o, what);
+  ctx.resolveInRoot(ctx.regs.root, mount.destination, target, isDir ? 'dir' : 'file', what);
+  attach(ctx, tree, target, o, what);
+}
+
+/** Mount a fresh filesystem of `type` at `destination` (inside the rootfs). Returns nothing; the
+ * mount fd is closed. */
+export function planFilesystem(
+  ctx: PlanContext,
+  type: string,
+  source: string | undefined,
+  destination: string,
+  o: ParsedMountOptions,
+  keepMountFd?: Reg,
+): void {
+  const b = ctx.b;
+  const what = `mount ${type} on ${destination}`;
+  const { fs, tree, target } = ctx.regs;
+  const mnt = keepMountFd ?? tree;
+  b.syscall('fsopen', [ctx.str(type), FSOPEN_CLOEXEC], `${what}: fsopen ${type}`, { save: fs });
+  if (source) {
+    b.syscall('fsconfig', [fs, FSCONFIG.SET_STRING, ctx.str('source'), ctx.str(source), 0], `${what}: set source ${source}`);
+  }
+  for (const [key, value] of o.params) {
+    if (value === undefined) {
+      b.syscall('fsconfig', [fs, FSCONFIG.SET_FLAG, ctx.str(key), 0, 0], `${what}: option ${key}`);
+    } else {
+      b.syscall('fsconfig', [fs, FSCONFIG.SET_STRING, ctx.str(key), ctx.str(value), 0], `${what}: option ${key}=${value}`);
+    }
+  }
+  b.syscall('fsconfig', [fs, FSCONFIG.CMD_CREATE, 0, 0, 0], `${what}: create the filesystem`);
+  // A fresh filesystem has no submounts: recursive and plain attributes mean the same here.
+  const set = o.attrSet | o.recAttrSet;
+  b.syscall('fsmount', [fs, FSMOUNT_CLOEXEC, set], `${what}: fsmount`, { save: mnt });
+  b.syscall('close', [fs], `${what}: close the filesystem context`);
+  ctx.resolveInRoot(ctx.regs.root, destination, target, 'dir', what);
+  attach(ctx, mnt, target, { ...o, attrSet: 0, attrClr: 0, recAttrSet: 0, recAttrClr: 0 }, what, keepMountFd !== undefined);
+}
+
+function setAttributes(ctx: PlanContext, tree: Reg, o: ParsedMountOptions, what: string): void {
+  const b = ctx.b;
+  if (o.attrSet || o.attrClr) {
+    b.syscall('mount_setattr', [tree, ctx.str(''), AT.EMPTY_PATH, b.bytes(mountAttr(o.attrSet, o.attrClr, 0)), MOUNT_ATTR_SIZE], `${what}: set ${describeAttr(o.attrSet, o.attrClr)}`);
+  }
+  if (o.recAttrSet || o.recAttrClr) {
+    b.syscall('mount_setattr', [tree, ctx.str(''), AT.EMPTY_PATH | AT.RECURSIVE, b.bytes(mountAttr(o.recAttrSet, o.recAttrClr, 0)), MOUNT_ATTR_SIZE], `${what}: set ${describeAttr(o.recAttrSet, o.recAttrClr)} recursively`);
+  }
+}
+
+function attach(ctx: PlanContext, mnt: Reg, target: Reg, o: ParsedMountOptions, what: string, keepMount = false): void {
+  const b = ctx.b;
+  setAttributes(ctx, mnt, o, what);
+  b.syscall('move_mount', [mnt, ctx.str(''), target, ctx.str(''), MOVE_MOUNT.F_EMPTY_PATH | MOVE_MOUNT.T_EMPTY_PATH], `${what}: move_mount`);
+  if (o.propagation) {
+    b.syscall(
+      'mount_setattr',
+      [mnt, ctx.str(''), AT.EMPTY_PATH | (o.recursivePropagation ? AT.RECURSIVE : 0), b.bytes(mountAttr(0, 0, o.propagation)), MOUNT_ATTR_SIZE],
+      `${what}: set propagation`,
+    );
+  }
+  b.syscall('close', [target], `${what}: close the target`);
+  if (!keepMount) b.syscall('close', [mnt], `${what}: close the mount`);
+}
+
+/**
+ * A `cgroup` mount. On a cgroup v2 host it is cgroup2. On a v1 (or hybrid) host it is, as runc
+ * and crun lay it out, a tmpfs holding one mount per hierarchy of the host.
+ */
+function planCgroup(ctx: PlanContext, mount: Mount, o: ParsedMountOptions, opts: MountPlanOptions): void {
+  const b = ctx.b;
+  const { cgroups } = opts;
+  if (cgroups.unifiedOnly) return planFilesystem(ctx, 'cgroup2', mount.source, mount.destination, { ...o, params: [] });
+  const readOnly = Boolean((o.attrSet | o.recAttrSet) & MOUNT_ATTR.RDONLY);
+  const base = mount.destination.replace(/\/+$/, '');
+  const tmpfsFd = b.register();
+  planFilesystem(ctx, 'tmpfs', 'tmpfs', base, { ...o, attrSet: o.attrSet & ~MOUNT_ATTR.RDONLY, recAttrSet: o.recAttrSet & ~MOUNT_ATTR.RDONLY, params: [['mode', '755']] }, tmpfsFd);
+  for (const h of cgroups.hierarchies) {
+    const params: [string, string?][] =
+      h.version === 2 ? [] : h.options.map((opt) => (opt.includes('=') ? (opt.split('=', 2) as [string, string]) : [opt]));
+    planFilesystem(ctx, h.version === 2 ? 'cgroup2' : 'cgroup', 'cgroup', `${base}/${h.name}`, { ...o, params, propagation: 0 });
+  }
+  if (readOnly) {
+    b.syscall('mount_setattr', [tmpfsFd, ctx.str(''), AT.EMPTY_PATH, b.bytes(mountAttr(MOUNT_ATTR.RDONLY, 0, 0)), MOUNT_ATTR_SIZE], `mount cgroup on ${base}: make the tmpfs read-only`);
+  }
+  b.syscall('close', [tmpfsFd], `mount cgroup on ${base}: close`);
+}
+
+function describeAttr(set: number, clr: number): string {
+  const names: [number, string][] = [
+    [MOUNT_ATTR.RDONLY, 'ro'],
+    [MOUNT_ATTR.NOSUID, 'nosuid'],
+    [MOUNT_ATTR.NODEV, 'nodev'],
+    [MOUNT_ATTR.NOEXEC, 'noexec'],
+    [MOUNT_ATTR.NOATIME, 'noatime'],
+    [MOUNT_ATTR.STRICTATIME, 'strictatime'],
+    [MOUNT_ATTR.NODIRATIME, 'nodiratime'],
+    [MOUNT_ATTR.NOSYMFOLLOW, 'nosymfollow'],
+  ];
+  const on = names.filter(([f]) => set & f).map(([, n]) => n);
+  const off = names.filter(([f]) => clr & f && !(set & f) && f !== MOUNT_ATTR.NOATIME && f !== MOUNT_ATTR.STRICTATIME).map(([, n]) => `no ${n}`);
+  return [...on, ...off].join(',') || 'attributes';
+}

@@ -1,0 +1,28 @@
+// Facts about a process from /proc, used to tell whether a recorded container process still
+// exists. A pid alone can be recycled; pid + start time (field 22 of /proc/PID/stat, in clock
+// ticks since boot) cannot, within one boot.
+import { readFileSync } from 'node:fs';
+
+export interface ProcStat {
+  state: string;
+  startTime: number;
+  ppid: number;
+}
+
+export function readProcStat(pid: number): ProcStat | undefined {
+  let text: string;
+  try {
+    text = readFileSync(`/proc/${pid}/stat`, 'utf8');
+  } catch {
+    return undefined;
+  }
+  // The command name (field 2) is in parentheses and may itself contain spaces or ')'.
+  const rest = text.slice(text.lastIndexOf(')') + 2).split(' ');
+  return { state: rest[0], ppid: Number(rest[1]), startTime: Number(rest[19]) };
+}
+
+/** The same process that was recorded, and not yet a zombie. */
+export function isSameLiveProcess(pid: number, startTime: number): boolean {
+  const st = readProcStat(pid);
+  return st !== undefined && st.startTime === startTime && st.state !== 'Z' && st.state !== 'X';
+}

@@ -1,0 +1,489 @@
+// The container lifecycle of runtime.md: create, start, state, kill, delete (plus run, exec and
+// list). Status is derived from facts (is the recorded process alive with the recorded start
+// time? does the exec fifo still exist?), never trusted from a stored word.
+import { closeSync, constants as fsc, existsSync, openSync, readdirSync, readlinkSync, readSync, renameSync, unlinkSync, writeFileSync } from 'node:fs';
+import { isAbsolute, join, resolve } from 'node:path';
+import { userInfo } from 'node:os';
+import { becomeSubreaper, kill as killPid, mkfifo, pidfdOpen, pidfdSendSignal, reapBlocking, socketPair, spawnProgram, tryReap, type ExitStatus } from '../bindings/libc.js';
+import { O } from '../bindings/constants.js';
+import { OciError } from './errors.js';
+import { waitForExit } from './exit-watcher.js';
+import { host } from './host.js';
+import { InitChannel, initError } from './init-channel.js';
+import { planContainer, planExecProcess, type Plan } from './plan/index.js';
+import { SYNC_CREATED, SYNC_READY } from './plan/sync.js';
+import { isSameLiveProcess, readProcStat } from './process-info.js';
+import { parseSignal } from './signals.js';
+import type { LinuxIDMapping, LinuxNamespaceType, Process, Spec, State } from './spec/index.js';
+import { StateStore, type ContainerRecord } from './state/store.js';
+import { loadBundle } from './validate/index.js';
+import { SPEC_VERSION } from './version.js';
+
+export type ContainerStatus = 'creating' | 'created' | 'running' | 'stopped';
+
+export interface RuntimeOptions {
+  /** State directory (runc's --root). Default /run/ocirun. */
+  root?: string;
+  /** Receives warnings (ignored options and the like). */
+  warn?: (message: string) => void;
+}
+
+export interface CreateOptions {
+  pidFile?: string;
+  noPivot?: boolean;
+  noNewKeyring?: boolean;
+  /** Pass fds 3 .. 3+N-1 of this process to the container. */
+  preserveFds?: number;
+  consoleSocket?: string;
+}
+
+export interface ExecOptions {
+  detach?: boolean;
+  pidFile?: string;
+  preserveFds?: number;
+  consoleSocket?: string;
+}
+
+export interface ContainerState extends State {
+  status: ContainerStatus;
+  rootfs: string;
+  created: string;
+  owner: string;
+}
+
+/** A process started by `run` or `exec`: wait() resolves with its exit status. */
+export interface ProcessHandle {
+  id: string;
+  pid: number;
+  wait(): Promise<ExitStatus>;
+}
+
+const FIFO = 'exec.fifo';
+
+export class Runtime {
+  readonly store: StateStore;
+  private readonly warn: (message: string) => void;
+
+  constructor(options: RuntimeOptions = {}) {
+    this.store = new StateStore(options.root ?? '/run/ocirun');
+    this.warn = options.warn ?? (() => {});
+  }
+
+  /** runtime.md "create": set up everything; the user program waits for `start`. */
+  async create(id: string, bundle: string, options: CreateOptions = {}): Promise<ContainerState> {
+    await this.createContainer(id, bundle, options, true);
+    return this.state(id);
+  }
+
+  /** runtime.md "start": run the user program of a created container. */
+  async start(id: string): Promise<void> {
+    const unlock = this.store.lock(id);
+    try {
+      const record = this.mustRead(id);
+      const status = this.statusOf(record);
+      if (status !== 'created') {
+        throw new OciError(status === 'stopped' ? 'ERR_CONTAINER_NOT_RUNNING' : 'ERR_CONTAINER_RUNNING', `cannot start a container that is ${status}: ${id}`);
+      }
+      await releaseFifo(join(this.store.dir(id), FIFO), record);
+    } finally {
+      unlock();
+    }
+  }
+
+  state(id: string): ContainerState {
+    const record = this.store.read(id);
+    if (!record) {
+      // The directory exists but create has not recorded the process yet.
+      return { ociVersion: SPEC_VERSION, id, status: 'creating', bundle: '', rootfs: '', created: '', owner: '' };
+    }
+    const status = this.statusOf(record);
+    const state: ContainerState = {
+      ociVersion: record.ociVersion,
+      id: record.id,
+      pid: status === 'stopped' ? 0 : record.pid,
+      status,
+      bundle: record.bundle,
+      rootfs: record.rootfs,
+      created: record.created,
+      owner: record.owner,
+    };
+    if (record.annotations && Object.keys(record.annotations).length) state.annotations = record.annotations;
+    return state;
+  }
+
+  list(): ContainerState[] {
+    const out: ContainerState[] = [];
+    for (const id of this.store.ids()) {
+      try {
+        out.push(this.state(id));
+      } catch {
+        // Removed while we listed.
+      }
+    }
+    return out;
+  }
+
+  /** runtime.md "kill": signal the container process (or, with `all`, every process in it). */
+  kill(id: string, signal: string | number = 'SIGTERM', options: { all?: boolean } = {}): void {
+    const sig = parseSignal(signal);
+    const record = this.mustRead(id);
+    const status = this.statusOf(record);
+    if (status !== 'created' && status !== 'running') {
+      throw new OciError('ERR_CONTAINER_NOT_RUNNING', `container not running: ${id}`);
+    }
+    if (options.all) {
+      for (const pid of processesInContainer(record)) signalProcess(pid, undefined, sig);
+      return;
+    }
+    if (!signalProcess(record.pid, record.startTime, sig)) {
+      throw new OciError('ERR_CONTAINER_NOT_RUNNING', `container not running: ${id}`);
+    }
+  }
+
+  /** runtime.md "delete": remove what create made. Refused unless stopped, or with `force`. */
+  async delete(id: string, options: { force?: boolean } = {}): Promise<void> {
+    if (!this.store.exists(id)) throw new OciError('ERR_CONTAINER_NOT_EXIST', `container does not exist: ${id}`);
+    const unlock = this.store.lock(id);
+    try {
+      const record = this.store.read(id);
+      if (record) {
+        const status = this.statusOf(record);
+        if (status !== 'stopped') {
+          if (!options.force) {
+            throw new OciError('ERR_CONTAINER_RUNNING', `cannot delete container ${id} that is not stopped: ${status}`);
+          }
+          for (const pid of processesInContainer(record)) signalProcess(pid, undefined, 9);
+          signalProcess(record.pid, record.startTime, 9);
+          await waitUntilGone(record.pid, record.startTime);
+        }
+      } else if (!options.force) {
+        throw new OciError('ERR_CONTAINER_RUNNING', `cannot delete container ${id} that is not stopped: creating`);
+      }
+      this.store.remove(id);
+    } finally {
+      unlock();
+    }
+  }
+
+  /** create + start, foreground: the handle's wait() gives the exit status. Not deleted on exit. */
+  async run(id: string, bundle: string, options: CreateOptions = {}): Promise<ProcessHandle> {
+    const { pid } = await this.createContainer(id, bundle, options, false);
+    const exit = waitForExit(pid);
+    return { id, pid, wait: () => exit };
+  }
+
+  /** Run another process in a created or running container (runc exec). */
+  async exec(id: string, proc: Process, options: ExecOptions = {}): Promise<ProcessHandle> {
+    if (options.consoleSocket || proc.terminal) {
+      throw new OciError('ERR_NOT_SUPPORTED', 'exec: terminals (--tty, --console-socket) are not supported by ocirun yet');
+    }
+    const record = this.mustRead(id);
+    const status = this.statusOf(record);
+    if (status !== 'created' && status !== 'running') {
+      throw new OciError('ERR_CONTAINER_NOT_RUNNING', `cannot exec in a ${status} container: ${id}`);
+    }
+    const opened: number[] = [];
+    const open = (path: string, flags: number) => {
+      const fd = openSync(path, flags);
+      opened.push(fd);
+      return fd;
+    };
+    let channel: InitChannel | undefined;
+    let childPid = 0;
+    try {
+      const joinFds: Partial<Record<LinuxNamespaceType, number>> = {};
+      for (const type of record.namespaces) joinFds[type] = open(`/proc/${record.pid}/ns/${NS_FILES[type]}`, fsc.O_RDONLY);
+      const rootFd = open(`/proc/${record.pid}/root`, O.PATH | O.DIRECTORY);
+      // The fds are only ours if the process is still the one we recorded.
+      if (!isSameLiveProcess(record.pid, record.startTime)) throw new OciError('ERR_CONTAINER_NOT_RUNNING', `container not running: ${id}`);
+      const [parentFd, childFd] = socketPair();
+      opened.push(childFd);
+      channel = new InitChannel(parentFd);
+      const plan = planExecProcess({ process: proc, host: host(), syncFd: childFd, joinFds, rootFd, preserveFds: options.preserveFds });
+      if (!options.detach && plan.namespaces.forks) becomeSubreaper();
+      childPid = spawnProgram(plan.program.bytes, plan.cloneFlags);
+      closeAll(opened.splice(0));
+      const pid = await handshake(channel, plan, childPid, {}, 'exec');
+      channel.close();
+      if (options.pidFile) writePidFile(options.pidFile, pid);
+      const exit = waitForExit(pid);
+      return { id, pid, wait: () => exit };
+    } catch (err) {
+      channel?.close();
+      closeAll(opened);
+      if (childPid > 0) reapQuietly(childPid);
+      throw err;
+    }
+  }
+
+  // ---- internals ----
+
+  private mustRead(id: string): ContainerRecord {
+    const record = this.store.read(id);
+    if (!record) throw new OciError('ERR_CONTAINER_NOT_RUNNING', `container ${id} is still being created`);
+    return record;
+  }
+
+  private statusOf(record: ContainerRecord): ContainerStatus {
+    if (!isSameLiveProcess(record.pid, record.startTime)) return 'stopped';
+    return existsSync(join(this.store.dir(record.id), FIFO)) ? 'created' : 'running';
+  }
+
+  private async createContainer(id: string, bundleArg: string, options: CreateOptions, waitForStart: boolean): Promise<{ pid: number; forked: boolean }> {
+    if (options.consoleSocket) {
+      throw new OciError('ERR_NOT_SUPPORTED', 'create: --console-socket is not supported by ocirun yet (no console support)');
+    }
+    const bundle = resolve(bundleArg);
+    const { config: spec, report } = loadBundle(bundle);
+    for (const p of report.problems) this.warn(`config.json: ${p.pointer || '/'}: ${p.message}`);
+    const rootfs = isAbsolute(spec.root!.path) ? spec.root!.path : join(bundle, spec.root!.path);
+
+    const dir = this.store.createDir(id);
+    const opened: number[] = [];
+    let channel: InitChannel | undefined;
+    let childPid = 0;
+    let containerPid = 0;
+    try {
+      if (waitForStart) mkfifo(join(dir, FIFO), 0o622);
+      const fifoDirFd = waitForStart ? openSync(dir, O.PATH | O.DIRECTORY) : undefined;
+      if (fifoDirFd !== undefined) opened.push(fifoDirFd);
+      const joinFds: Partial<Record<LinuxNamespaceType, number>> = {};
+      for (const ns of spec.linux?.namespaces ?? []) {
+        if (!ns.path) continue;
+        try {
+          joinFds[ns.type] = openSync(ns.path, fsc.O_RDONLY);
+        } catch (err) {
+          throw new OciError('ERR_INVALID_CONFIG', `config.json: linux.namespaces: cannot open the ${ns.type} namespace ${ns.path}: ${(err as Error).message}`);
+        }
+        opened.push(joinFds[ns.type]!);
+      }
+      const [parentFd, childFd] = socketPair();
+      opened.push(childFd);
+      channel = new InitChannel(parentFd);
+      const plan = planContainer({
+        spec,
+        bundleDir: bundle,
+        rootfs,
+        containerId: id,
+        host: host(),
+        syncFd: childFd,
+        fifoDirFd,
+        joinFds,
+        noPivot: options.noPivot,
+        noNewKeyring: options.noNewKeyring,
+        preserveFds: options.preserveFds,
+        warn: this.warn,
+      });
+      if (!waitForStart && plan.namespaces.forks) becomeSubreaper();
+      childPid = spawnProgram(plan.program.bytes, plan.cloneFlags);
+      closeAll(opened.splice(0));
+      containerPid = await handshake(channel, plan, childPid, { spec }, 'create');
+      channel.close();
+      channel = undefined;
+
+      const st = readProcStat(containerPid);
+      if (!st) throw new OciError('ERR_CONTAINER_INIT', `create: the container process ${containerPid} exited during create`);
+      this.store.write({
+        ociVersion: SPEC_VERSION,
+        id,
+        pid: containerPid,
+        startTime: st.startTime,
+        bundle,
+        rootfs,
+        created: new Date().toISOString(),
+        owner: userInfo().username,
+        annotations: spec.annotations,
+        namespaces: (spec.linux?.namespaces ?? []).map((n) => n.type),
+        process: spec.process!,
+      });
+      if (options.pidFile) writePidFile(options.pidFile, containerPid);
+      return { pid: containerPid, forked: containerPid !== childPid };
+    } catch (err) {
+      channel?.close();
+      closeAll(opened);
+      // Our own child cannot be recycled before we reap it, so signalling its pid is safe.
+      if (childPid > 0) reapQuietly(childPid);
+      if (containerPid > 0 && containerPid !== childPid) signalProcess(containerPid, undefined, 9);
+      this.store.remove(id);
+      throw err;
+    }
+  }
+}
+
+const NS_FILES: Record<LinuxNamespaceType, string> = {
+  pid: 'pid', network: 'net', mount: 'mnt', ipc: 'ipc', uts: 'uts', user: 'user', cgroup: 'cgroup', time: 'time',
+};
+
+/**
+ * The runtime side of the protocol in lib/plan/sync.ts. Returns the container process's pid
+ * (the child's, or its forked child's).
+ */
+async function handshake(channel: InitChannel, plan: Plan, childPid: number, ctx: { spec?: Spec }, verb: string): Promise<number> {
+  let pid = childPid;
+  const descriptions = plan.program.descriptions;
+  for (;;) {
+    const m = await channel.next();
+    if (m.kind === 'error') throw initError(descriptions, m.op, m.errno, `${verb}: `);
+    if (m.kind === 'eof') {
+      // End of file: the process exec'd (exec has no CREATED step) or died without a word.
+      if (verb === 'exec' && pid !== childPid) return pid;
+      if (verb === 'exec' && !plan.namespaces.forks) return pid;
+      throw new OciError('ERR_CONTAINER_INIT', `${verb}: the container process exited before it was set up${describeDeath(childPid)}`);
+    }
+    if (m.kind === 'pid') {
+      pid = m.pid;
+      reapBlocking(childPid); // the forking process exits right after this message
+      continue;
+    }
+    if (m.tag === SYNC_READY) {
+      if (plan.namespaces.newUser && ctx.spec) writeIdMaps(childPid, ctx.spec);
+      const oom = ctx.spec?.process?.oomScoreAdj;
+      if (oom !== undefined) writeFileSync(`/proc/${childPid}/oom_score_adj`, String(oom));
+      channel.send('g');
+      continue;
+    }
+    if (m.tag === SYNC_CREATED) return pid;
+  }
+}
+
+/** Why a child went away without a word (a crash shows as a signal). */
+function describeDeath(pid: number): string {
+  try {
+    const st = tryReap(pid, { keep: true });
+    if (!st) return '';
+    return st.signal !== undefined ? ` (killed by signal ${st.signal})` : ` (exit status ${st.code})`;
+  } catch {
+    return '';
+  }
+}
+
+function writeIdMaps(pid: number, spec: Spec): void {
+  const lines = (maps: LinuxIDMapping[] | undefined) => (maps ?? []).map((m) => `${m.containerID} ${m.hostID} ${m.size}\n`).join('');
+  try {
+    writeFileSync(`/proc/${pid}/uid_map`, lines(spec.linux?.uidMappings));
+    writeFileSync(`/proc/${pid}/gid_map`, lines(spec.linux?.gidMappings));
+  } catch (err) {
+    throw new OciError('ERR_CONTAINER_INIT', `create: write the user namespace id maps of ${pid}: ${(err as Error).message}`);
+  }
+}
+
+/** Open the exec fifo for reading; the blocked container process then writes one byte and execs. */
+async function releaseFifo(path: string, record: ContainerRecord): Promise<void> {
+  const fd = openSync(path, fsc.O_RDONLY | fsc.O_NONBLOCK);
+  try {
+    const buf = Buffer.alloc(1);
+    for (;;) {
+      let n = 0;
+      try {
+        n = readSync(fd, buf, 0, 1, null);
+      } catch (err) {
+        if ((err as NodeJS.ErrnoException).code !== 'EAGAIN') throw err;
+      }
+      if (n === 1) break;
+      if (!isSameLiveProcess(record.pid, record.startTime)) {
+        throw new OciError('ERR_CONTAINER_NOT_RUNNING', `cannot start container ${record.id}: its process exited`);
+      }
+      await new Promise((r) => setTimeout(r, 1));
+    }
+  } finally {
+    closeSync(fd);
+  }
+  unlinkSync(path);
+}
+
+/**
+ * Signal a process only if it is the one we mean: open a pidfd, then check the start time; the
+ * pidfd pins that process, so a recycled pid can never receive the signal.
+ */
+function signalProcess(pid: number, startTime: number | undefined, signal: number): boolean {
+  let pidfd: number;
+  try {
+    pidfd = pidfdOpen(pid);
+  } catch {
+    return false;
+  }
+  try {
+    if (startTime !== undefined) {
+      const st = readProcStat(pid);
+      if (!st || st.startTime !== startTime) return false;
+    }
+    pidfdSendSignal(pidfd, signal);
+    return true;
+  } catch (err) {
+    if ((err as { errnoCode?: string }).errnoCode === 'ESRCH') return false;
+    throw err;
+  } finally {
+    closeSync(pidfd);
+  }
+}
+
+/** Every process in the container's pid namespace (the container's own processes). */
+function processesInContainer(record: ContainerRecord): number[] {
+  if (!record.namespaces.includes('pid')) return isSameLiveProcess(record.pid, record.startTime) ? [record.pid] : [];
+  let target: string;
+  try {
+    target = readlinkNs(record.pid);
+  } catch {
+    return [];
+  }
+  if (!isSameLiveProcess(record.pid, record.startTime)) return [];
+  const pids: number[] = [];
+  for (const entry of readdirProc()) {
+    try {
+      if (readlinkNs(entry) === target) pids.push(entry);
+    } catch {
+      // exited
+    }
+  }
+  return pids;
+}
+
+function readlinkNs(pid: number): string {
+  return readlinkSync(`/proc/${pid}/ns/pid`);
+}
+function readdirProc(): number[] {
+  return readdirSync('/proc')
+    .filter((n) => /^\d+$/.test(n))
+    .map(Number);
+}
+
+async function waitUntilGone(pid: number, startTime: number): Promise<void> {
+  const deadline = Date.now() + 10_000;
+  while (isSameLiveProcess(pid, startTime)) {
+    if (Date.now() > deadline) throw new OciError('ERR_CONTAINER_RUNNING', `process ${pid} did not exit after SIGKILL`);
+    await new Promise((r) => setTimeout(r, 2));
+  }
+}
+
+
+function reapQuietly(pid: number): void {
+  try {
+    killPid(pid, 9);
+  } catch {
+    // already gone
+  }
+  try {
+    reapBlocking(pid);
+  } catch {
+    // already reaped
+  }
+}
+
+function closeAll(fds: number[]): void {
+  for (const fd of fds) {
+    try {
+      closeSync(fd);
+    } catch {
+      // already closed
+    }
+  }
+  fds.length = 0;
+}
+
+/** Digits only, no newline: containerd's parser does not trim. */
+function writePidFile(path: string, pid: number): void {
+  const tmp = `${path}.${process.pid}.tmp`;
+  writeFileSync(tmp, String(pid));
+  renameSync(tmp, path);
+}
+

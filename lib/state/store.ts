@@ -1,0 +1,130 @@
+// The state store: one directory per container under the runtime root (default /run/ocirun),
+// holding state.json (written atomically) and, until `start`, the exec fifo. A directory that
+// exists without state.json belongs to a container being created.
+import { closeSync, constants as fsc, mkdirSync, openSync, readdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { flock, LOCK_EX, LOCK_UN } from '../../bindings/libc.js';
+import { OciError } from '../errors.js';
+import type { LinuxNamespaceType, Process } from '../spec/index.js';
+
+/** What ocirun records about a container; the status is derived from facts, never stored. */
+export interface ContainerRecord {
+  ociVersion: string;
+  id: string;
+  pid: number;
+  /** Start time of `pid` (clock ticks since boot): with the pid, identifies the process. */
+  startTime: number;
+  bundle: string;
+  rootfs: string;
+  created: string;
+  owner: string;
+  annotations?: Record<string, string>;
+  /** Namespaces the container has of its own (new or joined), for `exec` to join. */
+  namespaces: LinuxNamespaceType[];
+  /** The process of config.json: `exec` starts from it (env, user, capabilities). */
+  process: Process;
+}
+
+const ID_PATTERN = /^[A-Za-z0-9_+.-]+$/;
+
+export function validateId(id: string): void {
+  if (!id) throw new OciError('ERR_INVALID_ID', 'container id cannot be empty');
+  if (!ID_PATTERN.test(id) || id === '.' || id === '..' || id.length > 1024) {
+    throw new OciError('ERR_INVALID_ID', `invalid container id "${id}": use letters, digits and _ + - . only`);
+  }
+}
+
+export class StateStore {
+  constructor(readonly root: string) {}
+
+  dir(id: string): string {
+    validateId(id);
+    return join(this.root, id);
+  }
+
+  fifoPath(id: string): string {
+    return join(this.dir(id), 'exec.fifo');
+  }
+
+  /** Reserve the id: fails if a container with it exists. */
+  createDir(id: string): string {
+    const dir = this.dir(id);
+    mkdirSync(this.root, { recursive: true, mode: 0o711 });
+    try {
+      mkdirSync(dir, { mode: 0o711 });
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code === 'EEXIST') {
+        throw new OciError('ERR_CONTAINER_EXISTS', `container with given ID already exists: ${id}`);
+      }
+      throw err;
+    }
+    return dir;
+  }
+
+  write(record: ContainerRecord): void {
+    const dir = this.dir(record.id);
+    const tmp = join(dir, `.state.json.${process.pid}`);
+    writeFileSync(tmp, JSON.stringify(record));
+    renameSync(tmp, join(dir, 'state.json'));
+  }
+
+  /** The record, or undefined while the container is being created. */
+  read(id: string): ContainerRecord | undefined {
+    const dir = this.dir(id);
+    let text: string;
+    try {
+      text = readFileSync(join(dir, 'state.json'), 'utf8');
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw err;
+      try {
+        readdirSync(dir);
+      } catch {
+        throw new OciError('ERR_CONTAINER_NOT_EXIST', `container does not exist: ${id}`);
+      }
+      return undefined;
+    }
+    return JSON.parse(text) as ContainerRecord;
+  }
+
+  exists(id: string): boolean {
+    try {
+      readdirSync(this.dir(id));
+      return true;
+    } catch {
+      return false;
+    }
+  }
+
+  remove(id: string): void {
+    rmSync(this.dir(id), { recursive: true, force: true });
+  }
+
+  ids(): string[] {
+    try {
+      return readdirSync(this.root, { withFileTypes: true })
+        .filter((d) => d.isDirectory() && ID_PATTERN.test(d.name))
+        .map((d) => d.name)
+        .sort();
+    } catch {
+      return [];
+    }
+  }
+
+  /** Serialize operations on one container across processes (flock on its directory). */
+  lock(id: string): () => void {
+    let fd: number;
+    try {
+      fd = openSync(this.dir(id), fsc.O_RDONLY | fsc.O_DIRECTORY);
+    } catch {
+      throw new OciError('ERR_CONTAINER_NOT_EXIST', `container does not exist: ${id}`);
+    }
+    flock(fd, LOCK_EX);
+    return () => {
+      try {
+        flock(fd, LOCK_UN);
+      } finally {
+        closeSync(fd);
+      }
+    };
+  }
+}
