@@ -172,6 +172,17 @@ export class Runtime {
     return { id, pid, wait: () => exit };
   }
 
+  /** The process of the container's config.json: what `exec` starts from. */
+  configProcess(id: string): Process {
+    return this.mustRead(id).process;
+  }
+
+  /** The processes of the container (for `ps`). */
+  pids(id: string): number[] {
+    const record = this.mustRead(id);
+    return this.statusOf(record) === 'stopped' ? [] : processesInContainer(record);
+  }
+
   /** Run another process in a created or running container (runc exec). */
   async exec(id: string, proc: Process, options: ExecOptions = {}): Promise<ProcessHandle> {
     if (options.consoleSocket || proc.terminal) {

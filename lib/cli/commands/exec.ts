@@ -1,0 +1,41 @@
+// ocirun exec <id> <command...> | --process FILE: run a process in a running container.
+// Exit code: the process's; 255 when exec itself fails (runc's convention).
+import { buildExecProcess, readProcessFile } from '../../exec-process.js';
+import { reportError } from '../report-error.js';
+import type { CommandMain } from '../program.js';
+import { forwardSignals } from '../forward-signals.js';
+import { runtimeFor } from '../runtime-for.js';
+
+const main: CommandMain = async (ctx, [id, ...command], opts) => {
+  const rt = runtimeFor(ctx);
+  let handle;
+  try {
+    const proc = opts.process
+      ? readProcessFile(opts.process)
+      : buildExecProcess(rt.configProcess(id), {
+          args: command,
+          env: opts.env,
+          cwd: opts.cwd,
+          user: opts.user,
+          additionalGids: opts.additionalGids,
+          caps: opts.cap,
+          noNewPrivileges: opts.newPrivs === false ? true : undefined,
+          tty: opts.tty || undefined,
+          apparmorProfile: opts.apparmor,
+          selinuxLabel: opts.processLabel,
+        });
+    handle = await rt.exec(id, proc, { detach: opts.detach, pidFile: opts.pidFile, preserveFds: opts.preserveFds, consoleSocket: opts.consoleSocket });
+  } catch (err) {
+    reportError(err, ctx.logger, 'exec');
+    return 255;
+  }
+  if (opts.detach) return 0;
+  const stop = forwardSignals((sig) => process.kill(handle.pid, sig));
+  try {
+    return (await handle.wait()).code;
+  } finally {
+    stop();
+  }
+};
+
+export default main;

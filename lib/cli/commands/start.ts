@@ -1,0 +1,9 @@
+// ocirun start <id>: run the program of a created container.
+import type { CommandMain } from '../program.js';
+import { runtimeFor } from '../runtime-for.js';
+
+const main: CommandMain = async (ctx, [id]) => {
+  await runtimeFor(ctx).start(id);
+};
+
+export default main;
