@@ -168,8 +168,7 @@ export class Runtime {
   /** create + start, foreground: the handle's wait() gives the exit status. Not deleted on exit. */
   async run(id: string, bundle: string, options: CreateOptions = {}): Promise<ProcessHandle> {
     const { pid } = await this.createContainer(id, bundle, options, false);
-    const exit = waitForExit(pid);
-    return { id, pid, wait: () => exit };
+    return { id, pid, wait: lazyExit(pid) };
   }
 
   /** The process of the container's config.json: what `exec` starts from. */
@@ -217,8 +216,7 @@ export class Runtime {
       const pid = await handshake(channel, plan, childPid, {}, 'exec');
       channel.close();
       if (options.pidFile) writePidFile(options.pidFile, pid);
-      const exit = waitForExit(pid);
-      return { id, pid, wait: () => exit };
+      return { id, pid, wait: lazyExit(pid) };
     } catch (err) {
       channel?.close();
       closeAll(opened);
@@ -334,7 +332,7 @@ async function handshake(channel: InitChannel, plan: Plan, childPid: number, ctx
   const descriptions = plan.program.descriptions;
   for (;;) {
     const m = await channel.next();
-    if (m.kind === 'error') throw initError(descriptions, m.op, m.errno, `${verb}: `);
+    if (m.kind === 'error') throw initError(descriptions, m.op, m.errno, verb === 'exec' ? '' : `${verb}: `);
     if (m.kind === 'eof') {
       // End of file: the process exec'd (exec has no CREATED step) or died without a word.
       if (verb === 'exec' && pid !== childPid) return pid;
@@ -466,6 +464,12 @@ async function waitUntilGone(pid: number, startTime: number): Promise<void> {
   }
 }
 
+
+/** Start watching only when asked: a detached caller must be free to exit at once. */
+function lazyExit(pid: number): () => Promise<ExitStatus> {
+  let exit: Promise<ExitStatus> | undefined;
+  return () => (exit ??= waitForExit(pid));
+}
 
 function reapQuietly(pid: number): void {
   try {

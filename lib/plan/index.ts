@@ -52,9 +52,10 @@ export function planContainer(input: ContainerPlanInput): Plan {
     throw new OciError('ERR_NOT_SUPPORTED', 'config.json: process.terminal is not supported by ocirun yet (no console support)');
   }
   const linux = spec.linux ?? {};
+  const warn = input.warn ?? (() => {});
+  refuseUnsupported(spec, warn);
   const ctx = new PlanContext(spec, { capLastCap: input.host.capLastCap });
   const b = ctx.b;
-  const warn = input.warn ?? (() => {});
 
   b.syscall('prctl', [PR.SET_DUMPABLE, 0, 0, 0, 0], 'make the child non-dumpable until exec (protects the runtime binary)');
   // Devices and directories get exactly the modes config.json gives; the process's umask is set later.
@@ -136,6 +137,29 @@ export function planExecProcess(input: ExecPlanInput): Plan {
   planExecutableCheck(ctx, proc);
   planExec(ctx, proc);
   return { program: b.encode(input.syncFd), cloneFlags: phase.cloneFlags, namespaces: phase };
+}
+
+/**
+ * Features this build does not implement yet. Anything that protects the container (seccomp) or
+ * that the spec says MUST run (hooks) is refused rather than ignored; resource limits, which the
+ * default `runc spec` config always carries, are accepted with a warning.
+ */
+function refuseUnsupported(spec: Spec, warn: (message: string) => void): void {
+  const notYet = (what: string) => {
+    throw new OciError('ERR_NOT_SUPPORTED', `config.json: ${what} is not supported by ocirun yet`);
+  };
+  const hooks = spec.hooks ?? {};
+  for (const [name, list] of Object.entries(hooks)) if (Array.isArray(list) && list.length) notYet(`/hooks/${name}`);
+  const linux = spec.linux ?? {};
+  if (linux.seccomp) notYet('/linux/seccomp');
+  if (linux.intelRdt) notYet('/linux/intelRdt');
+  if (linux.netDevices && Object.keys(linux.netDevices).length) notYet('/linux/netDevices');
+  if (linux.memoryPolicy) notYet('/linux/memoryPolicy');
+  if (linux.mountLabel) notYet('/linux/mountLabel (SELinux)');
+  if (spec.process?.execCPUAffinity) notYet('/process/execCPUAffinity');
+  if (linux.resources && Object.keys(linux.resources).length) {
+    warn('config.json: /linux/resources is not applied: ocirun does not manage cgroups yet');
+  }
 }
 
 /** Block on the exec fifo until `start` opens it for reading, then tell `start` we are going. */
