@@ -12,6 +12,7 @@ import { host } from './host.js';
 import { InitChannel, initError } from './init-channel.js';
 import { planContainer, planExecProcess, type Plan } from './plan/index.js';
 import { SYNC_CREATED, SYNC_READY } from './plan/sync.js';
+import { timensOffsets } from './plan/namespaces.js';
 import { isSameLiveProcess, readProcStat } from './process-info.js';
 import { parseSignal } from './signals.js';
 import type { LinuxIDMapping, LinuxNamespaceType, Process, Spec, State } from './spec/index.js';
@@ -346,8 +347,10 @@ async function handshake(channel: InitChannel, plan: Plan, childPid: number, ctx
     }
     if (m.tag === SYNC_READY) {
       if (plan.namespaces.newUser && ctx.spec) writeIdMaps(childPid, ctx.spec);
+      const offsets = timensOffsets(ctx.spec?.linux?.timeOffsets);
+      if (plan.namespaces.newTime && offsets) writeProcFile(childPid, 'timens_offsets', offsets);
       const oom = ctx.spec?.process?.oomScoreAdj;
-      if (oom !== undefined) writeFileSync(`/proc/${childPid}/oom_score_adj`, String(oom));
+      if (oom !== undefined) writeProcFile(childPid, 'oom_score_adj', String(oom));
       channel.send('g');
       continue;
     }
@@ -368,11 +371,15 @@ function describeDeath(pid: number): string {
 
 function writeIdMaps(pid: number, spec: Spec): void {
   const lines = (maps: LinuxIDMapping[] | undefined) => (maps ?? []).map((m) => `${m.containerID} ${m.hostID} ${m.size}\n`).join('');
+  writeProcFile(pid, 'uid_map', lines(spec.linux?.uidMappings));
+  writeProcFile(pid, 'gid_map', lines(spec.linux?.gidMappings));
+}
+
+function writeProcFile(pid: number, name: string, text: string): void {
   try {
-    writeFileSync(`/proc/${pid}/uid_map`, lines(spec.linux?.uidMappings));
-    writeFileSync(`/proc/${pid}/gid_map`, lines(spec.linux?.gidMappings));
+    writeFileSync(`/proc/${pid}/${name}`, text);
   } catch (err) {
-    throw new OciError('ERR_CONTAINER_INIT', `create: write the user namespace id maps of ${pid}: ${(err as Error).message}`);
+    throw new OciError('ERR_CONTAINER_INIT', `create: write ${JSON.stringify(text.trim())} to /proc/${pid}/${name}: ${(err as Error).message}`);
   }
 }
 

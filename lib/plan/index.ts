@@ -62,7 +62,7 @@ export function planContainer(input: ContainerPlanInput): Plan {
   b.syscall('umask', [0], 'clear the umask while building the rootfs');
 
   const requests: NamespaceRequest[] = (linux.namespaces ?? []).map((ns) => ({ type: ns.type, joinFd: input.joinFds[ns.type] }));
-  const phase = planNamespaces(ctx, requests, input.syncFd, linux.timeOffsets);
+  const phase = planNamespaces(ctx, requests, input.syncFd);
   if (!requests.some((r) => r.type === 'mount')) {
     throw new OciError('ERR_NOT_SUPPORTED', 'config.json: /linux/namespaces has no mount namespace; ocirun needs one to set up the rootfs');
   }
@@ -127,7 +127,7 @@ export function planExecProcess(input: ExecPlanInput): Plan {
   b.syscall('prctl', [PR.SET_DUMPABLE, 0, 0, 0, 0], 'make the child non-dumpable until exec');
   const requests = (Object.entries(input.joinFds) as [LinuxNamespaceType, number][]).map(([type, fd]) => ({ type, joinFd: fd }));
   // A joined pid namespace always needs the fork; planNamespaces does it when any join is given.
-  const phase = planNamespaces(ctx, requests.length ? requests : [], input.syncFd, undefined);
+  const phase = planNamespaces(ctx, requests, input.syncFd);
   b.syscall('fchdir', [input.rootFd], "chdir to the container's root");
   b.syscall('chroot', [ctx.str('.')], "chroot into the container's root");
   planProcessLimits(ctx, proc, { preserveFds: input.preserveFds ?? 0 });

@@ -5,7 +5,7 @@
 // With joins, the child clones plain, joins user first (so later joins and new namespaces are
 // owned by it), then the others, unshares what is new, and forks once to enter a new or joined
 // pid namespace (only children of a process move into one).
-import { CLONE, O } from '../../bindings/constants.js';
+import { CLONE } from '../../bindings/constants.js';
 import type { LinuxNamespaceType, LinuxTimeOffsets } from '../spec/index.js';
 import type { PlanContext } from './context.js';
 import { planSignal, planWaitForParent, SYNC_READY } from './sync.js';
@@ -37,13 +37,13 @@ export interface NamespacePhase {
   newUser: boolean;
   newPid: boolean;
   newMount: boolean;
+  newTime: boolean;
 }
 
 export function planNamespaces(
   ctx: PlanContext,
   requests: readonly NamespaceRequest[],
   syncFd: number,
-  timeOffsets: LinuxTimeOffsets | undefined,
 ): NamespacePhase {
   const b = ctx.b;
   const byType = new Map(requests.map((r) => [r.type, r]));
@@ -55,13 +55,20 @@ export function planNamespaces(
     newUser: isNew('user'),
     newPid: isNew('pid'),
     newMount: isNew('mount'),
+    newTime: isNew('time'),
   };
-  // Created after the parent has placed the child in its cgroup (the GO answer), so the
-  // namespace's root is the container's cgroup.
+  // cgroup: created after the parent has placed the child in its cgroup (the GO answer), so the
+  // namespace's root is the container's cgroup. time: clone(2) cannot create it (its flag is
+  // taken by the exit signal); unshared before READY so the parent writes the offsets, which
+  // it may do from any user namespace, through /proc/<pid>/timens_offsets.
   const deferred: LinuxNamespaceType[] = ['cgroup', 'time'];
+  const newTime = () => {
+    if (isNew('time')) b.syscall('unshare', [CLONE.NEWTIME], 'create the time namespace');
+  };
 
   if (joins.length === 0) {
     for (const r of requests) if (!deferred.includes(r.type)) phase.cloneFlags |= NAMESPACE_FLAGS[r.type];
+    newTime();
     planSignal(ctx, syncFd, SYNC_READY, 'tell the runtime the namespaces exist');
     planWaitForParent(ctx, syncFd, 'wait for the runtime to write the id maps');
     if (phase.newUser) becomeRootInUserNamespace(ctx);
@@ -70,6 +77,7 @@ export function planNamespaces(
       b.syscall('setns', [j.joinFd!, NAMESPACE_FLAGS[j.type]], `join the ${j.type} namespace`);
     }
     if (phase.newUser) b.syscall('unshare', [CLONE.NEWUSER], 'create the user namespace');
+    newTime();
     planSignal(ctx, syncFd, SYNC_READY, 'tell the runtime the namespaces exist');
     planWaitForParent(ctx, syncFd, 'wait for the runtime to write the id maps');
     if (phase.newUser) becomeRootInUserNamespace(ctx);
@@ -84,7 +92,6 @@ export function planNamespaces(
     }
   }
   if (isNew('cgroup')) b.syscall('unshare', [CLONE.NEWCGROUP], 'create the cgroup namespace');
-  if (isNew('time')) planTimeNamespace(ctx, timeOffsets);
   return phase;
 }
 
@@ -94,24 +101,14 @@ function becomeRootInUserNamespace(ctx: PlanContext): void {
   ctx.b.syscall('setresuid', [0, 0, 0], 'become uid 0 in the user namespace');
 }
 
-/**
- * The time namespace: unshare, then write the offsets before any process lives in it (the
- * calling process enters it at execve).
- */
-function planTimeNamespace(ctx: PlanContext, offsets: LinuxTimeOffsets | undefined): void {
-  const b = ctx.b;
-  b.syscall('unshare', [CLONE.NEWTIME], 'create the time namespace');
+/** The text the runtime writes to /proc/<pid>/timens_offsets (time_namespaces(7)). */
+export function timensOffsets(offsets: LinuxTimeOffsets | undefined): string {
   const lines: string[] = [];
   for (const clock of ['monotonic', 'boottime'] as const) {
     const o = offsets?.[clock];
     if (o) lines.push(`${clock} ${o.secs ?? 0} ${o.nanosecs ?? 0}\n`);
   }
-  if (!lines.length) return;
-  const fd = ctx.regs.tmp;
-  b.syscall('openat', [-100, ctx.str('/proc/self/timens_offsets'), O.WRONLY | O.CLOEXEC, 0], 'open /proc/self/timens_offsets', { save: fd });
-  const text = Buffer.from(lines.join(''));
-  b.syscall('write', [fd, b.bytes(text), text.length], `write time offsets (${lines.join('; ').replace(/\n/g, '').trim()})`);
-  b.syscall('close', [fd], 'close /proc/self/timens_offsets');
+  return lines.join('');
 }
 
 function describeFlags(flags: number): string {
