@@ -18,11 +18,12 @@ export const SUPPORTED = {
    * config.md lists (filesystem-specific data such as mode=755 is passed through, not listed).
    */
   mountOptions: [
-    'async', 'atime', 'bind', 'dev', 'diratime', 'dirsync', 'exec', 'idmap', 'lazytime', 'mand', 'noatime',
-    'nodev', 'nodiratime', 'noexec', 'nolazytime', 'nomand', 'norelatime', 'nostrictatime', 'nosuid', 'private',
-    'ratime', 'rbind', 'rdev', 'relatime', 'remount', 'rexec', 'ridmap', 'rnoatime', 'rnoexec', 'rnosuid', 'ro',
-    'rprivate', 'rrelatime', 'rro', 'rrw', 'rshared', 'rslave', 'rstrictatime', 'rsuid', 'runbindable', 'rw',
-    'shared', 'slave', 'strictatime', 'suid', 'sync', 'tmpcopyup', 'unbindable',
+    'async', 'atime', 'bind', 'defaults', 'dev', 'diratime', 'dirsync', 'exec', 'lazytime', 'loud', 'mand',
+    'noatime', 'nodev', 'nodiratime', 'noexec', 'nolazytime', 'nomand', 'norelatime', 'nostrictatime', 'nosuid',
+    'nosymfollow', 'private', 'ratime', 'rbind', 'rdev', 'rdiratime', 'relatime', 'remount', 'rexec', 'rnoatime',
+    'rnodiratime', 'rnoexec', 'rnorelatime', 'rnostrictatime', 'rnosuid', 'rnosymfollow', 'ro', 'rprivate',
+    'rrelatime', 'rro', 'rrw', 'rshared', 'rslave', 'rstrictatime', 'rsuid', 'rsymfollow', 'runbindable', 'rw',
+    'shared', 'silent', 'slave', 'strictatime', 'suid', 'symfollow', 'sync', 'unbindable',
   ],
   namespaces: ['cgroup', 'ipc', 'mount', 'network', 'pid', 'time', 'user', 'uts'] as LinuxNamespaceType[],
   capabilities: [...CAPABILITY_NAMES] as string[],
@@ -31,7 +32,8 @@ export const SUPPORTED = {
   apparmor: false,
   selinux: false,
   intelRdt: false,
-  idmapMounts: true,
+  /** idmap/ridmap and mount uidMappings: not yet (refused at create). */
+  idmapMounts: false,
   netDevices: false,
 };
 

@@ -6,6 +6,7 @@ import { features, SUPPORTED } from '../lib/features.js';
 import { validatorFor } from '../lib/validate/validators.js';
 import { CAPABILITY_NAMES } from '../lib/spec/capabilities.js';
 import { SPEC_VERSION } from '../lib/version.js';
+import { parseMountOptions } from '../lib/plan/mount-options.js';
 
 const CLI = join(import.meta.dirname, '..', 'dist', 'lib', 'cli', 'main.js');
 const CONFIG_MD_OPTIONS = new Set(
@@ -46,7 +47,18 @@ describe('features', () => {
     const opts = features().mountOptions!;
     expect(opts.filter((o) => !CONFIG_MD_OPTIONS.has(o))).toEqual([]);
     expect(new Set(opts).size).toBe(opts.length);
-    expect(opts).toEqual(expect.arrayContaining(['bind', 'rbind', 'ro', 'rro', 'idmap', 'tmpcopyup']));
+    expect(opts).toEqual(expect.arrayContaining(['bind', 'rbind', 'ro', 'rro', 'rnosuid', 'nosymfollow']));
+    // Refused at create, so not claimed.
+    expect(opts).not.toContain('idmap');
+    expect(opts).not.toContain('tmpcopyup');
+  });
+
+  it('every claimed mount option is one the planner accepts, on a bind and on a tmpfs', () => {
+    for (const o of features().mountOptions!) {
+      expect(() => parseMountOptions('bind', [o], 'test'), o).not.toThrow();
+      expect(() => parseMountOptions('tmpfs', [o], 'test'), o).not.toThrow();
+    }
+    expect(() => parseMountOptions('bind', ['idmap'], 'test')).toThrow(/not supported/);
   });
 
   it('ocirun features prints the same document', () => {

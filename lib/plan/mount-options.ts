@@ -55,9 +55,9 @@ const PROPAGATION: Record<string, { flag: number; recursive: boolean }> = {
 };
 
 /** Superblock flags: fsconfig takes them as flags; a bind mount cannot change them. */
-const SUPERBLOCK_FLAGS = new Set(['sync', 'async', 'dirsync', 'mand', 'nomand', 'lazytime', 'nolazytime', 'silent', 'loud']);
+const SUPERBLOCK_FLAGS = new Set(['sync', 'async', 'dirsync', 'mand', 'nomand', 'lazytime', 'nolazytime']);
 /** Accepted and meaningless here, as in runc. */
-const NO_OPS = new Set(['defaults', 'remount']);
+const NO_OPS = new Set(['defaults', 'remount', 'silent', 'loud']);
 const UNSUPPORTED = new Set(['idmap', 'ridmap', 'tmpcopyup']);
 
 export function parseMountOptions(type: string | undefined, options: readonly string[] = [], where: string): ParsedMountOptions {
