@@ -1,7 +1,7 @@
 // The container lifecycle of runtime.md: create, start, state, kill, delete (plus run, exec and
 // list). Status is derived from facts (is the recorded process alive with the recorded start
 // time? does the exec fifo still exist?), never trusted from a stored word.
-import { closeSync, constants as fsc, existsSync, openSync, readdirSync, readlinkSync, readSync, renameSync, unlinkSync, writeFileSync } from 'node:fs';
+import { chmodSync, closeSync, constants as fsc, existsSync, openSync, readdirSync, readlinkSync, readSync, renameSync, unlinkSync, writeFileSync } from 'node:fs';
 import { isAbsolute, join, resolve } from 'node:path';
 import { userInfo } from 'node:os';
 import { becomeSubreaper, kill as killPid, mkfifo, pidfdOpen, pidfdSendSignal, reapBlocking, socketPair, spawnProgram, tryReap, type ExitStatus } from '../bindings/libc.js';
@@ -35,6 +35,11 @@ export interface CreateOptions {
   noNewKeyring?: boolean;
   /** Pass fds 3 .. 3+N-1 of this process to the container. */
   preserveFds?: number;
+  /**
+   * Socket activation: fds 3 .. 3+N-1 are systemd's LISTEN_FDS; they are passed before the
+   * preserved fds and the container gets LISTEN_FDS=N and LISTEN_PID=1 (as runc does).
+   */
+  listenFds?: number;
   consoleSocket?: string;
 }
 
@@ -246,6 +251,13 @@ export class Runtime {
     const bundle = resolve(bundleArg);
     const { config: spec, report } = loadBundle(bundle);
     for (const p of report.problems) this.warn(`config.json: ${p.pointer || '/'}: ${p.message}`);
+    const listenFds = options.listenFds ?? 0;
+    if (spec.process) {
+      const env = (spec.process.env ??= []);
+      if (listenFds > 0) env.push(`LISTEN_FDS=${listenFds}`, 'LISTEN_PID=1');
+      // runc gives the process a HOME when config.json has none: the user's, from the rootfs.
+      if (!env.some((e) => e.startsWith('HOME='))) env.push(`HOME=${homeOf(spec, bundle)}`);
+    }
     const rootfs = isAbsolute(spec.root!.path) ? spec.root!.path : join(bundle, spec.root!.path);
 
     const dir = this.store.createDir(id);
@@ -254,7 +266,12 @@ export class Runtime {
     let childPid = 0;
     let containerPid = 0;
     try {
-      if (waitForStart) mkfifo(join(dir, FIFO), 0o622);
+      if (waitForStart) {
+        mkfifo(join(dir, FIFO), 0o622);
+        // mkfifo applies the umask; the container process may be a mapped root (user namespace)
+        // that can only open the fifo through its "others" write bit.
+        chmodSync(join(dir, FIFO), 0o622);
+      }
       const fifoDirFd = waitForStart ? openSync(dir, O.PATH | O.DIRECTORY) : undefined;
       if (fifoDirFd !== undefined) opened.push(fifoDirFd);
       const joinFds: Partial<Record<LinuxNamespaceType, number>> = {};
@@ -281,7 +298,7 @@ export class Runtime {
         joinFds,
         noPivot: options.noPivot,
         noNewKeyring: options.noNewKeyring,
-        preserveFds: options.preserveFds,
+        preserveFds: (options.preserveFds ?? 0) + listenFds,
         warn: this.warn,
       });
       if (!waitForStart && plan.namespaces.forks) becomeSubreaper();
@@ -356,6 +373,22 @@ async function handshake(channel: InitChannel, plan: Plan, childPid: number, ctx
     }
     if (m.tag === SYNC_CREATED) return pid;
   }
+}
+
+/** The home directory of process.user.uid in the rootfs's /etc/passwd, else "/". */
+function homeOf(spec: Spec, bundle: string): string {
+  const root = spec.root?.path ?? 'rootfs';
+  const uid = spec.process?.user?.uid ?? 0;
+  try {
+    const passwd = readFileSync(join(isAbsolute(root) ? root : join(bundle, root), 'etc', 'passwd'), 'utf8');
+    for (const line of passwd.split('\n')) {
+      const f = line.split(':');
+      if (f.length >= 6 && Number(f[2]) === uid && f[5]) return f[5];
+    }
+  } catch {
+    // No passwd in the rootfs.
+  }
+  return '/';
 }
 
 /** Why a child went away without a word (a crash shows as a signal). */
