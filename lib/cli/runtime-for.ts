@@ -16,3 +16,11 @@ export function required(args: string[], index: number, what: string, verb: stri
   if (!v) throw new OciError('ERR_INVALID_ARGUMENT', `${verb}: missing ${what}`);
   return v;
 }
+
+/** systemd socket activation: LISTEN_FDS counts for us only when LISTEN_PID names this process. */
+export function listenFds(): number {
+  const n = Number(process.env.LISTEN_FDS);
+  if (!Number.isInteger(n) || n <= 0) return 0;
+  if (process.env.LISTEN_PID && Number(process.env.LISTEN_PID) !== process.pid) return 0;
+  return n;
+}

@@ -1,6 +1,6 @@
 // ocirun create <id> --bundle DIR: set the container up; its program waits for `start`.
 import type { CommandMain } from '../program.js';
-import { runtimeFor } from '../runtime-for.js';
+import { listenFds, runtimeFor } from '../runtime-for.js';
 
 const main: CommandMain = async (ctx, [id], opts) => {
   await runtimeFor(ctx).create(id, opts.bundle, {
@@ -8,6 +8,7 @@ const main: CommandMain = async (ctx, [id], opts) => {
     noPivot: opts.pivot === false,
     noNewKeyring: opts.newKeyring === false,
     preserveFds: opts.preserveFds,
+    listenFds: listenFds(),
     consoleSocket: opts.consoleSocket,
   });
 };

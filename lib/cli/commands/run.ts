@@ -2,7 +2,7 @@
 // exit code and delete it afterwards (unless --keep). With --detach, return once it runs.
 import type { CommandMain } from '../program.js';
 import { forwardSignals } from '../forward-signals.js';
-import { runtimeFor } from '../runtime-for.js';
+import { listenFds, runtimeFor } from '../runtime-for.js';
 
 const main: CommandMain = async (ctx, [id], opts) => {
   const rt = runtimeFor(ctx);
@@ -11,6 +11,7 @@ const main: CommandMain = async (ctx, [id], opts) => {
     noPivot: opts.pivot === false,
     noNewKeyring: opts.newKeyring === false,
     preserveFds: opts.preserveFds,
+    listenFds: listenFds(),
     consoleSocket: opts.consoleSocket,
   });
   if (opts.detach) return 0;
