@@ -1,7 +1,7 @@
 // The container lifecycle of runtime.md: create, start, state, kill, delete (plus run, exec and
 // list). Status is derived from facts (is the recorded process alive with the recorded start
 // time? does the exec fifo still exist?), never trusted from a stored word.
-import { chmodSync, closeSync, constants as fsc, existsSync, openSync, readdirSync, readlinkSync, readSync, renameSync, unlinkSync, writeFileSync } from 'node:fs';
+import { chmodSync, closeSync, constants as fsc, existsSync, openSync, readdirSync, readFileSync, readlinkSync, readSync, renameSync, unlinkSync, writeFileSync } from 'node:fs';
 import { isAbsolute, join, resolve } from 'node:path';
 import { userInfo } from 'node:os';
 import { becomeSubreaper, kill as killPid, mkfifo, pidfdOpen, pidfdSendSignal, reapBlocking, socketPair, spawnProgram, tryReap, type ExitStatus } from '../bindings/libc.js';
