@@ -80,7 +80,8 @@ export function planNamespaces(
     newTime();
     planSignal(ctx, syncFd, SYNC_READY, 'tell the runtime the namespaces exist');
     planWaitForParent(ctx, syncFd, 'wait for the runtime to write the id maps');
-    if (phase.newUser) becomeRootInUserNamespace(ctx);
+    // A joined user namespace leaves our host ids unmapped in it (files we create: EOVERFLOW).
+    if (phase.newUser || byType.get('user')?.joinFd !== undefined) becomeRootInUserNamespace(ctx);
     let flags = 0;
     for (const r of requests) {
       if (r.joinFd === undefined && r.type !== 'user' && !deferred.includes(r.type)) flags |= NAMESPACE_FLAGS[r.type];
