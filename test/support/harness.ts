@@ -1,0 +1,264 @@
+// Integration-test harness: per-file state root and temp dir, bundles built from defaultSpec(),
+// containers run through the CLI and the library, and a cleanup that force-deletes whatever a
+// test left and then proves nothing is left: no state dir, no process, no mount.
+import { spawn, type StdioOptions } from 'node:child_process';
+import { chmodSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { afterAll, afterEach, beforeAll, expect } from 'vitest';
+import { tryReap } from '../../bindings/libc.js';
+import { Runtime } from '../../lib/runtime.js';
+import { defaultSpec } from '../../lib/spec/default-config.js';
+import type { Spec } from '../../lib/spec/index.js';
+import { sharedRootfs } from './rootfs.js';
+
+export const REPO = resolve(import.meta.dirname, '../..');
+export const CLI = join(REPO, 'dist/lib/cli/main.js');
+const LIBRARY_RUNNER = join(REPO, 'test/support/library-run.mjs');
+/** Every container process carries this variable; cleanup finds leftovers by it. */
+export const TOKEN_VAR = 'OCIRUN_TEST_TOKEN';
+
+export interface RunResult {
+  stdout: string;
+  stderr: string;
+  code: number | null;
+  signal: NodeJS.Signals | null;
+}
+
+export interface SpawnOptions {
+  /** Extra stdio entries for fds 3.. (e.g. open fds to pass with --preserve-fds). */
+  extraFds?: StdioOptions extends (infer T)[] ? T[] : never;
+  input?: string;
+  timeoutMs?: number;
+  /** Called with the child once spawned (to signal it, say). */
+  onSpawn?: (child: ReturnType<typeof spawn>) => void;
+}
+
+/** Run a command and collect its output; kills it after the timeout. */
+export function spawnCollect(command: string, args: string[], opts: SpawnOptions = {}): Promise<RunResult> {
+  return new Promise((resolvePromise, reject) => {
+    const child = spawn(command, args, { stdio: ['pipe', 'pipe', 'pipe', ...(opts.extraFds ?? [])] });
+    let stdout = '';
+    let stderr = '';
+    child.stdout!.setEncoding('utf8').on('data', (d) => (stdout += d));
+    child.stderr!.setEncoding('utf8').on('data', (d) => (stderr += d));
+    const timer = setTimeout(() => child.kill('SIGKILL'), opts.timeoutMs ?? 20_000);
+    child.on('error', reject);
+    child.on('close', (code, signal) => {
+      clearTimeout(timer);
+      resolvePromise({ stdout, stderr, code, signal });
+    });
+    child.stdin!.end(opts.input ?? '');
+    opts.onSpawn?.(child);
+  });
+}
+
+export type Patch = (spec: Spec) => void;
+
+export interface BundleOptions {
+  /** Rootfs for this bundle (default: the shared busybox rootfs). */
+  rootfs?: string;
+}
+
+export interface RunOptions extends BundleOptions, SpawnOptions {
+  via?: 'cli' | 'library';
+  /** Extra CLI flags for `run` (e.g. --preserve-fds 2). */
+  flags?: string[];
+}
+
+export class Harness {
+  readonly tmp: string;
+  readonly root: string;
+  readonly token: string;
+  readonly rt: Runtime;
+  /** Container pids made in this process (library create/run): reaped in cleanup. */
+  private readonly ownPids = new Set<number>();
+  private seq = 0;
+
+  constructor(readonly name: string) {
+    this.tmp = mkdtempSync(join(tmpdir(), `ocirun-it-${name}-`));
+    // A container's mapped root (user namespaces) must be able to reach its rootfs in here.
+    chmodSync(this.tmp, 0o755);
+    this.root = join(this.tmp, 'state');
+    this.token = `${name}-${process.pid}-${Date.now()}`;
+    this.rt = new Runtime({ root: this.root });
+  }
+
+  get rootfs(): string {
+    return sharedRootfs();
+  }
+
+  /** A fresh container id. */
+  id(prefix = 'c'): string {
+    return `${prefix}-${this.name}-${++this.seq}`;
+  }
+
+  /** A fresh directory under the file's temp dir. */
+  dir(prefix = 'd'): string {
+    const d = join(this.tmp, `${prefix}-${++this.seq}`);
+    mkdirSync(d, { recursive: true });
+    return d;
+  }
+
+  /** The test config: defaultSpec() with terminal off, no cgroup resources, the token in env. */
+  spec(patch?: Patch, opts: BundleOptions = {}): Spec {
+    const spec = defaultSpec();
+    spec.process!.terminal = false;
+    spec.process!.env = [...(spec.process!.env ?? []), `${TOKEN_VAR}=${this.token}`];
+    spec.root = { path: opts.rootfs ?? this.rootfs, readonly: true };
+    // ocirun does not manage cgroups yet and warns about resources; keep stderr for the test.
+    delete spec.linux!.resources;
+    patch?.(spec);
+    return spec;
+  }
+
+  /** A bundle dir holding config.json. */
+  bundle(patch?: Patch, opts: BundleOptions = {}): string {
+    const dir = this.dir('bundle');
+    writeFileSync(join(dir, 'config.json'), JSON.stringify(this.spec(patch, opts), null, 2));
+    return dir;
+  }
+
+  /** The ocirun CLI with this file's --root. */
+  cli(args: string[], opts: SpawnOptions = {}): Promise<RunResult> {
+    return spawnCollect(process.execPath, [CLI, '--root', this.root, ...args], opts);
+  }
+
+  /** `run` a container (foreground) and collect what it printed and its exit code. */
+  async run(patch?: Patch, opts: RunOptions = {}): Promise<RunResult> {
+    const bundle = this.bundle(patch, opts);
+    const id = this.id('run');
+    if (opts.via === 'library') {
+      // A separate process, so the container's stdio can be captured like the CLI's.
+      return spawnCollect(process.execPath, [LIBRARY_RUNNER, this.root, id, bundle], opts);
+    }
+    return this.cli(['run', ...(opts.flags ?? []), '--bundle', bundle, id], opts);
+  }
+
+  /** `sh -c script` in a container. */
+  sh(script: string, patch?: Patch, opts: RunOptions = {}): Promise<RunResult> {
+    return this.run((s) => {
+      s.process!.args = ['sh', '-c', script];
+      patch?.(s);
+    }, opts);
+  }
+
+  /** Run through both the CLI and the library: they must agree; returns the CLI's result. */
+  async shBoth(script: string, patch?: Patch): Promise<RunResult> {
+    const viaCli = await this.sh(script, patch);
+    const viaLib = await this.sh(script, patch, { via: 'library' });
+    expect({ stdout: viaLib.stdout, code: viaLib.code }).toEqual({ stdout: viaCli.stdout, code: viaCli.code });
+    return viaCli;
+  }
+
+  /** Library create in this process; the container is a child of this worker. */
+  async create(id: string, bundle: string): Promise<void> {
+    const st = await this.rt.create(id, bundle);
+    if (st.pid) this.ownPids.add(st.pid);
+  }
+
+  track(pid: number): void {
+    this.ownPids.add(pid);
+  }
+
+  /** What is left of this file's containers: state dirs, processes, mounts. */
+  leftovers(): { stateDirs: string[]; processes: string[]; mounts: string[] } {
+    const stateDirs = existsSync(this.root) ? readdirSync(this.root) : [];
+    const processes: string[] = [];
+    for (const p of readdirSync('/proc').filter((n) => /^\d+$/.test(n))) {
+      if (Number(p) === process.pid) continue;
+      const cmdline = readProc(`/proc/${p}/cmdline`).replace(/\0/g, ' ');
+      const environ = readProc(`/proc/${p}/environ`);
+      if (cmdline.includes(this.tmp) || environ.includes(`${TOKEN_VAR}=${this.token}`)) processes.push(`${p}: ${cmdline.trim()}`);
+    }
+    const mounts = mountPointsUnder([this.tmp, this.rootfs]);
+    return { stateDirs, processes, mounts };
+  }
+
+  /** Fails the test if anything of this file's containers is left. */
+  expectClean(): void {
+    expect(this.leftovers()).toEqual({ stateDirs: [], processes: [], mounts: [] });
+  }
+
+  /** Force-delete every container, kill stragglers, then assert nothing is left. */
+  async cleanup(): Promise<void> {
+    const before = this.leftovers();
+    for (const id of before.stateDirs) {
+      await this.rt.delete(id, { force: true }).catch(() => {});
+    }
+    for (const line of this.leftovers().processes) {
+      try {
+        process.kill(Number(line.split(':')[0]), 'SIGKILL');
+      } catch {
+        // gone
+      }
+    }
+    await waitFor(() => this.leftovers().processes.length === 0, 5000);
+    this.reapOwn();
+    const after = this.leftovers();
+    if (existsSync(this.root)) for (const d of after.stateDirs) rmSync(join(this.root, d), { recursive: true, force: true });
+    // delete --force must have removed every state dir and process; a stray mount is a leak.
+    expect(after).toEqual({ stateDirs: [], processes: [], mounts: [] });
+  }
+
+  private reapOwn(): void {
+    for (const pid of this.ownPids) {
+      try {
+        if (tryReap(pid)) this.ownPids.delete(pid);
+      } catch {
+        this.ownPids.delete(pid); // not our child (reaped elsewhere)
+      }
+    }
+  }
+
+  dispose(): void {
+    this.reapOwn();
+    rmSync(this.tmp, { recursive: true, force: true });
+  }
+}
+
+/** Registers the per-file lifecycle hooks and returns the harness. */
+export function useHarness(name: string): Harness {
+  const h = new Harness(name);
+  beforeAll(() => {
+    sharedRootfs();
+  }, 120_000);
+  afterEach(async () => {
+    await h.cleanup();
+  });
+  afterAll(() => h.dispose());
+  return h;
+}
+
+function readProc(path: string): string {
+  try {
+    return readFileSync(path, 'latin1');
+  } catch {
+    return '';
+  }
+}
+
+/** Mount points in this process's mount namespace at or below any of `dirs`. */
+export function mountPointsUnder(dirs: string[], mountinfo = readProc('/proc/self/mountinfo')): string[] {
+  return mountinfo
+    .split('\n')
+    .map((l) => l.split(' ')[4])
+    .filter((mp): mp is string => Boolean(mp) && dirs.some((d) => mp === d || mp.startsWith(d + '/')));
+}
+
+export async function waitFor(cond: () => boolean, timeoutMs: number, stepMs = 20): Promise<boolean> {
+  const deadline = Date.now() + timeoutMs;
+  while (!cond()) {
+    if (Date.now() > deadline) return false;
+    await new Promise((r) => setTimeout(r, stepMs));
+  }
+  return true;
+}
+
+/** A process exists and is not a zombie. */
+export function alive(pid: number): boolean {
+  const stat = readProc(`/proc/${pid}/stat`);
+  if (!stat) return false;
+  const state = stat.slice(stat.lastIndexOf(')') + 2, stat.lastIndexOf(')') + 3);
+  return state !== 'Z' && state !== 'X';
+}
