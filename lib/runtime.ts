@@ -216,7 +216,9 @@ export class Runtime {
       opened.push(childFd);
       channel = new InitChannel(parentFd);
       const plan = planExecProcess({ process: proc, host: host(), syncFd: childFd, joinFds, rootFd, preserveFds: options.preserveFds });
-      if (!options.detach && plan.namespaces.forks) becomeSubreaper();
+      // The exec'd process is a grandchild (it forks into the pid namespace): as its subreaper we
+      // can wait for it, or reap it if it fails before exec.
+      if (plan.namespaces.forks) becomeSubreaper();
       childPid = spawnProgram(plan.program.bytes, plan.cloneFlags);
       closeAll(opened.splice(0));
       const pid = await handshake(channel, plan, childPid, {}, 'exec');
@@ -350,7 +352,12 @@ async function handshake(channel: InitChannel, plan: Plan, childPid: number, ctx
   const descriptions = plan.program.descriptions;
   for (;;) {
     const m = await channel.next();
-    if (m.kind === 'error') throw initError(descriptions, m.op, m.errno, verb === 'exec' ? '' : `${verb}: `);
+    if (m.kind === 'error') {
+      // A forked process that failed exits at once; it is ours to reap (we are its subreaper),
+      // else it would linger as a zombie.
+      if (pid !== childPid) reapQuietly(pid);
+      throw initError(descriptions, m.op, m.errno, verb === 'exec' ? '' : `${verb}: `);
+    }
     if (m.kind === 'eof') {
       // End of file: the process exec'd (exec has no CREATED step) or died without a word.
       if (verb === 'exec' && pid !== childPid) return pid;
