@@ -30,6 +30,7 @@ export const AT = {
 
 export const CLONE = {
   NEWTIME: 0x80,
+  PARENT: 0x8000,
   NEWNS: 0x20000,
   NEWCGROUP: 0x02000000,
   NEWUTS: 0x04000000,

@@ -92,7 +92,7 @@ static void report(int fd, uint32_t tag, int32_t value)
 	(void)syscall(SYS_write, fd, &m, sizeof(m));
 }
 
-static __attribute__((noreturn)) void fail(const struct program *p, uint32_t index, int err)
+static __attribute__((noreturn, unused)) void fail(const struct program *p, uint32_t index, int err)
 {
 	report(p->report_fd, index, err);
 	syscall(SYS_exit_group, 127);
@@ -124,7 +124,7 @@ static uint64_t load(const uint8_t *at, uint64_t width)
 	return v;
 }
 
-static __attribute__((noreturn)) void run_program(uint8_t *base)
+static __attribute__((noreturn, unused)) void run_program(uint8_t *base)
 {
 	struct program *p = (struct program *)base;
 	struct op *ops = (struct op *)(base + p->ops_offset);
@@ -188,8 +188,9 @@ static __attribute__((noreturn)) void run_program(uint8_t *base)
 			i += op->skip_on_success;
 			break;
 		case OP_FORK: {
-			/* args[0]: extra clone flags. Needed because joining or creating a pid namespace
-			 * only affects children of the caller. */
+			/* args[0]: clone flags: the new namespaces, and CLONE_PARENT so the container
+			 * process becomes the runtime's own child. Creating or joining a pid namespace
+			 * only ever affects children of the caller, hence a fork. */
 			r = syscall(SYS_clone, (unsigned long)(a[0] | SIGCHLD), 0, 0, 0, 0);
 			if (r == -1)
 				fail(p, i, errno);
@@ -221,34 +222,10 @@ static __attribute__((noreturn)) void run_program(uint8_t *base)
 	fail(p, p->op_count, ENOEXEC);
 }
 
-/*
- * Clone a child that runs the program. Returns the child's pid, or -errno.
- *
- * The raw clone syscall (no CLONE_VM, no new stack) behaves like fork: the child runs on its own
- * copy of this stack, and glibc's fork handlers, which belong to Node, do not run. All signals are
- * blocked around the clone so no Node signal handler can run in the child before it resets every
- * disposition to the default.
- */
-long ocirun_spawn(uint8_t *program, uint64_t clone_flags)
+/* Reset every signal to its default and unblock them all. Raw syscalls: glibc's wrapper refuses
+ * the two signals it reserves, and an ignored signal would otherwise survive execve. */
+static __attribute__((unused)) void reset_signals(void)
 {
-	struct program *p = (struct program *)program;
-	sigset_t all, saved;
-	long pid;
-
-	if (p->magic != PROGRAM_MAGIC || p->version != PROGRAM_VERSION)
-		return -EINVAL;
-	sigfillset(&all);
-	if (pthread_sigmask(SIG_SETMASK, &all, &saved) != 0)
-		return -EINVAL;
-	pid = syscall(SYS_clone, (unsigned long)(clone_flags | SIGCHLD), 0, 0, 0, 0);
-	if (pid != 0) {
-		int err = errno;
-		pthread_sigmask(SIG_SETMASK, &saved, NULL);
-		return pid < 0 ? -err : pid;
-	}
-
-	/* Child. Reset dispositions with the raw syscall (glibc's wrapper refuses two signals it
-	 * reserves); ignored signals would otherwise survive execve. */
 	struct {
 		void *handler;
 		unsigned long flags;
@@ -260,8 +237,110 @@ long ocirun_spawn(uint8_t *program, uint64_t clone_flags)
 			syscall(SYS_rt_sigaction, sig, &dfl, NULL, 8);
 	uint64_t empty = 0;
 	syscall(SYS_rt_sigprocmask, SIG_SETMASK, &empty, NULL, 8);
-	run_program(program);
 }
+
+#ifdef OCIRUN_EXECUTOR_MAIN
+/*
+ * The executor program: `ocirun-executor <fd>` reads the program from <fd> into fresh memory and
+ * runs it. It starts as a tiny static process, so its forks cost nothing, whatever the size of
+ * the Node process that spawned it.
+ */
+#include <sys/mman.h>
+
+static int parse_fd(const char *s)
+{
+	int v = 0;
+	if (!s || !*s)
+		return -1;
+	for (; *s; s++) {
+		if (*s < '0' || *s > '9' || v > 100000000)
+			return -1;
+		v = v * 10 + (*s - '0');
+	}
+	return v;
+}
+
+static int read_all(int fd, uint8_t *to, size_t size)
+{
+	size_t done = 0;
+	while (done < size) {
+		long n = syscall(SYS_pread64, fd, to + done, size - done, (long)done);
+		if (n <= 0) {
+			if (n < 0 && errno == EINTR)
+				continue;
+			return -1;
+		}
+		done += (size_t)n;
+	}
+	return 0;
+}
+
+int main(int argc, char **argv)
+{
+	struct program header;
+	int fd = argc > 1 ? parse_fd(argv[1]) : -1;
+	if (fd < 0 || read_all(fd, (uint8_t *)&header, sizeof(header)) != 0 || header.magic != PROGRAM_MAGIC ||
+	    header.version != PROGRAM_VERSION || header.size < sizeof(header))
+		return 126;
+	uint8_t *base = mmap(NULL, header.size, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	if (base == MAP_FAILED || read_all(fd, base, header.size) != 0)
+		return 126;
+	syscall(SYS_close, fd);
+	reset_signals();
+	run_program(base);
+}
+
+#else
+/*
+ * Start `executor <program_fd>` in a new process and return its pid, or -errno.
+ *
+ * posix_spawn's technique: CLONE_VM | CLONE_VFORK shares Node's memory instead of copying its
+ * page tables (a cost that grows with the size of the Node process), and suspends this thread
+ * until the child has exec'd. The child runs on `stack`, touches no V8 memory, clears
+ * close-on-exec on the fds the program needs (Node opens everything close-on-exec, even 0-2),
+ * and execs. All signals stay blocked in the child until the executor resets them.
+ */
+#include <sched.h>
+#include <fcntl.h>
+#include <stdio.h>
+
+struct spawn_args {
+	const char *path;
+	char *const *argv;
+	const int *keep;
+	int nkeep;
+};
+
+static int spawn_child(void *arg)
+{
+	const struct spawn_args *a = arg;
+	for (int i = 0; i < a->nkeep; i++)
+		syscall(SYS_fcntl, a->keep[i], F_SETFD, 0);
+	char *const envp[] = { NULL };
+	syscall(SYS_execve, a->path, a->argv, envp);
+	syscall(SYS_exit, 127);
+	return 127;
+}
+
+long ocirun_spawn(const char *executor, int program_fd, const int *keep, int nkeep, uint8_t *stack, uint64_t stack_size)
+{
+	sigset_t all, saved;
+	char fd_text[16];
+	long pid;
+	int err;
+
+	snprintf(fd_text, sizeof(fd_text), "%d", program_fd);
+	char *const argv[] = { (char *)"ocirun-executor", fd_text, NULL };
+	struct spawn_args a = { executor, argv, keep, nkeep };
+	sigfillset(&all);
+	if (pthread_sigmask(SIG_SETMASK, &all, &saved) != 0)
+		return -EINVAL;
+	pid = clone(spawn_child, stack + stack_size, CLONE_VM | CLONE_VFORK | SIGCHLD, &a);
+	err = errno;
+	pthread_sigmask(SIG_SETMASK, &saved, NULL);
+	return pid < 0 ? -err : pid;
+}
+#endif
 
 /* Lets the TypeScript side check that the library it loaded speaks the same program layout. */
 uint32_t ocirun_program_version(void)

@@ -1,7 +1,7 @@
 // koffi declarations of the libc functions the runtime (parent) process calls, and the native
 // executor's entry points. Nothing else in ocirun calls koffi: swap the FFI engine here.
 import koffi from 'koffi';
-import { existsSync } from 'node:fs';
+import { closeSync, existsSync, writeSync } from 'node:fs';
 import { constants } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -14,8 +14,6 @@ const libc = koffi.load('libc.so.6');
 const c = {
   strerror: libc.func('const char *strerror(int errnum)'),
   malloc: libc.func('void *malloc(size_t size)'),
-  free: libc.func('void free(void *ptr)'),
-  memcpy: libc.func('void *memcpy(void *dest, const void *src, size_t n)'),
   socketpair: libc.func('int socketpair(int domain, int type, int protocol, _Out_ int *sv)'),
   mkfifo: libc.func('int mkfifo(const char *path, uint32_t mode)'),
   kill: libc.func('int kill(int pid, int sig)'),
@@ -26,9 +24,11 @@ const c = {
   syscall3: libc.func('syscall', 'long', ['long', 'long', 'long', 'long']),
   syscall4: libc.func('syscall', 'long', ['long', 'long', 'long', 'void *', 'long']),
   getuid: libc.func('uint32_t getuid()'),
+  memfd_create: libc.func('int memfd_create(const char *name, unsigned int flags)'),
 };
 
 const nr = syscallTable();
+const MFD_CLOEXEC = 1;
 
 /** The errno name (ENOENT) and a lower-case message, as Go's syscall package prints them. */
 export function describeErrno(errno: number): { code: string; message: string } {
@@ -55,7 +55,8 @@ function fail(syscall: string, path?: string): never {
 
 // ---- the native executor ----
 
-let executor: { spawn: (program: unknown, flags: bigint) => number | bigint } | undefined;
+let executor: { path: string; spawn: (...args: unknown[]) => number | bigint; stack: unknown } | undefined;
+const STACK_SIZE = 64 * 1024;
 
 function packageRoot(): string {
   let dir = dirname(fileURLToPath(import.meta.url));
@@ -69,37 +70,48 @@ function packageRoot(): string {
 
 function loadExecutor() {
   if (executor) return executor;
-  const path = join(packageRoot(), 'build', 'libocirun-executor.so');
-  if (!existsSync(path)) {
-    throw new Error(`ocirun: the native executor ${path} is missing; run \`npm run build\` (needs a C compiler)`);
+  const build = join(packageRoot(), 'build');
+  const lib = join(build, 'libocirun-executor.so');
+  const path = join(build, 'ocirun-executor');
+  for (const f of [lib, path]) {
+    if (!existsSync(f)) throw new Error(`ocirun: the native executor ${f} is missing; run \`npm run build\` (needs gcc and libc6-dev)`);
   }
-  const lib = koffi.load(path);
-  const version = lib.func('uint32_t ocirun_program_version()')();
+  const so = koffi.load(lib);
+  const version = so.func('uint32_t ocirun_program_version()')();
   if (version !== PROGRAM_VERSION) {
-    throw new Error(`ocirun: ${path} speaks program version ${version}, expected ${PROGRAM_VERSION}; rebuild with \`npm run build\``);
+    throw new Error(`ocirun: ${lib} speaks program version ${version}, expected ${PROGRAM_VERSION}; rebuild with \`npm run build\``);
   }
-  executor = { spawn: lib.func('long ocirun_spawn(void *program, uint64_t clone_flags)') };
+  const stack = c.malloc(STACK_SIZE);
+  if (!stack) throw new SystemCallError('malloc', 12, 'ENOMEM', 'cannot allocate memory');
+  executor = {
+    path,
+    spawn: so.func('long ocirun_spawn(const char *executor, int program_fd, const int *keep, int nkeep, void *stack, uint64_t stack_size)'),
+    stack,
+  };
   return executor;
 }
 
 /**
- * Clone a child that runs `program` (bytes from ProgramBuilder.encode). The program is copied
- * into malloc'd memory: the child must never read memory V8 owns (DESIGN.md, fact 1).
+ * Start the executor on `program` (bytes from ProgramBuilder.encode); returns its pid. The program
+ * travels in a memfd; `keepFds` are the inherited fds the program uses (Node opens everything
+ * close-on-exec). The executor is exec'd from a vfork-style child, so Node's memory is neither
+ * copied nor run in the child (DESIGN.md, fact 1).
  */
-export function spawnProgram(program: Buffer, cloneFlags: number): number {
+export function spawnProgram(program: Buffer, keepFds: readonly number[]): number {
   const exe = loadExecutor();
-  const mem = c.malloc(program.length);
-  if (!mem) throw new SystemCallError('malloc', 12, 'ENOMEM', 'cannot allocate memory');
+  const fd = Number(c.memfd_create('ocirun-program', MFD_CLOEXEC));
+  if (fd < 0) fail('memfd_create');
   try {
-    c.memcpy(mem, program, program.length);
-    const r = Number(exe.spawn(mem, BigInt(cloneFlags)));
+    writeSync(fd, program);
+    const keep = [...new Set([0, 1, 2, fd, ...keepFds])];
+    const r = Number(exe.spawn(exe.path, fd, keep, keep.length, exe.stack, STACK_SIZE));
     if (r < 0) {
       const { code, message } = describeErrno(-r);
       throw new SystemCallError('clone', -r, code, message);
     }
     return r;
   } finally {
-    c.free(mem);
+    closeSync(fd);
   }
 }
 

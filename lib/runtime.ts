@@ -4,7 +4,7 @@
 import { chmodSync, closeSync, constants as fsc, existsSync, openSync, readdirSync, readFileSync, readlinkSync, readSync, renameSync, unlinkSync, writeFileSync } from 'node:fs';
 import { isAbsolute, join, resolve } from 'node:path';
 import { userInfo } from 'node:os';
-import { becomeSubreaper, kill as killPid, mkfifo, pidfdOpen, pidfdSendSignal, reapBlocking, socketPair, spawnProgram, tryReap, type ExitStatus } from '../bindings/libc.js';
+import { kill as killPid, mkfifo, pidfdOpen, pidfdSendSignal, reapBlocking, socketPair, spawnProgram, tryReap, type ExitStatus } from '../bindings/libc.js';
 import { O } from '../bindings/constants.js';
 import { OciError } from './errors.js';
 import { waitForExit } from './exit-watcher.js';
@@ -206,6 +206,7 @@ export class Runtime {
     };
     let channel: InitChannel | undefined;
     let childPid = 0;
+    const children: Children = { executor: () => childPid, container: 0 };
     try {
       const joinFds: Partial<Record<LinuxNamespaceType, number>> = {};
       for (const type of record.namespaces) joinFds[type] = open(`/proc/${record.pid}/ns/${NS_FILES[type]}`, fsc.O_RDONLY);
@@ -216,19 +217,18 @@ export class Runtime {
       opened.push(childFd);
       channel = new InitChannel(parentFd);
       const plan = planExecProcess({ process: proc, host: host(), syncFd: childFd, joinFds, rootFd, preserveFds: options.preserveFds });
-      // The exec'd process is a grandchild (it forks into the pid namespace): as its subreaper we
-      // can wait for it, or reap it if it fails before exec.
-      if (plan.namespaces.forks) becomeSubreaper();
-      childPid = spawnProgram(plan.program.bytes, plan.cloneFlags);
+      childPid = spawnProgram(plan.program.bytes, [...opened, ...preserved(options.preserveFds)]);
       closeAll(opened.splice(0));
-      const pid = await handshake(channel, plan, childPid, {}, 'exec');
+      await handshake(channel, plan, children, {}, 'exec');
       channel.close();
+      const pid = children.container;
       if (options.pidFile) writePidFile(options.pidFile, pid);
       return { id, pid, wait: lazyExit(pid) };
     } catch (err) {
       channel?.close();
       closeAll(opened);
       if (childPid > 0) reapQuietly(childPid);
+      if (children.container > 0) reapQuietly(children.container);
       throw err;
     }
   }
@@ -246,7 +246,7 @@ export class Runtime {
     return existsSync(join(this.store.dir(record.id), FIFO)) ? 'created' : 'running';
   }
 
-  private async createContainer(id: string, bundleArg: string, options: CreateOptions, waitForStart: boolean): Promise<{ pid: number; forked: boolean }> {
+  private async createContainer(id: string, bundleArg: string, options: CreateOptions, waitForStart: boolean): Promise<{ pid: number }> {
     if (options.consoleSocket) {
       throw new OciError('ERR_NOT_SUPPORTED', 'create: --console-socket is not supported by ocirun yet (no console support)');
     }
@@ -267,6 +267,8 @@ export class Runtime {
     let channel: InitChannel | undefined;
     let childPid = 0;
     let containerPid = 0;
+    const children: Children = { executor: () => childPid, container: 0 };
+    const totalPreserved = (options.preserveFds ?? 0) + listenFds;
     try {
       if (waitForStart) {
         mkfifo(join(dir, FIFO), 0o622);
@@ -300,13 +302,13 @@ export class Runtime {
         joinFds,
         noPivot: options.noPivot,
         noNewKeyring: options.noNewKeyring,
-        preserveFds: (options.preserveFds ?? 0) + listenFds,
+        preserveFds: totalPreserved,
         warn: this.warn,
       });
-      if (!waitForStart && plan.namespaces.forks) becomeSubreaper();
-      childPid = spawnProgram(plan.program.bytes, plan.cloneFlags);
+      childPid = spawnProgram(plan.program.bytes, [...opened, ...preserved(totalPreserved)]);
       closeAll(opened.splice(0));
-      containerPid = await handshake(channel, plan, childPid, { spec }, 'create');
+      await handshake(channel, plan, children, { spec }, 'create');
+      containerPid = children.container;
       channel.close();
       channel = undefined;
 
@@ -326,13 +328,13 @@ export class Runtime {
         process: spec.process!,
       });
       if (options.pidFile) writePidFile(options.pidFile, containerPid);
-      return { pid: containerPid, forked: containerPid !== childPid };
+      return { pid: containerPid };
     } catch (err) {
       channel?.close();
       closeAll(opened);
-      // Our own child cannot be recycled before we reap it, so signalling its pid is safe.
+      // Our own children cannot be recycled before we reap them, so signalling their pids is safe.
       if (childPid > 0) reapQuietly(childPid);
-      if (containerPid > 0 && containerPid !== childPid) signalProcess(containerPid, undefined, 9);
+      if (children.container > 0) reapQuietly(children.container);
       this.store.remove(id);
       throw err;
     }
@@ -343,43 +345,60 @@ const NS_FILES: Record<LinuxNamespaceType, string> = {
   pid: 'pid', network: 'net', mount: 'mnt', ipc: 'ipc', uts: 'uts', user: 'user', cgroup: 'cgroup', time: 'time',
 };
 
+/** The processes of one spawn: the executor (our child, which forks and exits) and the container process. */
+interface Children {
+  executor: () => number;
+  /** Known from the executor's PID message; 0 until then. */
+  container: number;
+}
+
 /**
- * The runtime side of the protocol in lib/plan/sync.ts. Returns the container process's pid
- * (the child's, or its forked child's).
+ * The runtime side of the protocol in lib/plan/sync.ts. Fills in `children.container` and
+ * returns once the process is created (create) or has exec'd (exec).
  */
-async function handshake(channel: InitChannel, plan: Plan, childPid: number, ctx: { spec?: Spec }, verb: string): Promise<number> {
-  let pid = childPid;
+async function handshake(channel: InitChannel, plan: Plan, children: Children, ctx: { spec?: Spec }, verb: string): Promise<void> {
   const descriptions = plan.program.descriptions;
+  let readyWaiting = false;
+  const answerReady = () => {
+    const pid = children.container;
+    if (plan.namespaces.newUser && ctx.spec) writeIdMaps(pid, ctx.spec);
+    const offsets = timensOffsets(ctx.spec?.linux?.timeOffsets);
+    if (plan.namespaces.newTime && offsets) writeProcFile(pid, 'timens_offsets', offsets);
+    const oom = ctx.spec?.process?.oomScoreAdj;
+    if (oom !== undefined) writeProcFile(pid, 'oom_score_adj', String(oom));
+    channel.send('g');
+  };
   for (;;) {
     const m = await channel.next();
-    if (m.kind === 'error') {
-      // A forked process that failed exits at once; it is ours to reap (we are its subreaper),
-      // else it would linger as a zombie.
-      if (pid !== childPid) reapQuietly(pid);
-      throw initError(descriptions, m.op, m.errno, verb === 'exec' ? '' : `${verb}: `);
-    }
+    if (m.kind === 'error') throw initError(descriptions, m.op, m.errno, verb === 'exec' ? '' : `${verb}: `);
     if (m.kind === 'eof') {
       // End of file: the process exec'd (exec has no CREATED step) or died without a word.
-      if (verb === 'exec' && pid !== childPid) return pid;
-      if (verb === 'exec' && !plan.namespaces.forks) return pid;
-      throw new OciError('ERR_CONTAINER_INIT', `${verb}: the container process exited before it was set up${describeDeath(childPid)}`);
+      if (verb === 'exec' && children.container > 0 && !readyWaiting) return;
+      const who = children.container || children.executor();
+      throw new OciError('ERR_CONTAINER_INIT', `${verb}: the container process exited before it was set up${describeDeath(who)}`);
     }
     if (m.kind === 'pid') {
-      pid = m.pid;
-      reapBlocking(childPid); // the forking process exits right after this message
+      children.container = m.pid;
+      reapBlocking(children.executor()); // the executor exits right after this message
+      // READY can overtake the PID message (they come from two processes).
+      if (readyWaiting) {
+        readyWaiting = false;
+        answerReady();
+      }
       continue;
     }
     if (m.tag === SYNC_READY) {
-      if (plan.namespaces.newUser && ctx.spec) writeIdMaps(childPid, ctx.spec);
-      const offsets = timensOffsets(ctx.spec?.linux?.timeOffsets);
-      if (plan.namespaces.newTime && offsets) writeProcFile(childPid, 'timens_offsets', offsets);
-      const oom = ctx.spec?.process?.oomScoreAdj;
-      if (oom !== undefined) writeProcFile(childPid, 'oom_score_adj', String(oom));
-      channel.send('g');
+      if (children.container > 0) answerReady();
+      else readyWaiting = true;
       continue;
     }
-    if (m.tag === SYNC_CREATED) return pid;
+    if (m.tag === SYNC_CREATED) return;
   }
+}
+
+/** The fds --preserve-fds passes on: 3 .. 3+n-1. */
+function preserved(n: number | undefined): number[] {
+  return Array.from({ length: n ?? 0 }, (_, i) => 3 + i);
 }
 
 /** The home directory of process.user.uid in the rootfs's /etc/passwd, else "/". */

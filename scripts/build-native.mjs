@@ -1,22 +1,29 @@
-// Builds the native executor (bindings/executor.c) into build/libocirun-executor.so.
-// It is a plain shared library loaded through koffi, not a Node addon: it must not link against
-// Node or V8, because it runs in a cloned child where no V8 memory may be touched (DESIGN.md).
+// Builds the native parts from bindings/executor.c:
+//   build/ocirun-executor        the executor program (static: starts in well under a millisecond)
+//   build/libocirun-executor.so  the spawn function Node calls through koffi
+// Neither links against Node or V8: nothing native here may touch V8 memory (DESIGN.md).
 import { execFileSync } from 'node:child_process';
-import { mkdirSync, existsSync, statSync } from 'node:fs';
+import { existsSync, mkdirSync, statSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 const src = join(root, 'bindings', 'executor.c');
-const out = join(root, 'build', 'libocirun-executor.so');
-if (!existsSync(src)) process.exit(0);
-if (existsSync(out) && statSync(out).mtimeMs >= statSync(src).mtimeMs) process.exit(0);
-mkdirSync(dirname(out), { recursive: true });
 const cc = process.env.CC || 'cc';
-const args = ['-std=gnu11', '-O2', '-Wall', '-Wextra', '-Werror', '-fPIC', '-shared', '-fno-stack-protector', '-o', out, src];
-try {
-  execFileSync(cc, args, { stdio: 'inherit' });
-} catch (err) {
-  console.error(`ocirun: building the native executor failed (${cc} ${args.join(' ')}); install a C compiler (apt-get install gcc)`);
-  process.exit(1);
+const common = ['-std=gnu11', '-O2', '-Wall', '-Wextra', '-Werror', '-fno-stack-protector'];
+const targets = [
+  { out: join(root, 'build', 'ocirun-executor'), args: [...common, '-static', '-DOCIRUN_EXECUTOR_MAIN'] },
+  { out: join(root, 'build', 'libocirun-executor.so'), args: [...common, '-fPIC', '-shared'] },
+];
+
+for (const t of targets) {
+  if (existsSync(t.out) && statSync(t.out).mtimeMs >= statSync(src).mtimeMs) continue;
+  mkdirSync(dirname(t.out), { recursive: true });
+  const args = [...t.args, '-o', t.out, src];
+  try {
+    execFileSync(cc, args, { stdio: 'inherit' });
+  } catch {
+    console.error(`ocirun: building ${t.out} failed (${cc} ${args.join(' ')}); it needs a C compiler and static libc (apt-get install gcc libc6-dev)`);
+    process.exit(1);
+  }
 }

@@ -27,7 +27,7 @@ async function execute(build: (b: ProgramBuilder, syncFd: number) => void): Prom
   build(b, child);
   const program = b.encode(child);
   const channel = new InitChannel(parent);
-  const pid = spawnProgram(program.bytes, 0);
+  const pid = spawnProgram(program.bytes, [child]);
   closeSync(child);
   const messages: InitMessage[] = [];
   for (;;) {

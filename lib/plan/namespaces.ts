@@ -1,10 +1,9 @@
 // Namespaces: which are created by clone(2), which are joined with setns(2), which need
 // unshare(2) later, and where the user-namespace handshake with the parent sits.
 //
-// Fast path (nothing joined by path): one clone with every CLONE_NEW* flag; the child is pid 1.
-// With joins, the child clones plain, joins user first (so later joins and new namespaces are
-// owned by it), then the others, unshares what is new, and forks once to enter a new or joined
-// pid namespace (only children of a process move into one).
+// The executor joins the namespaces given by path (user first, so everything after is owned by
+// it), then forks the container process with every CLONE_NEW* flag at once: it is pid 1 of a new
+// pid namespace, or a member of the joined one.
 import { CLONE } from '../../bindings/constants.js';
 import type { LinuxNamespaceType, LinuxTimeOffsets } from '../spec/index.js';
 import type { PlanContext } from './context.js';
@@ -31,10 +30,11 @@ export interface NamespaceRequest {
 }
 
 export interface NamespacePhase {
+  /** Flags of the fork that makes the container process (after the joins). */
   cloneFlags: number;
-  /** The child forks once (to enter a pid namespace): the parent gets a PID message. */
-  forks: boolean;
   newUser: boolean;
+  /** The container has a user namespace (new or joined): it becomes root there. */
+  user: boolean;
   newPid: boolean;
   newMount: boolean;
   newTime: boolean;
@@ -49,49 +49,32 @@ export function planNamespaces(
   const byType = new Map(requests.map((r) => [r.type, r]));
   const isNew = (t: LinuxNamespaceType) => byType.has(t) && byType.get(t)!.joinFd === undefined;
   const joins = JOIN_ORDER.map((t) => byType.get(t)).filter((r): r is NamespaceRequest => r?.joinFd !== undefined);
+  // cgroup: created after the runtime has placed the process in its cgroup (the GO answer), so
+  // the namespace's root is the container's cgroup. time: clone(2) cannot create it (its flag
+  // bit is the exit signal's); unshared before READY so the runtime writes the offsets.
+  const deferred: LinuxNamespaceType[] = ['cgroup', 'time'];
+  let cloneFlags = 0;
+  for (const r of requests) if (r.joinFd === undefined && !deferred.includes(r.type)) cloneFlags |= NAMESPACE_FLAGS[r.type];
   const phase: NamespacePhase = {
-    cloneFlags: 0,
-    forks: false,
+    cloneFlags,
     newUser: isNew('user'),
+    user: byType.has('user'),
     newPid: isNew('pid'),
     newMount: isNew('mount'),
     newTime: isNew('time'),
   };
-  // cgroup: created after the parent has placed the child in its cgroup (the GO answer), so the
-  // namespace's root is the container's cgroup. time: clone(2) cannot create it (its flag is
-  // taken by the exit signal); unshared before READY so the parent writes the offsets, which
-  // it may do from any user namespace, through /proc/<pid>/timens_offsets.
-  const deferred: LinuxNamespaceType[] = ['cgroup', 'time'];
-  const newTime = () => {
-    if (isNew('time')) b.syscall('unshare', [CLONE.NEWTIME], 'create the time namespace');
-  };
 
-  if (joins.length === 0) {
-    for (const r of requests) if (!deferred.includes(r.type)) phase.cloneFlags |= NAMESPACE_FLAGS[r.type];
-    newTime();
-    planSignal(ctx, syncFd, SYNC_READY, 'tell the runtime the namespaces exist');
-    planWaitForParent(ctx, syncFd, 'wait for the runtime to write the id maps');
-    if (phase.newUser) becomeRootInUserNamespace(ctx);
-  } else {
-    for (const j of joins) {
-      b.syscall('setns', [j.joinFd!, NAMESPACE_FLAGS[j.type]], `join the ${j.type} namespace`);
-    }
-    if (phase.newUser) b.syscall('unshare', [CLONE.NEWUSER], 'create the user namespace');
-    newTime();
-    planSignal(ctx, syncFd, SYNC_READY, 'tell the runtime the namespaces exist');
-    planWaitForParent(ctx, syncFd, 'wait for the runtime to write the id maps');
-    // A joined user namespace leaves our host ids unmapped in it (files we create: EOVERFLOW).
-    if (phase.newUser || byType.get('user')?.joinFd !== undefined) becomeRootInUserNamespace(ctx);
-    let flags = 0;
-    for (const r of requests) {
-      if (r.joinFd === undefined && r.type !== 'user' && !deferred.includes(r.type)) flags |= NAMESPACE_FLAGS[r.type];
-    }
-    if (flags) b.syscall('unshare', [flags], `create the ${describeFlags(flags)} namespaces`);
-    if (byType.has('pid')) {
-      phase.forks = true;
-      b.fork(0, 'fork into the pid namespace');
-    }
-  }
+  for (const j of joins) b.syscall('setns', [j.joinFd!, NAMESPACE_FLAGS[j.type]], `join the ${j.type} namespace`);
+  // Namespaces made by this fork are owned by the user namespace joined above, if any; a pid
+  // namespace (new or joined) only ever takes children. CLONE_PARENT makes the container
+  // process the runtime's own child, so the runtime waits for it directly.
+  b.fork(CLONE.PARENT | cloneFlags, cloneFlags ? `fork into new ${describeFlags(cloneFlags)} namespaces` : 'fork the container process');
+  if (phase.newTime) b.syscall('unshare', [CLONE.NEWTIME], 'create the time namespace');
+  planSignal(ctx, syncFd, SYNC_READY, 'tell the runtime the namespaces exist');
+  planWaitForParent(ctx, syncFd, 'wait for the runtime to write the id maps');
+  // New or joined, our host ids mean nothing in the user namespace until we take its root
+  // (files we created would have unmapped ids: EOVERFLOW; exec would drop every capability).
+  if (phase.user) becomeRootInUserNamespace(ctx);
   if (isNew('cgroup')) b.syscall('unshare', [CLONE.NEWCGROUP], 'create the cgroup namespace');
   return phase;
 }
