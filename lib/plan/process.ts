@@ -68,19 +68,25 @@ export function planCredentials(ctx: PlanContext, proc: Process): void {
   const gid = user.gid ?? 0;
   const groups = user.additionalGids ?? [];
 
-  // chdir while still root, so a cwd the user cannot search still works; retried after the switch.
+  const switchUser = () => {
+    b.syscall('setgroups', [groups.length, b.bytes(gidArray(groups))], `set additional groups [${groups.join(', ')}]`);
+    b.syscall('prctl', [PR.SET_KEEPCAPS, 1, 0, 0, 0], 'keep capabilities across the user switch');
+    b.syscall('setresgid', [gid, gid, gid], `set gid ${gid}`);
+    b.syscall('setresuid', [uid, uid, uid], `set uid ${uid}`);
+    b.syscall('prctl', [PR.SET_KEEPCAPS, 0, 0, 0, 0], 'clear keep-capabilities');
+  };
+  // chdir while still root, so a cwd the user cannot search still works; if root could not
+  // (EACCES), retry after the switch. Both branches switch the user: jumps only go forward.
   const cwd = proc.cwd || '/';
-  const afterChdir = b.label('cwd set');
-  b.syscall('chdir', [ctx.str(cwd)], `chdir to cwd (${cwd})`, { tolerate: [ERRNO.EACCES], onSuccess: afterChdir });
-
-  b.syscall('setgroups', [groups.length, b.bytes(gidArray(groups))], `set additional groups [${groups.join(', ')}]`);
-  b.syscall('prctl', [PR.SET_KEEPCAPS, 1, 0, 0, 0], 'keep capabilities across the user switch');
-  b.syscall('setresgid', [gid, gid, gid], `set gid ${gid}`);
-  b.syscall('setresuid', [uid, uid, uid], `set uid ${uid}`);
-  b.syscall('prctl', [PR.SET_KEEPCAPS, 0, 0, 0, 0], 'clear keep-capabilities');
-
+  const cwdSet = b.label('cwd set');
+  const switched = b.label('user switched');
+  b.syscall('chdir', [ctx.str(cwd)], `chdir to cwd (${cwd})`, { tolerate: [ERRNO.EACCES], onSuccess: cwdSet });
+  switchUser();
   b.syscall('chdir', [ctx.str(cwd)], `chdir to cwd (${cwd}) set in config.json`);
-  b.place(afterChdir);
+  b.goto(switched, 'cwd set after the user switch');
+  b.place(cwdSet);
+  switchUser();
+  b.place(switched);
 
   b.syscall('capset', [b.bytes(capsetHeader()), b.bytes(capsetData(effective, permitted, inheritable))], 'set the effective, permitted and inheritable capabilities');
   b.syscall('prctl', [PR.CAP_AMBIENT, PR.CAP_AMBIENT_CLEAR_ALL, 0, 0, 0], 'clear the ambient capabilities', { tolerate: [ERRNO.EINVAL] });
