@@ -226,21 +226,21 @@ export class ProgramBuilder {
       const o = opsOffset + i * OP_SIZE;
       buf.writeUInt32LE(op.kind, o);
       buf.writeUInt32LE(op.nr, o + 4);
-      op.args.forEach((arg, k) => {
-        let kind = 0;
-        let value: bigint;
+      for (let k = 0; k < op.args.length; k++) {
+        const arg = op.args[k];
+        const at = o + 8 + k * 8;
         if (arg instanceof Ref) {
-          kind = 1;
-          value = BigInt(dataOffset + arg.offset);
+          writeU64(buf, dataOffset + arg.offset, at);
+          buf[o + 56 + k] = 1;
         } else if (arg instanceof Reg) {
-          kind = 2;
-          value = BigInt(arg.index);
+          writeU64(buf, arg.index, at);
+          buf[o + 56 + k] = 2;
+        } else if (typeof arg === 'bigint') {
+          buf.writeBigUInt64LE(BigInt.asUintN(64, arg), at);
         } else {
-          value = BigInt.asUintN(64, BigInt(arg));
+          writeU64(buf, arg, at);
         }
-        buf.writeBigUInt64LE(value, o + 8 + k * 8);
-        buf.writeUInt8(kind, o + 56 + k);
-      });
+      }
       buf.writeUInt8(op.options.save ? op.options.save.index : NO_REGISTER, o + 62);
       buf.writeUInt8(op.flags, o + 63);
       const tolerate = op.options.tolerate ?? [];
@@ -283,6 +283,19 @@ function skipTo(label: Label | undefined, index: number): number {
   const skip = label.index - index - 1;
   if (skip < 0) throw new Error(`label ${label.name} is behind op ${index}: only forward skips are allowed`);
   return skip;
+}
+
+/** A 64-bit little-endian integer from a JS number (an int32 when negative), without BigInt. */
+function writeU64(buf: Buffer, value: number, at: number): void {
+  if (!Number.isInteger(value)) throw new Error(`program argument ${value} is not an integer`);
+  if (value >= 0) {
+    buf.writeUInt32LE(value % 0x100000000, at);
+    buf.writeUInt32LE(Math.floor(value / 0x100000000), at + 4);
+  } else {
+    if (value < -0x80000000) throw new Error(`program argument ${value} is out of range`);
+    buf.writeInt32LE(value, at);
+    buf.writeInt32LE(-1, at + 4);
+  }
 }
 
 function align8(n: number): number {

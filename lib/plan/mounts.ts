@@ -3,7 +3,7 @@
 // mount_setattr and is attached with move_mount onto an fd resolved inside the rootfs.
 import { statSync } from 'node:fs';
 import { isAbsolute, resolve as resolvePath } from 'node:path';
-import { AT, FSCONFIG, FSMOUNT_CLOEXEC, FSOPEN_CLOEXEC, MOUNT_ATTR, MOVE_MOUNT, OPEN_TREE } from '../../bindings/constants.js';
+import { AT, FSCONFIG, FSMOUNT_CLOEXEC, FSOPEN_CLOEXEC, MOUNT_ATTR, MOVE_MOUNT, O, OPEN_TREE } from '../../bindings/constants.js';
 import type { Reg } from '../../bindings/program.js';
 import { mountAttr, MOUNT_ATTR_SIZE } from '../../bindings/structs.js';
 import { OciError } from '../errors.js';
@@ -120,10 +120,27 @@ function planCgroup(ctx: PlanContext, mount: Mount, o: ParsedMountOptions, opts:
   const base = mount.destination.replace(/\/+$/, '');
   const tmpfsFd = b.register();
   planFilesystem(ctx, 'tmpfs', 'tmpfs', base, { ...o, attrSet: o.attrSet & ~MOUNT_ATTR.RDONLY, recAttrSet: o.recAttrSet & ~MOUNT_ATTR.RDONLY, params: [['mode', '755']] }, tmpfsFd);
+  // The tmpfs is new and ours: its directories are made directly in it, no path resolution needed.
+  const { fs, tree, target } = ctx.regs;
+  const set = o.attrSet | o.recAttrSet;
   for (const h of cgroups.hierarchies) {
-    const params: [string, string?][] =
-      h.version === 2 ? [] : h.options.map((opt) => (opt.includes('=') ? (opt.split('=', 2) as [string, string]) : [opt]));
-    planFilesystem(ctx, h.version === 2 ? 'cgroup2' : 'cgroup', 'cgroup', `${base}/${h.name}`, { ...o, params, propagation: 0 });
+    const type = h.version === 2 ? 'cgroup2' : 'cgroup';
+    const what = `mount ${type} on ${base}/${h.name}`;
+    b.syscall('mkdirat', [tmpfsFd, ctx.str(h.name), 0o755], `${what}: create the directory`);
+    b.syscall('openat', [tmpfsFd, ctx.str(h.name), O.PATH | O.DIRECTORY | O.CLOEXEC | O.NOFOLLOW, 0], `${what}: open the directory`, { save: target });
+    b.syscall('fsopen', [ctx.str(type), FSOPEN_CLOEXEC], `${what}: fsopen`, { save: fs });
+    b.syscall('fsconfig', [fs, FSCONFIG.SET_STRING, ctx.str('source'), ctx.str(mount.source ?? 'cgroup'), 0], `${what}: set source`);
+    for (const opt of h.version === 2 ? [] : h.options) {
+      const eq = opt.indexOf('=');
+      if (eq < 0) b.syscall('fsconfig', [fs, FSCONFIG.SET_FLAG, ctx.str(opt), 0, 0], `${what}: option ${opt}`);
+      else b.syscall('fsconfig', [fs, FSCONFIG.SET_STRING, ctx.str(opt.slice(0, eq)), ctx.str(opt.slice(eq + 1)), 0], `${what}: option ${opt}`);
+    }
+    b.syscall('fsconfig', [fs, FSCONFIG.CMD_CREATE, 0, 0, 0], `${what}: create`);
+    b.syscall('fsmount', [fs, FSMOUNT_CLOEXEC, set], `${what}: fsmount`, { save: tree });
+    b.syscall('close', [fs], `${what}: close the filesystem context`);
+    b.syscall('move_mount', [tree, ctx.str(''), target, ctx.str(''), MOVE_MOUNT.F_EMPTY_PATH | MOVE_MOUNT.T_EMPTY_PATH], `${what}: move_mount`);
+    b.syscall('close', [tree], `${what}: close`);
+    b.syscall('close', [target], `${what}: close`);
   }
   if (readOnly) {
     b.syscall('mount_setattr', [tmpfsFd, ctx.str(''), AT.EMPTY_PATH, b.bytes(mountAttr(MOUNT_ATTR.RDONLY, 0, 0)), MOUNT_ATTR_SIZE], `mount cgroup on ${base}: make the tmpfs read-only`);
