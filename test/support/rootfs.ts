@@ -1,7 +1,7 @@
 // A busybox rootfs for integration tests: built once per test run (shared by every test file of
 // the run, keyed by the vitest main process) and copied for tests that write into it.
 import { execFileSync } from 'node:child_process';
-import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readdirSync, renameSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { chmodSync, copyFileSync, existsSync, mkdirSync, mkdtempSync, readdirSync, renameSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
@@ -19,6 +19,8 @@ export function sharedRootfs(): string {
   if (!existsSync(join(dir, 'bin', 'busybox'))) {
     const staging = mkdtempSync(join(tmpdir(), 'ocirun-test-staging-'));
     populate(staging);
+    // mkdtemp makes 0700: containers running as another user must reach their programs.
+    chmodSync(staging, 0o755);
     try {
       renameSync(staging, dir);
     } catch {
