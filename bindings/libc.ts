@@ -1,6 +1,7 @@
 // koffi declarations of the libc functions the runtime (parent) process calls, and the native
 // executor's entry points. Nothing else in ocirun calls koffi: swap the FFI engine here.
-import koffi from 'koffi';
+import type * as Koffi from 'koffi';
+import { createRequire } from 'node:module';
 import { closeSync, existsSync, writeSync } from 'node:fs';
 import { constants } from 'node:os';
 import { dirname, join } from 'node:path';
@@ -9,6 +10,9 @@ import { SystemCallError } from '../lib/errors.js';
 import { PROGRAM_VERSION } from './program.js';
 import { syscallTable } from './syscalls.js';
 
+// Loaded through require so that a bundled CLI pulls koffi in only when a verb needs libc,
+// not at start-up (an ESM import of an external package is always evaluated eagerly).
+const koffi = createRequire(import.meta.url)('koffi') as typeof Koffi;
 const libc = koffi.load('libc.so.6');
 
 const c = {

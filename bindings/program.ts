@@ -271,9 +271,15 @@ export class ProgramBuilder {
       buf.writeBigUInt64LE(buf.readBigUInt64LE(pos) + BigInt(dataOffset), pos);
     }
 
-    const descriptions = this.ops.map((op) => op.description);
-    const listing = this.ops.map((op, i) => `${String(i).padStart(3)}  ${op.name.padEnd(14)} ${op.description}`);
-    return { bytes: buf, descriptions, listing };
+    const ops = this.ops;
+    return {
+      bytes: buf,
+      descriptions: ops.map((op) => op.description),
+      // Built on demand: only plan listings and tests read it.
+      get listing() {
+        return ops.map((op, i) => `${String(i).padStart(3)}  ${op.name.padEnd(14)} ${op.description}`);
+      },
+    };
   }
 }
 
