@@ -12,8 +12,8 @@ export default defineConfig({
     // tests inside a file are sequential anyway.
     fileParallelism: false,
     // A CLI call is bounded by CONFORMANCE_CLI_TIMEOUT_MS; a test makes a handful of them.
-    testTimeout: 60_000,
-    hookTimeout: 60_000,
+    testTimeout: 120_000,
+    hookTimeout: 120_000,
     teardownTimeout: 60_000,
   },
 });

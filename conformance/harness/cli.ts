@@ -5,6 +5,7 @@ import { spawn } from 'node:child_process';
 import { closeSync, openSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { CLI_TIMEOUT_MS, runtimeCommand } from './env.js';
+import { ownChildren } from './reaper.js';
 
 export interface CliResult {
   /** exit code, or null when killed by a signal */
@@ -57,6 +58,7 @@ export function runCli(globalArgs: string[], args: string[], o: CliOptions): Pro
       if (done) return;
       done = true;
       clearTimeout(timer);
+      if (child.pid) ownChildren.delete(child.pid);
       for (const fd of [stdin, out, err, ...extra]) closeSync(fd);
       resolve({
         code,
@@ -73,6 +75,7 @@ export function runCli(globalArgs: string[], args: string[], o: CliOptions): Pro
         ? ['/bin/sh', ['-c', `${o.shellPrefix}; exec "$@"`, 'sh', cmd, ...argv]]
         : [cmd, argv];
     const child = spawn(file, fileArgs, { stdio: [stdin, out, err, ...extra], cwd: o.cwd, env: o.env ?? process.env });
+    if (child.pid) ownChildren.add(child.pid);
     const timer = setTimeout(() => {
       timedOut = true;
       child.kill('SIGKILL');

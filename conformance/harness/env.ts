@@ -24,7 +24,7 @@ export function runtimeExists(): boolean {
 export const KEEP = process.env.CONFORMANCE_KEEP === '1';
 
 /** Upper bound for one CLI call: a hung runtime fails the test instead of stalling the run. */
-export const CLI_TIMEOUT_MS = Number(process.env.CONFORMANCE_CLI_TIMEOUT_MS ?? 15_000);
+export const CLI_TIMEOUT_MS = Number(process.env.CONFORMANCE_CLI_TIMEOUT_MS ?? 30_000);
 
 /** busybox used to build the rootfs (Debian busybox-static). */
 export const BUSYBOX = process.env.BUSYBOX ?? '/bin/busybox';

@@ -10,6 +10,9 @@ import { baseConfig, type Bundle, type Config, writeBundle } from './bundle.js';
 import { describeResult, runCli, type CliOptions, type CliResult } from './cli.js';
 import { cgroupMounts, pidAlive, removeCgroupTree, removeTree } from './host.js';
 import type { Requirement } from './requires.js';
+import { startReaper } from './reaper.js';
+
+startReaper();
 
 export type { Bundle, Config, CliResult };
 
@@ -37,6 +40,7 @@ export class Harness {
   private readonly cgroupParent: string;
   private readonly ids = new Set<string>();
   private readonly pids = new Set<number>();
+  private readonly deferred: (() => void)[] = [];
   private seq = 0;
 
   constructor(
@@ -186,7 +190,7 @@ export class Harness {
   }
 
   /** Poll `state` until the status is reached; returns the last status seen. */
-  async waitStatus(id: string, want: string, timeoutMs = 10_000): Promise<string | undefined> {
+  async waitStatus(id: string, want: string, timeoutMs = 30_000): Promise<string | undefined> {
     const until = Date.now() + timeoutMs;
     let s: string | undefined;
     while (Date.now() < until) {
@@ -197,13 +201,18 @@ export class Harness {
     return s;
   }
 
-  async waitFile(path: string, timeoutMs = 10_000): Promise<string | undefined> {
+  async waitFile(path: string, timeoutMs = 30_000): Promise<string | undefined> {
     const until = Date.now() + timeoutMs;
     while (Date.now() < until) {
       if (existsSync(path)) return readFileSync(path, 'utf8');
       await sleep(25);
     }
     return undefined;
+  }
+
+  /** Host-side undo (e.g. delete a test interface), run at cleanup even when the test failed. */
+  defer(fn: () => void): void {
+    this.deferred.push(fn);
   }
 
   trackPid(pid: number): void {
@@ -226,7 +235,7 @@ export class Harness {
     }
     for (const pid of this.pids) {
       let alive = pidAlive(pid);
-      for (let i = 0; alive && i < 60; i++) {
+      for (let i = 0; alive && i < 200; i++) {
         await sleep(50);
         alive = pidAlive(pid);
       }
@@ -245,6 +254,13 @@ export class Harness {
         if (existsSync(procs) && readFileSync(procs, 'utf8').trim()) problems.push(`processes left in ${procs}`);
       }
       removeCgroupTree(this.cgroupsPath(id));
+    }
+    for (const fn of this.deferred.reverse()) {
+      try {
+        fn();
+      } catch {
+        /* best effort: the thing may be gone with the container */
+      }
     }
     if (!process.env.CONFORMANCE_KEEP) removeTree(this.dir);
     if (problems.length) throw new Error(`cleanup: ${problems.join('; ')}`);
