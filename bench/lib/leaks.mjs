@@ -1,0 +1,81 @@
+// What a runtime may leave behind after its containers are deleted: state directories, mounts,
+// processes (containers or runtime helpers) and cgroup directories.
+import { readdirSync, readFileSync, readlinkSync } from 'node:fs';
+import { join } from 'node:path';
+
+function mountsUnder(dir) {
+  return readFileSync('/proc/self/mountinfo', 'utf8')
+    .split('\n')
+    .filter((l) => l.includes(dir));
+}
+
+/** Processes rooted in (or running from) the workspace, and our own unreaped children. */
+function strayProcesses(ws) {
+  const out = [];
+  for (const name of readdirSync('/proc')) {
+    if (!/^\d+$/.test(name)) continue;
+    try {
+      const stat = readFileSync(`/proc/${name}/stat`, 'utf8');
+      const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+      if (Number(fields[1]) === process.pid && fields[0] === 'Z') {
+        out.push(`${name} (zombie child)`);
+        continue;
+      }
+      const links = ['root', 'cwd'].map((l) => {
+        try {
+          return readlinkSync(`/proc/${name}/${l}`);
+        } catch {
+          return '';
+        }
+      });
+      if (links.some((l) => l.startsWith(ws.dir))) out.push(`${name} (${stat.slice(stat.indexOf('('), stat.lastIndexOf(')') + 1)})`);
+    } catch {
+      // exited while we looked
+    }
+  }
+  return out;
+}
+
+/** cgroup directories named after our containers (runc nests them under its own cgroup). */
+function cgroupDirs(prefix) {
+  const out = [];
+  const walk = (dir, depth) => {
+    let entries = [];
+    try {
+      entries = readdirSync(dir, { withFileTypes: true });
+    } catch {
+      return;
+    }
+    for (const e of entries) {
+      if (!e.isDirectory()) continue;
+      if (e.name.includes(prefix)) out.push(join(dir, e.name));
+      else if (depth > 0) walk(join(dir, e.name), depth - 1);
+    }
+  };
+  walk('/sys/fs/cgroup', 3);
+  return out;
+}
+
+export function snapshot(ws) {
+  return { mounts: mountsUnder(ws.dir).length };
+}
+
+/** Everything left over, relative to `before` (a snapshot taken before the runs). */
+export function findLeaks(ws, roots, prefix, before) {
+  const stateDirs = roots.flatMap((r) => {
+    try {
+      return readdirSync(r).map((e) => join(r, e));
+    } catch {
+      return [];
+    }
+  });
+  const mounts = mountsUnder(ws.dir);
+  return {
+    stateDirs,
+    mounts: mounts.length > before.mounts ? mounts.slice(before.mounts) : [],
+    processes: strayProcesses(ws),
+    cgroups: cgroupDirs(prefix),
+  };
+}
+
+export const leakCount = (l) => l.stateDirs.length + l.mounts.length + l.processes.length + l.cgroups.length;

@@ -1,0 +1,78 @@
+// Peak memory of the runtime's processes while `create` runs, and what the created container's
+// waiting process holds until `start` (for ocirun a copy-on-write child of Node, for runc `runc init`).
+import { fork, spawn, spawnSync } from 'node:child_process';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { newId } from './interleave.mjs';
+import { memory, samplePeak, treeMemory } from './proctree.mjs';
+import { summarize } from './stats.mjs';
+
+const here = dirname(fileURLToPath(import.meta.url));
+
+// 'exit', not 'close': the created container keeps the CLI's stdio open until it runs.
+function exited(child) {
+  return new Promise((resolve, reject) => {
+    child.on('exit', (code) => (code === 0 ? resolve() : reject(new Error(`create: exit ${code}`))));
+  });
+}
+
+async function cliCreate(r, id) {
+  const [cmd, args] = r.createArgs(id);
+  const child = spawn(cmd, args, { stdio: 'ignore' });
+  const peak = await samplePeak(child.pid, exited(child));
+  const state = JSON.parse(spawnSync(r.command[0], [...r.command.slice(1), 'state', id], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] }).stdout);
+  const held = memory(state.pid);
+  await r.cleanup(id);
+  return { peak, held };
+}
+
+function libraryHost(dist, root) {
+  const host = fork(join(here, 'library-host.mjs'), [dist, root], { stdio: ['ignore', 'ignore', 'inherit', 'ipc'] });
+  let waiter;
+  host.on('message', (m) => waiter?.(m));
+  const call = (m) =>
+    new Promise((resolve, reject) => {
+      waiter = (reply) => (reply.ok ? resolve(reply) : reject(new Error(reply.error)));
+      if (m) host.send(m);
+    });
+  return { host, ready: call(null), call };
+}
+
+export async function memoryBench(cliRunners, dist, libRoot, ws, runs) {
+  const out = [];
+  for (const r of cliRunners) {
+    const rows = [];
+    for (let i = 0; i < runs; i++) rows.push(await cliCreate(r, newId('mem')));
+    out.push(row(r.name, rows));
+  }
+  const { host, ready, call } = libraryHost(dist, libRoot);
+  try {
+    await ready;
+    const idle = treeMemory(host.pid);
+    const rows = [];
+    for (let i = 0; i < runs; i++) {
+      const id = newId('mem');
+      await call({ op: 'reset-peak' });
+      const created = call({ op: 'create', id, bundle: ws.trueBundle.dir });
+      const peak = await samplePeak(host.pid, created);
+      const held = memory((await created).pid);
+      await call({ op: 'delete', id });
+      rows.push({ peak, held });
+    }
+    out.push({ ...row('ocirun library', rows), idleHostKb: idle.total, note: 'includes the embedding Node process' });
+  } finally {
+    host.send({ op: 'exit' });
+  }
+  return out;
+}
+
+function row(runtime, rows) {
+  return {
+    runtime,
+    peakKb: summarize(rows.map((r) => r.peak.total)),
+    peakPssKb: summarize(rows.map((r) => r.peak.pss)),
+    mainProcessHwmKb: summarize(rows.map((r) => r.peak.hwm)),
+    heldUntilStartRssKb: summarize(rows.map((r) => r.held?.rss ?? NaN)),
+    heldUntilStartUssKb: summarize(rows.map((r) => r.held?.uss ?? NaN)),
+  };
+}

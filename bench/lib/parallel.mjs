@@ -1,0 +1,47 @@
+// N containers at once per runtime: wall time of the batch, throughput, per-container latency,
+// failures, and a leak check after every batch.
+import { findLeaks, leakCount, snapshot } from './leaks.mjs';
+import { ID_PREFIX, newId } from './interleave.mjs';
+import { summarize } from './stats.mjs';
+
+export async function parallelBench(runners, sizes, batches, ws) {
+  const before = snapshot(ws);
+  const results = [];
+  for (const size of sizes) {
+    const per = new Map(runners.map((r) => [r.name, { walls: [], latencies: [], failures: [], leaks: [] }]));
+    for (let b = 0; b < batches; b++) {
+      const order = b % 2 ? [...runners].reverse() : runners;
+      for (const r of order) {
+        const acc = per.get(r.name);
+        const ids = Array.from({ length: size }, () => newId(`p${size}`));
+        const t = process.hrtime.bigint();
+        const settled = await Promise.allSettled(ids.map((id) => r.lifecycleAsync(id)));
+        acc.walls.push(Number(process.hrtime.bigint() - t) / 1e6);
+        for (const s of settled) {
+          if (s.status === 'fulfilled') acc.latencies.push(s.value);
+          else acc.failures.push(s.reason.message);
+        }
+        // Failed runs may leave containers: clean them up, but count what was left first.
+        const leaks = findLeaks(ws, [r.root], ID_PREFIX, before);
+        if (leakCount(leaks)) acc.leaks.push(leaks);
+        for (const id of ids) await r.cleanup(id);
+      }
+    }
+    for (const r of runners) {
+      const acc = per.get(r.name);
+      const wall = summarize(acc.walls);
+      results.push({
+        runtime: r.name,
+        size,
+        batches,
+        wallMs: wall,
+        containersPerSecond: (size * 1000) / wall.median,
+        latencyMs: summarize(acc.latencies),
+        failures: acc.failures.length,
+        failureSamples: [...new Set(acc.failures)].slice(0, 3),
+        leaks: acc.leaks,
+      });
+    }
+  }
+  return results;
+}

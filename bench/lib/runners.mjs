@@ -1,0 +1,147 @@
+// One runner per contender. Each knows how to do a whole create→start→wait→delete of /bin/true
+// (`lifecycle`), how to start and stop a long-running container, and how to exec into one.
+// CLI runners are timed around a child process; the library runner works in this process,
+// which stays warm across runs, as a Node program embedding ocirun would.
+import { spawn, spawnSync } from 'node:child_process';
+import { closeSync, existsSync, openSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+
+/** Run a command to completion; reject with its stderr when it fails. */
+export function runAsync(cmd, args) {
+  return new Promise((resolve, reject) => {
+    const child = spawn(cmd, args, { stdio: ['ignore', 'ignore', 'pipe'] });
+    let err = '';
+    child.stderr.on('data', (d) => (err += d));
+    child.on('error', reject);
+    child.on('close', (code, signal) => {
+      if (code === 0) resolve();
+      else reject(new Error(`${cmd} ${args.join(' ')}: exit ${code ?? signal}: ${err.trim().split('\n').pop()}`));
+    });
+  });
+}
+
+// stderr goes to a file, never a pipe: a created container inherits the CLI's stdio, and a pipe
+// it holds open would keep spawnSync waiting for end of file until the container exits.
+let errLog;
+export function setErrorLog(path) {
+  errLog = path;
+}
+
+function runSync(cmd, args, { allowFail = false } = {}) {
+  const fd = openSync(errLog, 'w');
+  let r;
+  try {
+    r = spawnSync(cmd, args, { stdio: ['ignore', 'ignore', fd], timeout: 120_000 });
+  } finally {
+    closeSync(fd);
+  }
+  if (r.error) throw r.error;
+  if (r.status !== 0 && !allowFail) {
+    const last = readFileSync(errLog, 'utf8').trim().split('\n').pop();
+    throw new Error(`${cmd} ${args.join(' ')}: exit ${r.status ?? r.signal}: ${last}`);
+  }
+}
+
+/** Timed synchronously: no event-loop delay in the measurement. */
+function timedSync(cmd, args, opts) {
+  const t = process.hrtime.bigint();
+  runSync(cmd, args, opts);
+  return Number(process.hrtime.bigint() - t) / 1e6;
+}
+
+async function timed(fn) {
+  const t = process.hrtime.bigint();
+  await fn();
+  return Number(process.hrtime.bigint() - t) / 1e6;
+}
+
+/** A runc-compatible CLI: ocirun's own (run through node) or a peer binary. */
+export function cliRunner(name, argv0, root, ws) {
+  const cmd = argv0[0];
+  const pre = [...argv0.slice(1), '--root', root];
+  const run = (id) => [...pre, 'run', '--bundle', ws.trueBundle.dir, id];
+  return {
+    name,
+    kind: 'cli',
+    root,
+    command: [...argv0, '--root', root],
+    lifecycle: (id) => Promise.resolve(timedSync(cmd, run(id))),
+    lifecycleAsync: (id) => timed(() => runAsync(cmd, run(id))),
+    async startSleeper(id) {
+      runSync(cmd, [...pre, 'create', '--bundle', ws.sleepBundle.dir, id]);
+      runSync(cmd, [...pre, 'start', id]);
+    },
+    exec: (id) => Promise.resolve(timedSync(cmd, [...pre, 'exec', id, '/bin/true'])),
+    async stopSleeper(id) {
+      runSync(cmd, [...pre, 'delete', '--force', id]);
+    },
+    createArgs: (id) => [cmd, [...pre, 'create', '--bundle', ws.trueBundle.dir, id]],
+    async cleanup(id) {
+      runSync(cmd, [...pre, 'delete', '--force', id], { allowFail: true });
+    },
+  };
+}
+
+/** Node's bare start-up: the floor under any CLI written for Node. */
+export function nodeBaseline() {
+  return {
+    name: 'node -e 0',
+    kind: 'baseline',
+    lifecycle: () => Promise.resolve(timedSync(process.execPath, ['-e', '0'])),
+  };
+}
+
+/** The ocirun library in this process. */
+export async function libraryRunner(dist, root, ws) {
+  const { Runtime } = await import(join(dist, 'lib', 'runtime.js'));
+  // The library has no public wait for a created-then-started container; the exit watcher is what
+  // Runtime.run's handle uses (the container process is this process's child).
+  const { waitForExit } = await import(join(dist, 'lib', 'exit-watcher.js'));
+  const rt = new Runtime({ root, warn: () => {} });
+  const exits = new Map();
+  const once = async (id) => {
+    const st = await rt.create(id, ws.trueBundle.dir);
+    const exit = waitForExit(st.pid);
+    await rt.start(id);
+    const status = await exit;
+    await rt.delete(id);
+    if (status.code !== 0) throw new Error(`${id}: /bin/true exited ${status.code}`);
+  };
+  return {
+    name: 'ocirun library',
+    kind: 'library',
+    root,
+    lifecycle: (id) => timed(() => once(id)),
+    lifecycleAsync: (id) => timed(() => once(id)),
+    async startSleeper(id) {
+      const st = await rt.create(id, ws.sleepBundle.dir);
+      exits.set(id, waitForExit(st.pid));
+      await rt.start(id);
+    },
+    exec: (id) =>
+      timed(async () => {
+        const h = await rt.exec(id, { ...rt.configProcess(id), args: ['/bin/true'] });
+        const status = await h.wait();
+        if (status.code !== 0) throw new Error(`exec in ${id}: exit ${status.code}`);
+      }),
+    async stopSleeper(id) {
+      await rt.delete(id, { force: true });
+      await exits.get(id);
+      exits.delete(id);
+    },
+    async cleanup(id) {
+      if (rt.store.exists(id)) await rt.delete(id, { force: true }).catch(() => {});
+    },
+  };
+}
+
+/** A peer runtime only counts when its binary exists and can run the bundle on this host. */
+export function probePeer(name, ws, root) {
+  const path = ['/usr/sbin', '/usr/bin', '/usr/local/sbin', '/usr/local/bin', '/sbin', '/bin'].map((d) => join(d, name)).find(existsSync);
+  if (!path) return { available: false, reason: `${name} is not installed` };
+  const r = spawnSync(path, ['--root', root, 'run', '--bundle', ws.trueBundle.dir, `probe-${process.pid}`], { encoding: 'utf8', stdio: ['ignore', 'ignore', 'pipe'] });
+  spawnSync(path, ['--root', root, 'delete', '--force', `probe-${process.pid}`], { stdio: 'ignore' });
+  if (r.status !== 0) return { available: false, reason: `${name} cannot run the bundle here: ${(r.stderr || '').trim().split('\n').pop()}` };
+  const version = spawnSync(path, ['--version'], { encoding: 'utf8' }).stdout.split('\n')[0];
+  return { available: true, path, version };
+}

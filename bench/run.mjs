@@ -1,0 +1,135 @@
+#!/usr/bin/env node
+// ocirun benchmarks, side by side with peer runtimes on one busybox bundle, interleaved.
+//   npm run build && npm run bench -- [--runtime runc] [--runtime crun] [--runs 30] [--publish]
+// Needs root (containers with every namespace). Writes bench/results/latest.json and
+// bench/results/latency.svg; --publish also writes bench/RESULTS.json and bench/latency.svg.
+import { copyFileSync, existsSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { parseArgs } from './lib/argv.mjs';
+import { makeWorkspace } from './lib/bundle.mjs';
+import { latencyChart } from './lib/chart.mjs';
+import { execBench } from './lib/exec.mjs';
+import { ID_PREFIX, interleaved, newId } from './lib/interleave.mjs';
+import { findLeaks, leakCount, snapshot } from './lib/leaks.mjs';
+import { machine } from './lib/machine.mjs';
+import { memoryBench } from './lib/memory.mjs';
+import { parallelBench } from './lib/parallel.mjs';
+import { latencyTable, memoryTable, parallelTable, startupTable } from './lib/report.mjs';
+import { cliRunner, libraryRunner, nodeBaseline, probePeer, setErrorLog } from './lib/runners.mjs';
+import { startupBench, validationBench } from './lib/startup.mjs';
+import { summarize } from './lib/stats.mjs';
+
+const here = dirname(fileURLToPath(import.meta.url));
+const repo = join(here, '..');
+const dist = join(repo, 'dist');
+const cliMain = join(dist, 'lib', 'cli', 'main.js');
+
+const opts = parseArgs(process.argv.slice(2));
+if (!existsSync(cliMain)) {
+  console.error('bench: run `npm run build` first');
+  process.exit(1);
+}
+if (process.getuid() !== 0) {
+  console.error('bench: run as root (containers need every namespace)');
+  process.exit(1);
+}
+
+const log = (m) => process.stderr.write(`bench: ${m}\n`);
+const ws = await makeWorkspace(dist);
+const before = snapshot(ws);
+setErrorLog(join(ws.dir, 'stderr.log'));
+const result = { machine: machine(repo), options: { ...opts, only: [...opts.only] }, peers: {}, goals: {} };
+
+try {
+  const cli = cliRunner('ocirun CLI', [process.execPath, cliMain], ws.root('ocirun-cli'), ws);
+  const lib = await libraryRunner(dist, ws.root('ocirun-lib'), ws);
+  const peers = [];
+  for (const name of opts.runtimes) {
+    const root = ws.root(name);
+    const probe = probePeer(name, ws, root);
+    result.peers[name] = probe;
+    if (probe.available) peers.push(cliRunner(name, [probe.path], root, ws));
+    else log(`${name}: unavailable (${probe.reason})`);
+  }
+  const contenders = [lib, cli, ...peers];
+  const roots = contenders.map((r) => r.root);
+
+  if (opts.only.has('lifecycle')) {
+    log(`sequential lifecycle: ${opts.runs} interleaved rounds`);
+    const all = [...contenders, nodeBaseline()];
+    const { samples, failures } = await interleaved(all, opts.runs, 3, async (r) => {
+      const id = newId('seq');
+      try {
+        return await r.lifecycle(id);
+      } catch (err) {
+        await r.cleanup?.(id);
+        throw err;
+      }
+    });
+    result.lifecycle = all.map((r) => ({ runtime: r.name, command: r.command, ms: summarize(samples.get(r.name)), samples: samples.get(r.name), failures: failures.get(r.name) }));
+    const med = (name) => result.lifecycle.find((r) => r.runtime === name)?.ms.median;
+    result.goals.libraryVsRunc = { target: '≥ 8× faster than runc run', speedup: med('runc') / med('ocirun library') };
+    result.goals.cliOverNode = { target: '≤ 15 ms over node -e 0', ms: med('ocirun CLI') - med('node -e 0') };
+  }
+  if (opts.only.has('parallel')) {
+    log(`parallel: sizes ${opts.parallel.join(', ')}, ${opts.batches} batches each`);
+    result.parallel = await parallelBench(contenders, opts.parallel, opts.batches, ws);
+  }
+  if (opts.only.has('exec')) {
+    log(`exec: ${opts.execRuns} interleaved rounds`);
+    result.exec = await execBench(contenders, opts.execRuns);
+  }
+  if (opts.only.has('memory')) {
+    log(`memory: ${opts.memRuns} creates each`);
+    result.memory = await memoryBench([cli, ...peers], dist, ws.root('ocirun-lib-mem'), ws, opts.memRuns);
+    result.memoryLimit = { smallestLimitMiB: null, reason: 'not measured: ocirun does not apply linux.resources (memory limits) yet' };
+  }
+  if (opts.only.has('startup')) {
+    log('validation and CLI start-up');
+    result.validation = await validationBench(dist, ws);
+    result.startup = await startupBench(cliMain, ws.root('ocirun-startup'), Math.max(10, Math.min(opts.runs, 30)));
+  }
+  result.leaks = findLeaks(ws, roots, ID_PREFIX, before);
+  result.machine.loadavgAfter = os.loadavg();
+} finally {
+  // Never delete through a mount a runtime left behind.
+  if (findLeaks(ws, [], ID_PREFIX, before).mounts.length === 0) rmSync(ws.dir, { recursive: true, force: true });
+  else log(`left ${ws.dir} in place: mounts remain under it`);
+}
+
+// ---- output ----
+const m = result.machine;
+const subtitle = `${m.os}, kernel ${m.kernel}, ${m.cpus}× ${m.cpu}, node ${m.node}, load ${m.loadavgBefore.map((l) => l.toFixed(1)).join('/')} → ${m.loadavgAfter.map((l) => l.toFixed(1)).join('/')}, ${m.date.slice(0, 10)}`;
+console.log(`ocirun benchmarks — ${subtitle}`);
+for (const [name, p] of Object.entries(result.peers)) console.log(`peer ${name}: ${p.available ? p.version : `unavailable — ${p.reason}`}`);
+const peerRefs = (rows) => Object.keys(result.peers).map((n) => ({ name: n, median: rows.find((r) => r.runtime === n)?.ms.median })).filter((p) => p.median);
+if (result.lifecycle) {
+  console.log(latencyTable('Sequential create→start→wait→delete of /bin/true', result.lifecycle, peerRefs(result.lifecycle)));
+  const g = result.goals;
+  if (g.libraryVsRunc?.speedup) console.log(`goal: library ${g.libraryVsRunc.speedup.toFixed(1)}× faster than runc run (target ≥ 8×)`);
+  if (g.cliOverNode?.ms !== undefined) console.log(`goal: ocirun CLI costs ${g.cliOverNode.ms.toFixed(1)} ms over node -e 0 (target ≤ 15 ms)`);
+}
+if (result.parallel) console.log(parallelTable(result.parallel));
+if (result.exec) console.log(latencyTable('exec /bin/true into a running container', result.exec, peerRefs(result.exec)));
+if (result.memory) {
+  console.log(memoryTable(result.memory));
+  console.log(`smallest memory limit: ${result.memoryLimit.reason}`);
+}
+if (result.validation) console.log(startupTable(result.validation, result.startup));
+console.log(`\nleaks after all runs: ${leakCount(result.leaks) ? JSON.stringify(result.leaks) : 'none (state dirs, mounts, processes, cgroups)'}`);
+
+const groups = [];
+if (result.lifecycle) groups.push({ title: 'create→start→wait→delete (sequential)', rows: result.lifecycle.map((r) => ({ label: r.runtime, runtime: r.runtime, samples: r.samples })) });
+if (result.exec) groups.push({ title: 'exec /bin/true', rows: result.exec.map((r) => ({ label: r.runtime, runtime: r.runtime, samples: r.samples })) });
+const resultsDir = join(here, 'results');
+mkdirSync(resultsDir, { recursive: true });
+writeFileSync(join(resultsDir, 'latest.json'), JSON.stringify(result, null, 2) + '\n');
+if (groups.length) writeFileSync(join(resultsDir, 'latency.svg'), latencyChart(groups, subtitle));
+console.log(`\nwrote bench/results/latest.json${groups.length ? ' and bench/results/latency.svg' : ''}`);
+if (opts.publish) {
+  copyFileSync(join(resultsDir, 'latest.json'), join(here, 'RESULTS.json'));
+  if (groups.length) copyFileSync(join(resultsDir, 'latency.svg'), join(here, 'latency.svg'));
+  console.log('published bench/RESULTS.json and bench/latency.svg');
+}
