@@ -41,6 +41,7 @@ export class Harness {
   private readonly ids = new Set<string>();
   private readonly pids = new Set<number>();
   private readonly deferred: (() => void)[] = [];
+  private lastCreated: State | undefined;
   private seq = 0;
 
   constructor(
@@ -113,7 +114,8 @@ export class Harness {
     this.ids.add(id);
     const bundleArgs = o.bundleArg === null ? [] : ['--bundle', o.bundleArg ?? b.dir];
     const r = await this.cli(['create', ...bundleArgs, ...(o.extra ?? []), id], o);
-    if (r.code === 0) await this.rememberPid(id);
+    // the state right after create: its pid is tracked for cleanup, and mustCreate returns it
+    this.lastCreated = r.code === 0 ? (await this.state(id)).state : undefined;
     return r;
   }
 
@@ -121,7 +123,7 @@ export class Harness {
   async mustCreate(b: Bundle, o: Parameters<Harness['create']>[1] = {}): Promise<State> {
     const r = await this.create(b, o);
     expect(r.code, describeResult(r)).toBe(0);
-    return this.mustState(o.id ?? b.id);
+    return this.lastCreated ?? this.mustState(o.id ?? b.id);
   }
 
   async start(id: string, o: Partial<CliOptions> = {}): Promise<CliResult> {
@@ -201,13 +203,20 @@ export class Harness {
     return s;
   }
 
+  /**
+   * Wait for a file a container writes, and return its content once it is non-empty and stable:
+   * `echo x > f` creates the file before it writes, so existence alone would race the write.
+   */
   async waitFile(path: string, timeoutMs = 30_000): Promise<string | undefined> {
     const until = Date.now() + timeoutMs;
+    let last: string | undefined;
     while (Date.now() < until) {
-      if (existsSync(path)) return readFileSync(path, 'utf8');
+      const now = existsSync(path) ? readFileSync(path, 'utf8') : undefined;
+      if (now && now === last) return now;
+      last = now;
       await sleep(25);
     }
-    return undefined;
+    return last;
   }
 
   /** Host-side undo (e.g. delete a test interface), run at cleanup even when the test failed. */
@@ -219,19 +228,19 @@ export class Harness {
     this.pids.add(pid);
   }
 
-  private async rememberPid(id: string): Promise<void> {
-    await this.state(id);
-  }
-
   /** Kill and delete everything this test made; report processes that outlived deletion. */
   async cleanup(): Promise<void> {
     const problems: string[] = [];
     for (const id of this.ids) {
       const { state } = await this.state(id);
       if (!state) continue;
-      await this.kill(id, 'KILL');
-      const d = await this.delete(id, true);
-      if ((await this.state(id)).state) problems.push(`container ${id} still exists after delete --force: ${d.stderr.trim()}`);
+      // delete --force kills a live container itself; kill first only when that was not enough
+      let d = await this.delete(id, true);
+      if ((await this.state(id)).state) {
+        await this.kill(id, 'KILL');
+        d = await this.delete(id, true);
+        if ((await this.state(id)).state) problems.push(`container ${id} still exists after kill + delete --force: ${d.stderr.trim()}`);
+      }
     }
     for (const pid of this.pids) {
       let alive = pidAlive(pid);

@@ -271,6 +271,24 @@ describe('config.md#annotations, #extensibility, #valid-values', () => {
     expect(r.stdout, describeResult(r)).toBe('ok\n');
   });
 
+  test(spec('config.md#annotations', 'CFG-ANNOT-EMPTYKEY', 'an empty annotation key is invalid and generates an error'), async ({ h }) => {
+    const b = h.bundle({ patch: (c) => (c.annotations = { '': 'empty key' }) });
+    const r = await h.create(b);
+    expect(r.code, describeResult(r)).not.toBe(0);
+  });
+
+  test(spec('config.md#annotations', 'CFG-ANNOT-NOTMAP', 'annotations that are not a key-value map generate an error'), async ({ h }) => {
+    const b = h.bundle({ patch: (c) => (c.annotations = ['org.example.key=value']) });
+    const r = await h.create(b);
+    expect(r.code, describeResult(r)).not.toBe(0);
+  });
+
+  test(spec('config.md#annotations', 'CFG-ANNOT-VALUE', 'an annotation value that is not a string generates an error'), async ({ h }) => {
+    const b = h.bundle({ patch: (c) => (c.annotations = { 'org.example.count': 3 }) });
+    const r = await h.create(b);
+    expect(r.code, describeResult(r)).not.toBe(0);
+  });
+
   test(spec('config.md#extensibility', 'CFG-EXT-001', 'an unknown top-level property is ignored, not an error'), async ({ h }) => {
     const r = await h.probe('echo ok', (c) => (c.comExampleUnknownProperty = { nested: [1, 2] }));
     expect(r.stdout, describeResult(r)).toBe('ok\n');

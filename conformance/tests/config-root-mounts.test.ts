@@ -73,7 +73,7 @@ describe('config.md#root', () => {
   test(spec('config.md#root', 'CFG-ROOT-005', 'root.readonly true makes the root filesystem read-only'), async ({ h }) => {
     const r = await h.probe('cat /proc/self/mountinfo; touch /should-fail && echo WROTE', (c) => (c.root.readonly = true));
     expect(r.stdout).not.toContain('WROTE');
-    expect(mountAt(parseMountinfo(r.stdout), '/')?.mountOptions).toContain('ro');
+    expect(mountAt(parseMountinfo(r.stdout), '/')?.mountOptions, describeResult(r)).toContain('ro');
   });
 
   test(spec('config.md#root', 'CFG-ROOT-006', 'root.readonly false (the default) leaves the root filesystem writable'), async ({ h }) => {

@@ -21,9 +21,10 @@ function hostHook(h: Harness, logs: string, code = 0): string {
     [
       'n=$1',
       `D=${logs}`,
-      'cat > "$D/$n.state"',
+      // each record is written under a temp name and renamed: a waiting test never reads half of it
+      'cat > "$D/.$n.state" && mv "$D/.$n.state" "$D/$n.state"',
       'echo "$n" >> "$D/order"',
-      `for t in ${NS.join(' ')}; do echo "$t $(readlink /proc/self/ns/$t)"; done > "$D/$n.ns"`,
+      `for t in ${NS.join(' ')}; do echo "$t $(readlink /proc/self/ns/$t)"; done > "$D/.$n.ns" && mv "$D/.$n.ns" "$D/$n.ns"`,
       'pid=$(sed -n \'s/.*"pid": *\\([0-9][0-9]*\\).*/\\1/p\' "$D/$n.state")',
       // a stopped container may report no pid (or 0): nothing to look at then
       '[ "${pid:-0}" -gt 0 ] || pid=none',
@@ -43,9 +44,9 @@ function containerHook(rootfs: string, code = 0): string {
     [
       '#!/bin/sh',
       'n=$1',
-      'cat > "/out/$n.state"',
+      'cat > "/out/.$n.state" && mv "/out/.$n.state" "/out/$n.state"',
       'echo "$n" >> /out/order',
-      `for t in ${NS.join(' ')}; do echo "$t $(readlink /proc/self/ns/$t)"; done > "/out/$n.ns"`,
+      `for t in ${NS.join(' ')}; do echo "$t $(readlink /proc/self/ns/$t)"; done > "/out/.$n.ns" && mv "/out/.$n.ns" "/out/$n.ns"`,
       `exit ${code}`,
       '',
     ].join('\n'),
@@ -241,7 +242,7 @@ describe('config.md#posix-platform-hooks', () => {
     expect(order(logs)).toEqual([]);
     await h.mustStart(b.id);
     await h.waitFile(join(logs, 'order'));
-    for (let i = 0; i < 40 && order(logs).length < 2; i++) await sleep(50);
+    for (let i = 0; i < 100 && order(logs).length < 2; i++) await sleep(50);
     expect(order(logs)).toEqual(['startContainer', 'program']);
   });
 
@@ -305,6 +306,15 @@ describe('config.md#posix-platform-hooks', () => {
     expect(Date.now() - t0).toBeLessThan(15_000);
   });
 
+  test(spec('config.md#posix-platform-hooks', 'CFG-HOOKS-TIMEOUT-ZERO', 'a hook timeout that is not greater than zero is invalid and generates an error'), async ({ h }) => {
+    const b = h.bundle({ args: SLEEP });
+    const script = h.script('quick.sh', 'exit 0');
+    b.config.hooks = { createRuntime: [hook(script, [script], { timeout: 0 })] };
+    b.save();
+    const r = await h.create(b);
+    expect(r.code, describeResult(r)).not.toBe(0);
+  });
+
   test(spec('config.md#posix-platform-hooks', 'CFG-HOOKS-PATH-ABS', 'a relative hook path is invalid and generates an error'), async ({ h }) => {
     const logs = h.mkdir('logs');
     const b = h.bundle({ args: SLEEP });
@@ -340,7 +350,7 @@ describe('runtime.md#lifecycle hooks', () => {
       // the container process must be gone (a created one would still be alive) and never ran the program
       const st = await h.state(b.id);
       expect(st.state === undefined || st.state.status === 'stopped').toBe(true);
-      for (let i = 0; i < 40 && pid && pidAlive(pid); i++) await sleep(50);
+      for (let i = 0; i < 400 && pid && pidAlive(pid); i++) await sleep(50);
       if (pid && k !== 'createContainer') expect(pidAlive(pid)).toBe(false);
       expect(order(logs)).not.toContain('program');
     });
@@ -369,7 +379,7 @@ describe('runtime.md#lifecycle hooks', () => {
     const s = await h.mustCreate(b);
     const r = await h.start(b.id);
     expect(r.code, describeResult(r)).not.toBe(0);
-    for (let i = 0; i < 40 && pidAlive(s.pid!); i++) await sleep(50);
+    for (let i = 0; i < 400 && pidAlive(s.pid!); i++) await sleep(50);
     expect(pidAlive(s.pid!)).toBe(false);
     expect(order(logs)).not.toContain('program');
   });
@@ -389,7 +399,7 @@ describe('runtime.md#lifecycle hooks', () => {
     const s = await h.mustCreate(b);
     const r = await h.start(b.id);
     expect(r.code, describeResult(r)).not.toBe(0);
-    for (let i = 0; i < 40 && pidAlive(s.pid!); i++) await sleep(50);
+    for (let i = 0; i < 400 && pidAlive(s.pid!); i++) await sleep(50);
     expect(pidAlive(s.pid!)).toBe(false);
   });
 

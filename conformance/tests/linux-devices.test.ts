@@ -2,7 +2,7 @@
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, describeResult, expect, spec, test } from '../harness/harness.js';
-import { readCgroupFile } from '../harness/host.js';
+import { mountAt, parseMountinfo, readCgroupFile } from '../harness/host.js';
 import { cgroupV1, command } from '../harness/requires.js';
 
 const SLEEP = ['sleep', '600'];
@@ -57,6 +57,21 @@ describe('config-linux.md#devices', () => {
     const r = await h.create(b);
     expect(r.code, describeResult(r)).not.toBe(0);
   });
+});
+
+describe('config-linux.md#default-filesystems', () => {
+  const fss: [string, string][] = [
+    ['/proc', 'proc'],
+    ['/sys', 'sysfs'],
+    ['/dev/pts', 'devpts'],
+    ['/dev/shm', 'tmpfs'],
+  ];
+  for (const [path, type] of fss) {
+    test(spec('config-linux.md#default-filesystems', `LNX-DEFFS-${path.split('/').pop()}`, `SHOULD: ${path} is a ${type} filesystem in the container (default config)`), async ({ h }) => {
+      const out = await h.mustProbe('cat /proc/self/mountinfo');
+      expect(mountAt(parseMountinfo(out), path)?.fstype).toBe(type);
+    });
+  }
 });
 
 describe('config-linux.md#default-devices', () => {

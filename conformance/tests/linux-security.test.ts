@@ -84,6 +84,12 @@ describe('config-linux.md#seccomp', () => {
     expect(r.code, describeResult(r)).not.toBe(0);
   });
 
+  test(spec('config-linux.md#seccomp', 'LNX-SECCOMP-DEFAULTERRNO-INVALID', 'defaultErrnoRet with a defaultAction without errno support generates an error'), async ({ h }) => {
+    const b = h.bundle({ patch: (c) => seccomp(c, [{ names: ['mknodat'], action: 'SCMP_ACT_ERRNO' }], { defaultErrnoRet: 5 }) });
+    const r = await h.create(b);
+    expect(r.code, describeResult(r)).not.toBe(0);
+  });
+
   test(spec('config-linux.md#seccomp', 'LNX-SECCOMP-NAMES-EMPTY', 'a syscalls entry with empty names is invalid and generates an error'), async ({ h }) => {
     const b = h.bundle({ patch: (c) => seccomp(c, [{ names: [], action: 'SCMP_ACT_ERRNO' }]) });
     const r = await h.create(b);

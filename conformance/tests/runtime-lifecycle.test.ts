@@ -87,7 +87,7 @@ describe('runtime.md#lifecycle', () => {
     const d = await h.delete(b.id);
     expect(d.code, describeResult(d)).toBe(0);
     expect((await h.state(b.id)).r.code).not.toBe(0);
-    for (let i = 0; i < 40 && pidAlive(s.pid!); i++) await sleep(50);
+    for (let i = 0; i < 400 && pidAlive(s.pid!); i++) await sleep(50);
     expect(pidAlive(s.pid!)).toBe(false);
     expect(cgroupDirs(b.config.linux.cgroupsPath)).toEqual([]);
   });
@@ -275,7 +275,7 @@ describe('runtime.md#kill', () => {
     const r = await h.kill(b.id, 'KILL');
     expect(r.code, describeResult(r)).toBe(0);
     expect(await h.waitStatus(b.id, 'stopped')).toBe('stopped');
-    for (let i = 0; i < 40 && pidAlive(s.pid!); i++) await sleep(50);
+    for (let i = 0; i < 400 && pidAlive(s.pid!); i++) await sleep(50);
     expect(pidAlive(s.pid!)).toBe(false);
   });
 
