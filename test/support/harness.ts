@@ -2,7 +2,7 @@
 // containers run through the CLI and the library, and a cleanup that force-deletes whatever a
 // test left and then proves nothing is left: no state dir, no process, no mount.
 import { spawn, type StdioOptions } from 'node:child_process';
-import { chmodSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { chmodSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, readlinkSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { afterAll, afterEach, beforeAll, expect } from 'vitest';
@@ -43,11 +43,20 @@ export function spawnCollect(command: string, args: string[], opts: SpawnOptions
     child.stdout!.setEncoding('utf8').on('data', (d) => (stdout += d));
     child.stderr!.setEncoding('utf8').on('data', (d) => (stderr += d));
     const timer = setTimeout(() => child.kill('SIGKILL'), opts.timeoutMs ?? 20_000);
-    child.on('error', reject);
-    child.on('close', (code, signal) => {
+    let done = false;
+    const finish = (code: number | null, signal: NodeJS.Signals | null) => {
+      if (done) return;
+      done = true;
       clearTimeout(timer);
+      child.stdout!.destroy();
+      child.stderr!.destroy();
       resolvePromise({ stdout, stderr, code, signal });
-    });
+    };
+    child.on('error', reject);
+    child.on('close', finish);
+    // A detached container (create, run -d, exec -d) keeps our pipes open: after the command
+    // exits, take what it wrote and stop waiting for end-of-file.
+    child.on('exit', (code, signal) => setTimeout(() => finish(code, signal), 300));
     child.stdin!.end(opts.input ?? '');
     opts.onSpawn?.(child);
   });
@@ -169,7 +178,10 @@ export class Harness {
       if (Number(p) === process.pid) continue;
       const cmdline = readProc(`/proc/${p}/cmdline`).replace(/\0/g, ' ');
       const environ = readProc(`/proc/${p}/environ`);
-      if (cmdline.includes(this.tmp) || environ.includes(`${TOKEN_VAR}=${this.token}`)) processes.push(`${p}: ${cmdline.trim()}`);
+      // A created container's process has not exec'd yet: it holds the state dir open.
+      if (cmdline.includes(this.tmp) || environ.includes(`${TOKEN_VAR}=${this.token}`) || holdsFileUnder(p, this.tmp)) {
+        processes.push(`${p}: ${cmdline.trim()}`);
+      }
     }
     const mounts = mountPointsUnder([this.tmp, this.rootfs]);
     return { stateDirs, processes, mounts };
@@ -228,6 +240,24 @@ export function useHarness(name: string): Harness {
   });
   afterAll(() => h.dispose());
   return h;
+}
+
+function holdsFileUnder(pid: string, dir: string): boolean {
+  let fds: string[];
+  try {
+    fds = readdirSync(`/proc/${pid}/fd`);
+  } catch {
+    return false;
+  }
+  for (const fd of fds) {
+    try {
+      const target = readlinkSync(`/proc/${pid}/fd/${fd}`);
+      if (target === dir || target.startsWith(dir + '/')) return true;
+    } catch {
+      // closed meanwhile
+    }
+  }
+  return false;
 }
 
 function readProc(path: string): string {
