@@ -1,6 +1,6 @@
 // exec: a new process in a running container, in all of its namespaces, with runc's flags and
 // exit codes (the process's own; 255 when exec itself fails).
-import { readFileSync, writeFileSync } from 'node:fs';
+import { closeSync, openSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { beforeEach, describe, expect, it } from 'vitest';
 import { useHarness, waitFor } from '../support/harness.js';
@@ -77,6 +77,21 @@ describe('exec', () => {
     expect(await waitFor(() => safeExists(join(mark, 'done')), 10_000)).toBe(true);
     // Inside its pid namespace the process has a small pid of its own, not the host's.
     expect(Number(readFileSync(join(mark, 'inner'), 'utf8'))).not.toBe(Number(readFileSync(pidFile, 'utf8')));
+  });
+
+  it('--preserve-fds passes extra fds to the exec\'d process, and only those', async () => {
+    const dir = h.dir('fds');
+    const three = openSync(join(dir, 'three'), 'w');
+    const four = openSync(join(dir, 'four'), 'w');
+    try {
+      const r = await h.cli(['exec', '--preserve-fds', '1', id, 'sh', '-c', 'ls /proc/$$/fd; true; echo via-three >&3'], { extraFds: [three, four] });
+      expect(r.stderr).toBe('');
+      expect(r.stdout.trim().split('\n')).toEqual(['0', '1', '2', '3']);
+      expect(readFileSync(join(dir, 'three'), 'utf8')).toBe('via-three\n');
+    } finally {
+      closeSync(three);
+      closeSync(four);
+    }
   });
 
   it('through the library: exec() returns a handle with the exit status', async () => {

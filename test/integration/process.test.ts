@@ -188,6 +188,28 @@ describe('file descriptors', () => {
       for (const fd of [out3, out4, extra5]) closeSync(fd);
     }
   });
+
+  it('socket activation: LISTEN_FDS fds come first, then --preserve-fds; the container gets LISTEN_FDS and LISTEN_PID=1', async () => {
+    const dir = h.dir('listen');
+    const listen = openSync(join(dir, 'listen'), 'w');
+    const preserved = openSync(join(dir, 'preserved'), 'w');
+    try {
+      const r = await h.sh(`echo $LISTEN_FDS $LISTEN_PID; ${LIST_FDS}; echo L >&3; echo P >&4`, undefined, {
+        flags: ['--preserve-fds', '1'],
+        extraFds: [listen, preserved],
+        env: { LISTEN_FDS: '1' },
+      });
+      expect(r.stderr).toBe('');
+      const [vars, ...fds] = r.stdout.trim().split('\n');
+      expect(vars).toBe('1 1');
+      expect(fds).toEqual(['0', '1', '2', '3', '4']);
+      expect(readFileSync(join(dir, 'listen'), 'utf8')).toBe('L\n');
+      expect(readFileSync(join(dir, 'preserved'), 'utf8')).toBe('P\n');
+    } finally {
+      closeSync(listen);
+      closeSync(preserved);
+    }
+  });
 });
 
 describe('security labels', () => {

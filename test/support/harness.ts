@@ -30,6 +30,8 @@ export interface SpawnOptions {
   extraFds?: StdioOptions extends (infer T)[] ? T[] : never;
   input?: string;
   timeoutMs?: number;
+  /** Extra environment for the command. */
+  env?: Record<string, string>;
   /** Called with the child once spawned (to signal it, say). */
   onSpawn?: (child: ReturnType<typeof spawn>) => void;
 }
@@ -37,7 +39,10 @@ export interface SpawnOptions {
 /** Run a command and collect its output; kills it after the timeout. */
 export function spawnCollect(command: string, args: string[], opts: SpawnOptions = {}): Promise<RunResult> {
   return new Promise((resolvePromise, reject) => {
-    const child = spawn(command, args, { stdio: ['pipe', 'pipe', 'pipe', ...(opts.extraFds ?? [])] });
+    const child = spawn(command, args, {
+      stdio: ['pipe', 'pipe', 'pipe', ...(opts.extraFds ?? [])],
+      env: opts.env ? { ...process.env, ...opts.env } : process.env,
+    });
     let stdout = '';
     let stderr = '';
     child.stdout!.setEncoding('utf8').on('data', (d) => (stdout += d));
