@@ -156,6 +156,17 @@ describe('kill', () => {
     expect(await waitFor(() => h.rt.state(id).status === 'stopped', 10_000)).toBe(true);
   });
 
+  it('a created container can be killed before start; its program never runs', async () => {
+    const id = h.id();
+    const { bundle, mark } = markedBundle('touch /mark/started');
+    await ok(['create', '--bundle', bundle, id]);
+    await ok(['kill', id, 'KILL']);
+    expect(await waitFor(() => h.rt.state(id).status === 'stopped', 10_000)).toBe(true);
+    expect(existsSync(join(mark, 'started'))).toBe(false);
+    await ok(['delete', id]);
+    h.expectClean();
+  });
+
   it('an unknown signal is an error', async () => {
     const id = h.id();
     await ok(['run', '--detach', '--bundle', h.bundle((s) => (s.process!.args = ['sleep', '30'])), id]);

@@ -57,6 +57,15 @@ describe('capabilities and no_new_privs', () => {
     expect(capNames(f.CapEff)).toEqual(sorted(caps.ambient));
   });
 
+  it('an ambient capability that is not also inheritable is not raised (the kernel refuses; runc ignores it)', async () => {
+    const r = await h.sh('grep ^CapAmb /proc/self/status', (s) => {
+      s.process!.user = { uid: 1000, gid: 1000 };
+      s.process!.capabilities = { ...caps, ambient: ['CAP_KILL', 'CAP_CHOWN'] };
+    });
+    expect(r.stderr).toBe('');
+    expect(capNames(statusFields(r.stdout).CapAmb)).toEqual(['CAP_KILL']);
+  });
+
   it('root gets inheritable | bounding as permitted and effective (execve rules)', async () => {
     const r = await h.sh('grep ^Cap /proc/self/status', (s) => {
       s.process!.capabilities = caps;
