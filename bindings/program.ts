@@ -209,57 +209,66 @@ export class ProgramBuilder {
     const dataOffset = align8(patchesOffset + patchList.length * PATCH_SIZE);
     const size = dataOffset + this.dataSize;
     const buf = Buffer.alloc(size);
+    // Typed-array stores instead of Buffer.write*: a CLI process runs this once, cold, over ~550
+    // ops, where each Buffer.write* call (argument checks, bounds checks) costs microseconds.
+    // Buffer.alloc gives a fresh ArrayBuffer at offset 0; every 32/16-bit field below is aligned.
+    const u32 = new Uint32Array(buf.buffer, buf.byteOffset, size >>> 2);
+    const i32 = new Int32Array(buf.buffer, buf.byteOffset, size >>> 2);
+    const u16 = new Uint16Array(buf.buffer, buf.byteOffset, size >>> 1);
+    const u64 = (value: number, at: number) => writeU64(u32, i32, value, at);
 
-    buf.writeUInt32LE(PROGRAM_MAGIC, 0);
-    buf.writeUInt32LE(PROGRAM_VERSION, 4);
-    buf.writeUInt32LE(this.ops.length, 8);
-    buf.writeUInt32LE(this.relocations.length, 12);
-    buf.writeUInt32LE(patchList.length, 16);
-    buf.writeInt32LE(reportFd, 20);
-    buf.writeUInt32LE(opsOffset, 24);
-    buf.writeUInt32LE(relocationsOffset, 28);
-    buf.writeUInt32LE(patchesOffset, 32);
-    buf.writeUInt32LE(size, 36);
+    u32[0] = PROGRAM_MAGIC;
+    u32[1] = PROGRAM_VERSION;
+    u32[2] = this.ops.length;
+    u32[3] = this.relocations.length;
+    u32[4] = patchList.length;
+    i32[5] = reportFd;
+    u32[6] = opsOffset;
+    u32[7] = relocationsOffset;
+    u32[8] = patchesOffset;
+    u32[9] = size;
 
     let patchIndex = 0;
-    this.ops.forEach((op, i) => {
+    for (let i = 0; i < this.ops.length; i++) {
+      const op = this.ops[i];
       const o = opsOffset + i * OP_SIZE;
-      buf.writeUInt32LE(op.kind, o);
-      buf.writeUInt32LE(op.nr, o + 4);
+      u32[o >>> 2] = op.kind;
+      u32[(o >>> 2) + 1] = op.nr;
       for (let k = 0; k < op.args.length; k++) {
         const arg = op.args[k];
         const at = o + 8 + k * 8;
         if (arg instanceof Ref) {
-          writeU64(buf, dataOffset + arg.offset, at);
+          u64(dataOffset + arg.offset, at);
           buf[o + 56 + k] = 1;
         } else if (arg instanceof Reg) {
-          writeU64(buf, arg.index, at);
+          u64(arg.index, at);
           buf[o + 56 + k] = 2;
         } else if (typeof arg === 'bigint') {
           buf.writeBigUInt64LE(BigInt.asUintN(64, arg), at);
         } else {
-          writeU64(buf, arg, at);
+          u64(arg, at);
         }
       }
-      buf.writeUInt8(op.options.save ? op.options.save.index : NO_REGISTER, o + 62);
-      buf.writeUInt8(op.flags, o + 63);
+      buf[o + 62] = op.options.save ? op.options.save.index : NO_REGISTER;
+      buf[o + 63] = op.flags;
       const tolerate = op.options.tolerate ?? [];
       if (tolerate.length > 4) throw new Error(`${op.description}: at most 4 tolerated errnos`);
-      tolerate.forEach((e, k) => buf.writeUInt16LE(e, o + 64 + k * 2));
-      buf.writeUInt16LE(skipTo(op.options.onSuccess, i), o + 72);
-      buf.writeUInt16LE(skipTo(op.options.onTolerated, i), o + 74);
+      for (let k = 0; k < tolerate.length; k++) u16[((o + 64) >>> 1) + k] = tolerate[k];
+      u16[(o + 72) >>> 1] = skipTo(op.options.onSuccess, i);
+      u16[(o + 74) >>> 1] = skipTo(op.options.onTolerated, i);
       const patches = op.options.patches ?? [];
-      buf.writeUInt16LE(patches.length ? patchIndex : 0, o + 76);
-      buf.writeUInt16LE(patches.length, o + 78);
+      u16[(o + 76) >>> 1] = patches.length ? patchIndex : 0;
+      u16[(o + 78) >>> 1] = patches.length;
       patchIndex += patches.length;
-    });
-    this.relocations.forEach((r, i) => buf.writeUInt32LE(dataOffset + r, relocationsOffset + i * 4));
-    patchList.forEach((p, i) => {
+    }
+    for (let i = 0; i < this.relocations.length; i++) u32[(relocationsOffset >>> 2) + i] = dataOffset + this.relocations[i];
+    for (let i = 0; i < patchList.length; i++) {
+      const p = patchList[i];
       const o = patchesOffset + i * PATCH_SIZE;
-      buf.writeUInt32LE(dataOffset + p.at.offset, o);
-      buf.writeUInt8(p.reg.index, o + 4);
-      buf.writeUInt8(p.width, o + 5);
-    });
+      u32[o >>> 2] = dataOffset + p.at.offset;
+      buf[o + 4] = p.reg.index;
+      buf[o + 5] = p.width;
+    }
     let at = dataOffset;
     for (const c of this.chunks) {
       c.copy(buf, at);
@@ -291,16 +300,21 @@ function skipTo(label: Label | undefined, index: number): number {
   return skip;
 }
 
-/** A 64-bit little-endian integer from a JS number (an int32 when negative), without BigInt. */
-function writeU64(buf: Buffer, value: number, at: number): void {
+/**
+ * A 64-bit integer from a JS number (an int32 when negative), without BigInt. Typed arrays store
+ * in the host's byte order, which is what the executor reads; low word first is right for the
+ * little-endian architectures ocirun supports (x86_64, aarch64).
+ */
+function writeU64(u32: Uint32Array, i32: Int32Array, value: number, at: number): void {
   if (!Number.isInteger(value)) throw new Error(`program argument ${value} is not an integer`);
+  const w = at >>> 2;
   if (value >= 0) {
-    buf.writeUInt32LE(value % 0x100000000, at);
-    buf.writeUInt32LE(Math.floor(value / 0x100000000), at + 4);
+    u32[w] = value % 0x100000000;
+    u32[w + 1] = Math.floor(value / 0x100000000);
   } else {
     if (value < -0x80000000) throw new Error(`program argument ${value} is out of range`);
-    buf.writeInt32LE(value, at);
-    buf.writeInt32LE(-1, at + 4);
+    i32[w] = value;
+    i32[w + 1] = -1;
   }
 }
 
