@@ -1,11 +1,42 @@
 #!/usr/bin/env bash
 # CI entry point: run the conformance suite against ocirun and, when Debian's runc is installed,
 # against runc, and fail on any difference from conformance/expectations/ (a new failure, or a new
-# pass not yet recorded). Record intended changes with report.mjs --update.
-set -euo pipefail
+# pass not yet recorded). Record intended changes with `node conformance/report.mjs --update`.
+# The runtimes run concurrently (runc's run is mostly idle waiting), then one side-by-side table
+# is printed from their reports.
+set -uo pipefail
 cd "$(dirname "$0")/.."
+ocirun=${OCIRUN_CLI:-dist/lib/cli/main.js}
 # the suite drives the built CLI; npm test builds it, a standalone run may not have
-[ -f dist/lib/cli/main.js ] || npm run build
-args=(--check --runtime ocirun=dist/lib/cli/main.js)
-if [ -x /usr/sbin/runc ]; then args+=(--runtime runc=/usr/sbin/runc); fi
-exec node conformance/report.mjs "${args[@]}"
+[ -f "$ocirun" ] || npm run build || exit 1
+work=$(mktemp -d /tmp/oci-conformance-ci-XXXXXX)
+trap 'rm -rf "$work"' EXIT
+
+runtimes=("ocirun=$ocirun")
+if [ -x /usr/sbin/runc ]; then runtimes+=("runc=/usr/sbin/runc"); fi
+pids=()
+for rt in "${runtimes[@]}"; do
+  name=${rt%%=*}
+  node conformance/report.mjs --check --runtime "$rt" --keep-json "$work/json" >"$work/$name.log" 2>&1 &
+  pids+=($!)
+done
+status=0
+for i in "${!pids[@]}"; do
+  wait "${pids[$i]}" || status=1
+done
+
+results=()
+for rt in "${runtimes[@]}"; do
+  name=${rt%%=*}
+  [ -f "$work/json/$name.json" ] && results+=(--results "$name=$work/json/$name.json")
+done
+if [ ${#results[@]} -gt 0 ]; then node conformance/report.mjs "${results[@]}" || status=1; fi
+# the check verdicts (differences from the expectations) of each runtime
+for rt in "${runtimes[@]}"; do
+  name=${rt%%=*}
+  echo "---- $name"
+  # the verdict: "NAME: matches ...", or the differences, the COVERAGE.md check and the hint
+  verdict=$(sed -n "/^report: /p; /^$name: /,\$p; /^COVERAGE.md /p" "$work/$name.log")
+  if [ -n "$verdict" ]; then echo "$verdict"; else cat "$work/$name.log"; fi
+done
+exit $status

@@ -1,6 +1,6 @@
 // Host requirements. Each returns the reason a test cannot run here, or undefined when it can;
 // `h.requires(...)` turns a reason into a skip that the report shows — never a silent skip.
-import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, rmdirSync } from 'node:fs';
 import { cgroupMounts, cgroupVersion, procStatus } from './host.js';
 
 export type Requirement = () => string | undefined;
@@ -19,10 +19,17 @@ export const cgroupV1File = (controller: string, file: string): Requirement => (
   const why = cgroupV1(controller)();
   if (why) return why;
   const mount = cgroupMounts().get(controller)!;
-  // some files (pids.max, ...) exist only below the root cgroup
-  const dirs = [mount, ...readdirSync(mount, { withFileTypes: true }).filter((d) => d.isDirectory()).map((d) => `${mount}/${d.name}`)];
-  return dirs.some((d) => existsSync(`${d}/${file}`)) ? undefined : `kernel does not provide ${controller} ${file} (config option off)`;
+  // Some files (pids.max, ...) exist only below the root cgroup: look in a fresh child cgroup, so
+  // the answer does not depend on which cgroups happen to exist on the host right now.
+  const probe = `${mount}/oci-conformance-probe-${process.pid}-${++probeSeq}`;
+  mkdirSync(probe);
+  try {
+    return existsSync(`${probe}/${file}`) ? undefined : `kernel does not provide ${controller} ${file} (config option off)`;
+  } finally {
+    rmdirSync(probe);
+  }
 };
+let probeSeq = 0;
 
 export const apparmor: Requirement = () =>
   readFileSafe('/sys/module/apparmor/parameters/enabled')?.trim() === 'Y' ? undefined : 'AppArmor is not enabled on this host';
