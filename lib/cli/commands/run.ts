@@ -6,16 +6,36 @@ import { listenFds, runtimeFor } from '../runtime-for.js';
 
 const main: CommandMain = async (ctx, [id], opts) => {
   const rt = runtimeFor(ctx);
-  const handle = await rt.run(id, opts.bundle, {
-    pidFile: opts.pidFile,
-    noPivot: opts.pivot === false,
-    noNewKeyring: opts.newKeyring === false,
-    preserveFds: opts.preserveFds,
-    listenFds: listenFds(),
-    consoleSocket: opts.consoleSocket,
-  });
+  // Listen before the program starts (it runs at once): a signal arriving while `run` still
+  // sets up would otherwise kill ocirun and orphan the container. Held until it exists.
+  const held: string[] = [];
+  let send: (sig: string) => void = (sig) => {
+    held.push(sig);
+  };
+  const stop = opts.detach ? () => {} : forwardSignals((sig) => send(sig));
+  let handle;
+  try {
+    handle = await rt.run(id, opts.bundle, {
+      pidFile: opts.pidFile,
+      noPivot: opts.pivot === false,
+      noNewKeyring: opts.newKeyring === false,
+      preserveFds: opts.preserveFds,
+      listenFds: listenFds(),
+      consoleSocket: opts.consoleSocket,
+    });
+  } catch (err) {
+    stop();
+    throw err;
+  }
   if (opts.detach) return 0;
-  const stop = forwardSignals((sig) => rt.kill(id, sig));
+  send = (sig) => rt.kill(id, sig);
+  for (const sig of held.splice(0)) {
+    try {
+      send(sig);
+    } catch {
+      // Already exited: its exit ends the wait.
+    }
+  }
   try {
     const status = await handle.wait();
     return status.code;
