@@ -447,15 +447,20 @@ async function releaseFifo(path: string, record: ContainerRecord): Promise<void>
   const fd = openSync(path, fsc.O_RDONLY | fsc.O_NONBLOCK);
   try {
     const buf = Buffer.alloc(1);
-    for (;;) {
-      let n = 0;
+    const readByte = (): boolean => {
       try {
-        n = readSync(fd, buf, 0, 1, null);
+        return readSync(fd, buf, 0, 1, null) === 1;
       } catch (err) {
         if ((err as NodeJS.ErrnoException).code !== 'EAGAIN') throw err;
+        return false;
       }
-      if (n === 1) break;
+    };
+    for (;;) {
+      if (readByte()) break;
       if (!isSameLiveProcess(record.pid, record.startTime)) {
+        // A quick process can open the fifo, write its byte, exec and exit between our read and
+        // this check: the byte says it was started.
+        if (readByte()) break;
         throw new OciError('ERR_CONTAINER_NOT_RUNNING', `cannot start container ${record.id}: its process exited`);
       }
       await new Promise((r) => setTimeout(r, 1));
