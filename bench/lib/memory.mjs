@@ -61,7 +61,10 @@ export async function memoryBench(cliRunners, dist, libRoot, ws, runs) {
     }
     out.push({ ...row('ocirun library', rows), idleHostKb: idle.total, note: 'includes the embedding Node process' });
   } finally {
+    // Wait for it to be reaped, or the leak check would see it as a zombie.
+    const gone = new Promise((resolve) => host.once('exit', resolve));
     host.send({ op: 'exit' });
+    await gone;
   }
   return out;
 }

@@ -21,10 +21,11 @@ export async function parallelBench(runners, sizes, batches, ws) {
           if (s.status === 'fulfilled') acc.latencies.push(s.value);
           else acc.failures.push(s.reason.message);
         }
-        // Failed runs may leave containers: clean them up, but count what was left first.
+        // A failed run leaves its container for the caller to delete, as runc does: delete it
+        // (--force), then check that nothing at all is left.
+        for (const [i, s] of settled.entries()) if (s.status === 'rejected') await r.cleanup(ids[i]);
         const leaks = findLeaks(ws, [r.root], ID_PREFIX, before);
         if (leakCount(leaks)) acc.leaks.push(leaks);
-        for (const id of ids) await r.cleanup(id);
       }
     }
     for (const r of runners) {
