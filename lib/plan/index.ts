@@ -69,7 +69,7 @@ export function planContainer(input: ContainerPlanInput): Plan {
   const userns = requests.some((r) => r.type === 'user');
 
   planRootfsPrepare(ctx, input.rootfs, linux.rootfsPropagation);
-  (spec.mounts ?? []).forEach((m, i) => planMount(ctx, m, i, { bundleDir: input.bundleDir, cgroups: input.host.cgroups, warn }));
+  (spec.mounts ?? []).forEach((m, i) => planMount(ctx, m, i, { bundleDir: input.bundleDir, cgroups: input.host.cgroups, userns, warn }));
   planDevices(ctx, linux.devices, userns);
   // runc creates a missing cwd; so do we.
   ctx.resolveInRoot(ctx.regs.root, proc.cwd || '/', ctx.regs.target, 'dir', `cwd ${proc.cwd}`);

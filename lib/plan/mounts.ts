@@ -15,6 +15,8 @@ import { parseMountOptions, type ParsedMountOptions } from './mount-options.js';
 export interface MountPlanOptions {
   bundleDir: string;
   cgroups: { unifiedOnly: boolean; hierarchies: CgroupHierarchy[] };
+  /** In a user namespace a cgroup filesystem cannot be mounted: the host's are bound instead. */
+  userns?: boolean;
   warn: (message: string) => void;
 }
 
@@ -115,7 +117,10 @@ function attach(ctx: PlanContext, mnt: Reg, target: Reg, o: ParsedMountOptions, 
 function planCgroup(ctx: PlanContext, mount: Mount, o: ParsedMountOptions, opts: MountPlanOptions): void {
   const b = ctx.b;
   const { cgroups } = opts;
-  if (cgroups.unifiedOnly) return planFilesystem(ctx, 'cgroup2', mount.source, mount.destination, { ...o, params: [] });
+  if (cgroups.unifiedOnly) {
+    if (opts.userns) return planBindHost(ctx, '/sys/fs/cgroup', mount.destination, o);
+    return planFilesystem(ctx, 'cgroup2', mount.source, mount.destination, { ...o, params: [] });
+  }
   const readOnly = Boolean((o.attrSet | o.recAttrSet) & MOUNT_ATTR.RDONLY);
   const base = mount.destination.replace(/\/+$/, '');
   const tmpfsFd = b.register();
@@ -128,6 +133,16 @@ function planCgroup(ctx: PlanContext, mount: Mount, o: ParsedMountOptions, opts:
     const what = `mount ${type} on ${base}/${h.name}`;
     b.syscall('mkdirat', [tmpfsFd, ctx.str(h.name), 0o755], `${what}: create the directory`);
     b.syscall('openat', [tmpfsFd, ctx.str(h.name), O.PATH | O.DIRECTORY | O.CLOEXEC | O.NOFOLLOW, 0], `${what}: open the directory`, { save: target });
+    if (opts.userns) {
+      // cgroup v1 has no user-namespace mounts: bind the host's hierarchy, as runc does.
+      const host = `/sys/fs/cgroup/${h.name}`;
+      b.syscall('open_tree', [AT.FDCWD, ctx.str(host), OPEN_TREE.CLONE | OPEN_TREE.CLOEXEC | AT.RECURSIVE], `${what}: open_tree ${host}`, { save: tree });
+      if (set) b.syscall('mount_setattr', [tree, ctx.str(''), AT.EMPTY_PATH | AT.RECURSIVE, b.bytes(mountAttr(set, 0, 0)), MOUNT_ATTR_SIZE], `${what}: set ${describeAttr(set, 0)}`);
+      b.syscall('move_mount', [tree, ctx.str(''), target, ctx.str(''), MOVE_MOUNT.F_EMPTY_PATH | MOVE_MOUNT.T_EMPTY_PATH], `${what}: move_mount`);
+      b.syscall('close', [tree], `${what}: close`);
+      b.syscall('close', [target], `${what}: close`);
+      continue;
+    }
     b.syscall('fsopen', [ctx.str(type), FSOPEN_CLOEXEC], `${what}: fsopen`, { save: fs });
     b.syscall('fsconfig', [fs, FSCONFIG.SET_STRING, ctx.str('source'), ctx.str(mount.source ?? 'cgroup'), 0], `${what}: set source`);
     for (const opt of h.version === 2 ? [] : h.options) {
@@ -146,6 +161,17 @@ function planCgroup(ctx: PlanContext, mount: Mount, o: ParsedMountOptions, opts:
     b.syscall('mount_setattr', [tmpfsFd, ctx.str(''), AT.EMPTY_PATH, b.bytes(mountAttr(MOUNT_ATTR.RDONLY, 0, 0)), MOUNT_ATTR_SIZE], `mount cgroup on ${base}: make the tmpfs read-only`);
   }
   b.syscall('close', [tmpfsFd], `mount cgroup on ${base}: close`);
+}
+
+/** Bind a host directory (recursively) at `destination` with the mount's attributes. */
+function planBindHost(ctx: PlanContext, source: string, destination: string, o: ParsedMountOptions): void {
+  const b = ctx.b;
+  const what = `mount ${source} on ${destination}`;
+  const { tree, target } = ctx.regs;
+  b.syscall('open_tree', [AT.FDCWD, ctx.str(source), OPEN_TREE.CLONE | OPEN_TREE.CLOEXEC | AT.RECURSIVE], `${what}: open_tree`, { save: tree });
+  setAttributes(ctx, tree, { ...o, recAttrSet: o.recAttrSet | o.attrSet, recAttrClr: 0, attrSet: 0, attrClr: 0 }, what);
+  ctx.resolveInRoot(ctx.regs.root, destination, target, 'dir', what);
+  attach(ctx, tree, target, { ...o, attrSet: 0, attrClr: 0, recAttrSet: 0, recAttrClr: 0 }, what);
 }
 
 function describeAttr(set: number, clr: number): string {
