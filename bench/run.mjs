@@ -3,20 +3,19 @@
 //   npm run build && npm run bench -- [--runtime runc] [--runtime crun] [--runs 30] [--publish]
 // Needs root (containers with every namespace). Writes bench/results/latest.json and
 // bench/results/latency.svg; --publish also writes bench/RESULTS.json and bench/latency.svg.
-import { copyFileSync, existsSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, readFileSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from './lib/argv.mjs';
 import { makeWorkspace } from './lib/bundle.mjs';
-import { latencyChart } from './lib/chart.mjs';
 import { execBench } from './lib/exec.mjs';
 import { ID_PREFIX, interleaved, newId } from './lib/interleave.mjs';
-import { findLeaks, leakCount, snapshot } from './lib/leaks.mjs';
+import { findLeaks, snapshot } from './lib/leaks.mjs';
 import { machine } from './lib/machine.mjs';
 import { memoryBench } from './lib/memory.mjs';
 import { parallelBench } from './lib/parallel.mjs';
-import { latencyTable, memoryTable, parallelTable, startupTable } from './lib/report.mjs';
+import { printAndWrite } from './lib/output.mjs';
 import { cliRunner, libraryRunner, nodeBaseline, probePeer, setErrorLog } from './lib/runners.mjs';
 import { startupBench, validationBench } from './lib/startup.mjs';
 import { summarize } from './lib/stats.mjs';
@@ -27,6 +26,11 @@ const dist = join(repo, 'dist');
 const cliMain = join(dist, 'lib', 'cli', 'main.js');
 
 const opts = parseArgs(process.argv.slice(2));
+if (opts.rechart) {
+  // Tables and chart again from the last run's JSON (after changing the report code).
+  printAndWrite(JSON.parse(readFileSync(join(here, 'results', 'latest.json'), 'utf8')), opts.publish);
+  process.exit(0);
+}
 if (!existsSync(cliMain)) {
   console.error('bench: run `npm run build` first');
   process.exit(1);
@@ -99,37 +103,4 @@ try {
   else log(`left ${ws.dir} in place: mounts remain under it`);
 }
 
-// ---- output ----
-const m = result.machine;
-const subtitle = `${m.os}, kernel ${m.kernel}, ${m.cpus}× ${m.cpu}, node ${m.node}, load ${m.loadavgBefore.map((l) => l.toFixed(1)).join('/')} → ${m.loadavgAfter.map((l) => l.toFixed(1)).join('/')}, ${m.date.slice(0, 10)}`;
-console.log(`ocirun benchmarks — ${subtitle}`);
-for (const [name, p] of Object.entries(result.peers)) console.log(`peer ${name}: ${p.available ? p.version : `unavailable — ${p.reason}`}`);
-const peerRefs = (rows) => Object.keys(result.peers).map((n) => ({ name: n, median: rows.find((r) => r.runtime === n)?.ms.median })).filter((p) => p.median);
-if (result.lifecycle) {
-  console.log(latencyTable('Sequential create→start→wait→delete of /bin/true', result.lifecycle, peerRefs(result.lifecycle)));
-  const g = result.goals;
-  if (g.libraryVsRunc?.speedup) console.log(`goal: library ${g.libraryVsRunc.speedup.toFixed(1)}× faster than runc run (target ≥ 8×)`);
-  if (g.cliOverNode?.ms !== undefined) console.log(`goal: ocirun CLI costs ${g.cliOverNode.ms.toFixed(1)} ms over node -e 0 (target ≤ 15 ms)`);
-}
-if (result.parallel) console.log(parallelTable(result.parallel));
-if (result.exec) console.log(latencyTable('exec /bin/true into a running container', result.exec, peerRefs(result.exec)));
-if (result.memory) {
-  console.log(memoryTable(result.memory));
-  console.log(`smallest memory limit: ${result.memoryLimit.reason}`);
-}
-if (result.validation) console.log(startupTable(result.validation, result.startup));
-console.log(`\nleaks after all runs: ${leakCount(result.leaks) ? JSON.stringify(result.leaks) : 'none (state dirs, mounts, processes, cgroups)'}`);
-
-const groups = [];
-if (result.lifecycle) groups.push({ title: 'create→start→wait→delete (sequential)', rows: result.lifecycle.map((r) => ({ label: r.runtime, runtime: r.runtime, samples: r.samples })) });
-if (result.exec) groups.push({ title: 'exec /bin/true', rows: result.exec.map((r) => ({ label: r.runtime, runtime: r.runtime, samples: r.samples })) });
-const resultsDir = join(here, 'results');
-mkdirSync(resultsDir, { recursive: true });
-writeFileSync(join(resultsDir, 'latest.json'), JSON.stringify(result, null, 2) + '\n');
-if (groups.length) writeFileSync(join(resultsDir, 'latency.svg'), latencyChart(groups, subtitle));
-console.log(`\nwrote bench/results/latest.json${groups.length ? ' and bench/results/latency.svg' : ''}`);
-if (opts.publish) {
-  copyFileSync(join(resultsDir, 'latest.json'), join(here, 'RESULTS.json'));
-  if (groups.length) copyFileSync(join(resultsDir, 'latency.svg'), join(here, 'latency.svg'));
-  console.log('published bench/RESULTS.json and bench/latency.svg');
-}
+printAndWrite(result, opts.publish);

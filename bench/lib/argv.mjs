@@ -7,12 +7,13 @@ const HELP = `usage: npm run bench -- [options]
   --exec-runs N      exec runs per runtime (default 20)
   --mem-runs N       create runs sampled for peak memory (default 5)
   --only LIST        lifecycle,parallel,exec,memory,startup (default: all)
-  --publish          also write bench/RESULTS.json and bench/latency.svg`;
+  --publish          also write bench/RESULTS.json and bench/latency.svg
+  --rechart          print and write the outputs again from bench/results/latest.json`;
 
 export function parseArgs(argv) {
   const o = {
     runtimes: [], runs: 30, parallel: [10, 50], batches: 2, execRuns: 20, memRuns: 5,
-    only: new Set(['lifecycle', 'parallel', 'exec', 'memory', 'startup']), publish: false,
+    only: new Set(['lifecycle', 'parallel', 'exec', 'memory', 'startup']), publish: false, rechart: false,
   };
   const num = (i) => {
     const v = Number(argv[i]);
@@ -29,6 +30,7 @@ export function parseArgs(argv) {
     else if (a === '--mem-runs') o.memRuns = num(++i);
     else if (a === '--only') o.only = new Set(argv[++i].split(','));
     else if (a === '--publish') o.publish = true;
+    else if (a === '--rechart') o.rechart = true;
     else if (a === '-h' || a === '--help') {
       console.log(HELP);
       process.exit(0);

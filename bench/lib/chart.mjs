@@ -7,12 +7,14 @@ const COLORS = { 'ocirun library': '#1b7f3b', 'ocirun CLI': '#2f6fb5', runc: '#b
 
 const esc = (s) => String(s).replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;');
 
-/** groups: [{ title, rows: [{ label, runtime, samples }] }] */
+/** groups: [{ title, rows: [{ label, runtime, samples }] }]; subtitle: a line or an array of lines. */
 export function latencyChart(groups, subtitle) {
   const all = groups.flatMap((g) => g.rows.flatMap((r) => r.samples)).filter((x) => x > 0);
-  const lo = Math.floor(Math.log10(Math.min(...all)));
-  const hi = Math.ceil(Math.log10(Math.max(...all)));
-  const left = 200, right = 90, width = 900, rowH = 34, top = 58;
+  // The axis spans the data with a margin, not whole decades: the rows stay readable.
+  const lo = Math.log10(Math.min(...all)) - 0.08;
+  const hi = Math.log10(Math.max(...all)) + 0.05;
+  const lines = [].concat(subtitle);
+  const left = 200, right = 90, width = 900, rowH = 34, top = 48 + lines.length * 16;
   const plotW = width - left - right;
   const x = (ms) => left + ((Math.log10(ms) - lo) / (hi - lo)) * plotW;
   const rows = groups.reduce((n, g) => n + g.rows.length + 1, 0);
@@ -21,13 +23,13 @@ export function latencyChart(groups, subtitle) {
   out.push(`<svg xmlns="http://www.w3.org/2000/svg" width="${width}" height="${height}" viewBox="0 0 ${width} ${height}" font-family="Helvetica, Arial, sans-serif" font-size="12">`);
   out.push(`<rect width="${width}" height="${height}" fill="#ffffff"/>`);
   out.push(`<text x="${left}" y="22" font-size="15" font-weight="bold">Latency per operation (ms, log scale; lower is better)</text>`);
-  out.push(`<text x="${left}" y="40" fill="#555">${esc(subtitle)}</text>`);
+  lines.forEach((l, i) => out.push(`<text x="${left}" y="${40 + i * 16}" fill="#555">${esc(l)}</text>`));
   // Grid: 1, 2, 5 per decade.
-  const axisY = height - 30;
-  for (let d = lo; d <= hi; d++) {
+  const axisY = height - 34;
+  for (let d = Math.floor(lo); d <= Math.ceil(hi); d++) {
     for (const m of [1, 2, 5]) {
       const v = m * 10 ** d;
-      if (v > 10 ** hi) continue;
+      if (Math.log10(v) < lo || Math.log10(v) > hi) continue;
       const gx = x(v);
       out.push(`<line x1="${gx}" y1="${top - 6}" x2="${gx}" y2="${axisY}" stroke="${m === 1 ? '#cccccc' : '#eeeeee'}"/>`);
       out.push(`<text x="${gx}" y="${axisY + 16}" text-anchor="middle" fill="#444">${fmt(v)}</text>`);
