@@ -15,9 +15,14 @@ export function runAsync(cmd, args) {
     child.on('error', reject);
     child.on('close', (code, signal) => {
       if (code === 0) resolve();
-      else reject(new Error(`${cmd} ${args.join(' ')}: exit ${code ?? signal}: ${err.trim().split('\n').pop()}`));
+      else reject(new Error(`${cmd} ${args.join(' ')}: exit ${code ?? signal}: ${firstLines(err)}`));
     });
   });
+}
+
+/** The message of an error report, not the bottom of its stack trace. */
+function firstLines(text) {
+  return text.trim().split('\n').filter((l) => l.trim() && !/^\s+at /.test(l)).slice(0, 3).join(' | ');
 }
 
 // stderr goes to a file, never a pipe: a created container inherits the CLI's stdio, and a pipe
@@ -37,8 +42,7 @@ function runSync(cmd, args, { allowFail = false } = {}) {
   }
   if (r.error) throw r.error;
   if (r.status !== 0 && !allowFail) {
-    const last = readFileSync(errLog, 'utf8').trim().split('\n').pop();
-    throw new Error(`${cmd} ${args.join(' ')}: exit ${r.status ?? r.signal}: ${last}`);
+    throw new Error(`${cmd} ${args.join(' ')}: exit ${r.status ?? r.signal}: ${firstLines(readFileSync(errLog, 'utf8'))}`);
   }
 }
 
