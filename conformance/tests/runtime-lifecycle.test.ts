@@ -330,12 +330,14 @@ describe('runtime.md#delete', () => {
     expect(dirs.filter((d) => existsSync(d))).toEqual([]);
   });
 
-  test(spec('runtime.md#delete', 'RT-DELETE-006', 'delete keeps resources not created by the container (bind source, its files, the cgroup parent)'), async ({ h }) => {
+  test(spec('runtime.md#delete', 'RT-DELETE-006', 'delete keeps resources not created by the container (bind source, its files, a pre-existing parent cgroup)'), async ({ h }) => {
     const src = h.mkdir('keep');
     writeFileSync(join(src, 'file'), 'data');
     mkdirSync(join(src, 'sub'));
     const b = h.bundle({ args: ['sh', '-c', 'ls /keep > /dev/null'], patch: (c) => bind(c, src, '/keep') });
+    // the parent cgroup exists before the container: the container did not create it
     const parent = b.config.linux.cgroupsPath.split('/').slice(0, -1).join('/');
+    for (const m of new Set(cgroupMounts().values())) mkdirSync(join(m, parent), { recursive: true });
     await h.mustCreate(b);
     await h.mustStart(b.id);
     await h.waitStatus(b.id, 'stopped');
