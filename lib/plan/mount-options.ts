@@ -117,5 +117,6 @@ export function parseMountOptions(type: string | undefined, options: readonly st
   }
   // The atime field must be cleared whenever a mode is set; the kernel rejects a partial mask.
   if (p.attrSet & MOUNT_ATTR.ATIME_MASK || p.attrClr & MOUNT_ATTR.ATIME_MASK) p.attrClr |= MOUNT_ATTR.ATIME_MASK;
+  if (p.recAttrSet & MOUNT_ATTR.ATIME_MASK || p.recAttrClr & MOUNT_ATTR.ATIME_MASK) p.recAttrClr |= MOUNT_ATTR.ATIME_MASK;
   return p;
 }

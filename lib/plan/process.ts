@@ -46,12 +46,10 @@ export function planProcessLimits(ctx: PlanContext, proc: Process, opts: Process
 export function planCredentials(ctx: PlanContext, proc: Process): void {
   const b = ctx.b;
   const caps = proc.capabilities ?? {};
-  const toNumbers = (set: string, names: readonly string[] | undefined) =>
-    (names ?? []).map((n) => {
-      const c = capabilityNumber(n);
-      if (c === undefined) throw new OciError('ERR_INVALID_CONFIG', `process.capabilities.${set}: unknown capability "${n}"`);
-      return c;
-    });
+  // A name the kernel cannot map is logged as a warning by validation and otherwise ignored
+  // (config.md: "MUST be logged as a warning … SHOULD NOT fail").
+  const toNumbers = (_set: string, names: readonly string[] | undefined) =>
+    (names ?? []).map((n) => capabilityNumber(n)).filter((c): c is number => c !== undefined);
   const bounding = new Set(toNumbers('bounding', caps.bounding));
   const effective = toNumbers('effective', caps.effective);
   const permitted = toNumbers('permitted', caps.permitted);
