@@ -1,6 +1,6 @@
 // Every lifecycle command builds its Runtime the same way from the global flags.
 import { OciError } from '../errors.js';
-import { Runtime } from '../runtime.js';
+import { Runtime, type CreateOptions } from '../runtime.js';
 import type { CommandContext } from './program.js';
 
 export function runtimeFor(ctx: CommandContext): Runtime {
@@ -23,4 +23,16 @@ export function listenFds(): number {
   if (!Number.isInteger(n) || n <= 0) return 0;
   if (process.env.LISTEN_PID && Number(process.env.LISTEN_PID) !== process.pid) return 0;
   return n;
+}
+
+/** The create options `create` and `run` share, from their flags. */
+export function createOptions(opts: Record<string, any>): CreateOptions {
+  return {
+    pidFile: opts.pidFile,
+    noPivot: opts.pivot === false,
+    noNewKeyring: opts.newKeyring === false,
+    preserveFds: opts.preserveFds,
+    listenFds: listenFds(),
+    consoleSocket: opts.consoleSocket,
+  };
 }

@@ -2,7 +2,7 @@
 // exit code and delete it afterwards (unless --keep). With --detach, return once it runs.
 import type { CommandMain } from '../program.js';
 import { forwardSignals } from '../forward-signals.js';
-import { listenFds, runtimeFor } from '../runtime-for.js';
+import { createOptions, runtimeFor } from '../runtime-for.js';
 
 const main: CommandMain = async (ctx, [id], opts) => {
   const rt = runtimeFor(ctx);
@@ -15,14 +15,7 @@ const main: CommandMain = async (ctx, [id], opts) => {
   const stop = opts.detach ? () => {} : forwardSignals((sig) => send(sig));
   let handle;
   try {
-    handle = await rt.run(id, opts.bundle, {
-      pidFile: opts.pidFile,
-      noPivot: opts.pivot === false,
-      noNewKeyring: opts.newKeyring === false,
-      preserveFds: opts.preserveFds,
-      listenFds: listenFds(),
-      consoleSocket: opts.consoleSocket,
-    });
+    handle = await rt.run(id, opts.bundle, createOptions(opts));
   } catch (err) {
     stop();
     throw err;
