@@ -1,6 +1,6 @@
 // Decoding what a container printed about itself: /proc/self/status fields, capability masks,
 // mountinfo lines.
-import { CAPABILITIES } from '../../bindings/capabilities.js';
+import { CAPABILITY_NAMES as CAPABILITIES } from '../../lib/spec/capabilities.js';
 
 /** "Name:\tvalue" lines of /proc/<pid>/status. */
 export function statusFields(text: string): Record<string, string> {
