@@ -18,3 +18,27 @@ export function forwardSignals(send: (signal: string) => void): () => void {
     for (const [sig, h] of handlers) process.off(sig, h);
   };
 }
+
+/**
+ * Listen from now on, before the process exists (it runs the moment it is set up): signals that
+ * arrive meanwhile are held, then delivered once `deliverTo` names the target. Without this, a
+ * signal during set-up would kill ocirun and orphan the process.
+ */
+export function holdSignals(): { deliverTo: (send: (signal: string) => void) => void; stop: () => void } {
+  const held: string[] = [];
+  let target: ((signal: string) => void) | undefined;
+  const stop = forwardSignals((sig) => (target ? target(sig) : held.push(sig)));
+  return {
+    deliverTo(send) {
+      target = send;
+      for (const sig of held.splice(0)) {
+        try {
+          send(sig);
+        } catch {
+          // Already exited: its exit ends the wait.
+        }
+      }
+    },
+    stop,
+  };
+}

@@ -3,11 +3,12 @@
 import { buildExecProcess, readProcessFile } from '../../exec-process.js';
 import { reportError } from '../report-error.js';
 import type { CommandMain } from '../program.js';
-import { forwardSignals } from '../forward-signals.js';
+import { holdSignals } from '../forward-signals.js';
 import { runtimeFor } from '../runtime-for.js';
 
 const main: CommandMain = async (ctx, [id, ...command], opts) => {
   const rt = runtimeFor(ctx);
+  const signals = opts.detach ? undefined : holdSignals();
   let handle;
   try {
     const proc = opts.process
@@ -26,15 +27,17 @@ const main: CommandMain = async (ctx, [id, ...command], opts) => {
         });
     handle = await rt.exec(id, proc, { detach: opts.detach, pidFile: opts.pidFile, preserveFds: opts.preserveFds, consoleSocket: opts.consoleSocket });
   } catch (err) {
+    signals?.stop();
     reportError(err, ctx.logger, 'exec');
     return 255;
   }
-  if (opts.detach) return 0;
-  const stop = forwardSignals((sig) => process.kill(handle.pid, sig));
+  if (!signals) return 0;
+  // Our own child until we reap it, so its pid cannot have been recycled.
+  signals.deliverTo((sig) => process.kill(handle.pid, sig));
   try {
     return (await handle.wait()).code;
   } finally {
-    stop();
+    signals.stop();
   }
 };
 
