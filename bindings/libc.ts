@@ -24,10 +24,8 @@ const c = {
   waitpid: libc.func('int waitpid(int pid, _Out_ int *status, int options)'),
   waitid: libc.func('int waitid(int idtype, uint32_t id, _Out_ uint8_t *infop, int options)'),
   flock: libc.func('int flock(int fd, int operation)'),
-  prctl: libc.func('int prctl(int option, unsigned long arg2, unsigned long arg3, unsigned long arg4, unsigned long arg5)'),
   syscall3: libc.func('syscall', 'long', ['long', 'long', 'long', 'long']),
   syscall4: libc.func('syscall', 'long', ['long', 'long', 'long', 'void *', 'long']),
-  getuid: libc.func('uint32_t getuid()'),
   memfd_create: libc.func('int memfd_create(const char *name, unsigned int flags)'),
 };
 
@@ -192,13 +190,3 @@ export function flock(fd: number, operation: number): void {
 }
 export const LOCK_EX = 2;
 export const LOCK_UN = 8;
-
-const PR_SET_CHILD_SUBREAPER = 36;
-/** Orphaned descendants (a container process after an intermediate fork) are re-parented to us. */
-export function becomeSubreaper(): void {
-  if (c.prctl(PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0) !== 0) fail('prctl(PR_SET_CHILD_SUBREAPER)');
-}
-
-export function getuid(): number {
-  return c.getuid();
-}

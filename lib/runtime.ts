@@ -20,7 +20,8 @@ import { StateStore, type ContainerRecord } from './state/store.js';
 import { loadBundle } from './validate/index.js';
 import { SPEC_VERSION } from './version.js';
 
-export type ContainerStatus = 'creating' | 'created' | 'running' | 'stopped';
+export type { ContainerStatus } from './spec/index.js';
+import type { ContainerStatus } from './spec/index.js';
 
 export interface RuntimeOptions {
   /** State directory (runc's --root). Default /run/ocirun. */

@@ -92,4 +92,3 @@ export function relativeInRoot(path: string): string {
   return abs === '/' ? '.' : abs.slice(1);
 }
 
-export { AT };

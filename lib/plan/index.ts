@@ -3,7 +3,7 @@
 // file bind source from a directory), and touches nothing else, so plans are unit-testable.
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
-import { CLONE, ERRNO, O, PR } from '../../bindings/constants.js';
+import { O, PR } from '../../bindings/constants.js';
 import type { EncodedProgram } from '../../bindings/program.js';
 import { OciError } from '../errors.js';
 import type { Host } from '../host.js';
@@ -201,4 +201,3 @@ function planSecurityLabels(ctx: PlanContext, proc: Process): void {
   }
 }
 
-export { CLONE, ERRNO };

@@ -179,4 +179,3 @@ function planScheduler(ctx: PlanContext, s: Scheduler): void {
   ctx.b.syscall('sched_setattr', [0, ctx.b.bytes(attr), 0], `set scheduler ${s.policy}`);
 }
 
-export { O };
