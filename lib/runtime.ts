@@ -1,7 +1,7 @@
 // The container lifecycle of runtime.md: create, start, state, kill, delete (plus run, exec and
 // list). Status is derived from facts (is the recorded process alive with the recorded start
 // time? does the exec fifo still exist?), never trusted from a stored word.
-import { chmodSync, closeSync, constants as fsc, existsSync, openSync, readdirSync, readFileSync, readlinkSync, readSync, renameSync, unlinkSync, writeFileSync } from 'node:fs';
+import { chmodSync, closeSync, constants as fsc, existsSync, openSync, readdirSync, readFileSync, readlinkSync, realpathSync, readSync, renameSync, unlinkSync, writeFileSync } from 'node:fs';
 import { isAbsolute, join, resolve } from 'node:path';
 import { userInfo } from 'node:os';
 import { kill as killPid, mkfifo, pidfdOpen, pidfdSendSignal, reapBlocking, socketPair, spawnProgram, tryReap, type ExitStatus } from '../bindings/libc.js';
@@ -254,14 +254,14 @@ export class Runtime {
     const bundle = resolve(bundleArg);
     const { config: spec, report } = loadBundle(bundle);
     for (const p of report.problems) this.warn(`config.json: ${p.pointer || '/'}: ${p.message}`);
+    const rootfs = isAbsolute(spec.root!.path) ? spec.root!.path : join(bundle, spec.root!.path);
     const listenFds = options.listenFds ?? 0;
     if (spec.process) {
       const env = (spec.process.env ??= []);
       if (listenFds > 0) env.push(`LISTEN_FDS=${listenFds}`, 'LISTEN_PID=1');
       // runc gives the process a HOME when config.json has none: the user's, from the rootfs.
-      if (!env.some((e) => e.startsWith('HOME='))) env.push(`HOME=${homeOf(spec, bundle)}`);
+      if (!env.some((e) => e.startsWith('HOME='))) env.push(`HOME=${homeOf(spec, rootfs)}`);
     }
-    const rootfs = isAbsolute(spec.root!.path) ? spec.root!.path : join(bundle, spec.root!.path);
 
     const dir = this.store.createDir(id);
     const opened: number[] = [];
@@ -403,11 +403,13 @@ function preserved(n: number | undefined): number[] {
 }
 
 /** The home directory of process.user.uid in the rootfs's /etc/passwd, else "/". */
-function homeOf(spec: Spec, bundle: string): string {
-  const root = spec.root?.path ?? 'rootfs';
+function homeOf(spec: Spec, rootfs: string): string {
   const uid = spec.process?.user?.uid ?? 0;
   try {
-    const passwd = readFileSync(join(isAbsolute(root) ? root : join(bundle, root), 'etc', 'passwd'), 'utf8');
+    // Read it only if it really lies inside the rootfs: a symlink there could name a host file.
+    const file = realpathSync(join(rootfs, 'etc', 'passwd'));
+    if (!file.startsWith(realpathSync(rootfs) + '/')) return '/';
+    const passwd = readFileSync(file, 'utf8');
     for (const line of passwd.split('\n')) {
       const f = line.split(':');
       if (f.length >= 6 && Number(f[2]) === uid && f[5]) return f[5];

@@ -27,13 +27,13 @@ export function planMount(ctx: PlanContext, mount: Mount, index: number, opts: M
   if (mount.uidMappings || mount.gidMappings) {
     throw new OciError('ERR_NOT_SUPPORTED', `${where}: idmapped mounts (uidMappings/gidMappings) are not supported by ocirun yet`);
   }
-  if (o.bind) return planBind(ctx, mount, o, opts);
+  if (o.bind) return planBind(ctx, mount, o, opts, index);
   if (mount.type === 'cgroup') return planCgroup(ctx, mount, o, opts);
   if (!mount.type) throw new OciError('ERR_INVALID_CONFIG', `${where}: a mount that is not a bind mount needs a type`);
   return planFilesystem(ctx, mount.type, mount.source, mount.destination, o);
 }
 
-function planBind(ctx: PlanContext, mount: Mount, o: ParsedMountOptions, opts: MountPlanOptions): void {
+function planBind(ctx: PlanContext, mount: Mount, o: ParsedMountOptions, opts: MountPlanOptions, index: number): void {
   const b = ctx.b;
   const src = mount.source ?? '';
   const source = isAbsolute(src) ? src : resolvePath(opts.bundleDir, src);
@@ -41,7 +41,8 @@ function planBind(ctx: PlanContext, mount: Mount, o: ParsedMountOptions, opts: M
   try {
     isDir = statSync(source).isDirectory();
   } catch (err) {
-    throw new OciError('ERR_INVALID_CONFIG', `mount ${src} to ${mount.destination}: source ${source} does not exist: ${(err as Error).message}`);
+    const e = err as NodeJS.ErrnoException;
+    throw new OciError('ERR_INVALID_CONFIG', `config.json: /mounts/${index}: mount ${src} to ${mount.destination}: source ${source} ${e.code === 'ENOENT' ? 'does not exist' : `cannot be read: ${e.message}`}`);
   }
   const what = `mount ${source} on ${mount.destination}`;
   const { tree, target } = ctx.regs;
