@@ -87,26 +87,38 @@ function loadExecutor() {
   if (!stack) throw new SystemCallError('malloc', 12, 'ENOMEM', 'cannot allocate memory');
   executor = {
     path,
-    spawn: so.func('long ocirun_spawn(const char *executor, int program_fd, const int *keep, int nkeep, void *stack, uint64_t stack_size)'),
+    spawn: so.func('long ocirun_spawn(const char *executor, const int *src, const int *dst, int n, void *stack, uint64_t stack_size)'),
     stack,
   };
   return executor;
 }
 
+/** How the executor gets its fds: `keep` keep their numbers, `moves` [src, dst] are renumbered. */
+export interface ExecutorFds {
+  /** Where the program's memfd lands in the executor (the fd its argv names). */
+  programFd: number;
+  keep?: readonly number[];
+  moves?: readonly (readonly [number, number])[];
+}
+
 /**
  * Start the executor on `program` (bytes from ProgramBuilder.encode); returns its pid. The program
- * travels in a memfd; `keepFds` are the inherited fds the program uses (Node opens everything
- * close-on-exec). The executor is exec'd from a vfork-style child, so Node's memory is neither
- * copied nor run in the child (DESIGN.md, fact 1).
+ * travels in a memfd. Node opens everything close-on-exec, so only the fds listed in `fds` (and
+ * 0-2) reach the executor, at the numbers the program was planned with. The executor is exec'd
+ * from a vfork-style child, so Node's memory is neither copied nor run in the child (DESIGN.md,
+ * fact 1).
  */
-export function spawnProgram(program: Buffer, keepFds: readonly number[]): number {
+export function spawnProgram(program: Buffer, fds: ExecutorFds): number {
   const exe = loadExecutor();
   const fd = Number(c.memfd_create('ocirun-program', MFD_CLOEXEC));
   if (fd < 0) fail('memfd_create');
   try {
     writeSync(fd, program);
-    const keep = [...new Set([0, 1, 2, fd, ...keepFds])];
-    const r = Number(exe.spawn(exe.path, fd, keep, keep.length, exe.stack, STACK_SIZE));
+    const src = [fd, 0, 1, 2];
+    const dst = [fds.programFd, 0, 1, 2];
+    for (const k of fds.keep ?? []) if (!dst.includes(k)) src.push(k), dst.push(k);
+    for (const [from, to] of fds.moves ?? []) src.push(from), dst.push(to);
+    const r = Number(exe.spawn(exe.path, src, dst, src.length, exe.stack, STACK_SIZE));
     if (r < 0) {
       const { code, message } = describeErrno(-r);
       throw new SystemCallError('clone', -r, code, message);

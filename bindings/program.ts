@@ -4,7 +4,7 @@
 import { syscallTable, type SyscallName } from './syscalls.js';
 
 export const PROGRAM_MAGIC = 0x5849434f;
-export const PROGRAM_VERSION = 1;
+export const PROGRAM_VERSION = 2;
 const HEADER_SIZE = 40;
 const OP_SIZE = 80;
 const PATCH_SIZE = 8;
@@ -68,9 +68,18 @@ interface PendingOp {
   description: string;
 }
 
+/** A named area of the data the runtime fills in per container (see ProgramBuilder.slot). */
+export interface Slot {
+  /** Byte offset in `bytes`. */
+  offset: number;
+  size: number;
+}
+
 export interface EncodedProgram {
   /** The bytes to hand to the executor. */
   bytes: Buffer;
+  /** Areas to fill in before each run (a NUL-terminated string each). */
+  slots: Record<string, Slot>;
   /** One description per op, for error messages and plan listings. */
   descriptions: string[];
   /** A readable listing of every op. */
@@ -118,6 +127,18 @@ export class ProgramBuilder {
     if (s.includes('\0')) throw new Error(`string contains a NUL byte: ${JSON.stringify(s)}`);
     return this.bytes(Buffer.from(s + '\0'));
   }
+
+  /**
+   * A zeroed area the runtime fills in per run (the container id, say), so the same encoded
+   * program serves every container of a bundle; `fillSlot` writes it.
+   */
+  slot(name: string, size: number): Ref {
+    if (this.slots.has(name)) throw new Error(`slot ${name} exists`);
+    const ref = this.zeroed(size);
+    this.slots.set(name, { ref, size });
+    return ref;
+  }
+  private readonly slots = new Map<string, { ref: Ref; size: number }>();
 
   /** A zeroed buffer (for results: statx, read). */
   zeroed(size: number): Ref {
@@ -281,8 +302,11 @@ export class ProgramBuilder {
     }
 
     const ops = this.ops;
+    const slots: Record<string, Slot> = {};
+    for (const [name, { ref, size }] of this.slots) slots[name] = { offset: dataOffset + ref.offset, size };
     return {
       bytes: buf,
+      slots,
       descriptions: ops.map((op) => op.description),
       // Built on demand: only plan listings and tests read it.
       get listing() {
@@ -290,6 +314,14 @@ export class ProgramBuilder {
       },
     };
   }
+}
+
+/** Write a NUL-terminated string into a slot of an encoded program. */
+export function fillSlot(program: Buffer, slot: Slot, value: string): void {
+  const bytes = Buffer.from(value);
+  if (bytes.length >= slot.size || bytes.includes(0)) throw new Error(`value does not fit the program slot of ${slot.size} bytes: ${JSON.stringify(value)}`);
+  program.fill(0, slot.offset, slot.offset + slot.size);
+  bytes.copy(program, slot.offset);
 }
 
 function skipTo(label: Label | undefined, index: number): number {

@@ -1,8 +1,8 @@
 // The container lifecycle of runtime.md: create, start, state, kill, delete (plus run, exec and
 // list). Status is derived from facts (is the recorded process alive with the recorded start
 // time? does the exec fifo still exist?), never trusted from a stored word.
-import { chmodSync, closeSync, constants as fsc, existsSync, openSync, readdirSync, readFileSync, readlinkSync, realpathSync, readSync, renameSync, unlinkSync, writeFileSync } from 'node:fs';
-import { isAbsolute, join, resolve } from 'node:path';
+import { chmodSync, closeSync, constants as fsc, existsSync, openSync, readdirSync, readFileSync, readlinkSync, readSync, renameSync, unlinkSync, writeFileSync } from 'node:fs';
+import { join, resolve } from 'node:path';
 import { userInfo } from 'node:os';
 import { kill as killPid, mkfifo, pidfdOpen, pidfdSendSignal, reapBlocking, socketPair, spawnProgram, tryReap, type ExitStatus } from '../bindings/libc.js';
 import { O } from '../bindings/constants.js';
@@ -10,14 +10,16 @@ import { OciError } from './errors.js';
 import { waitForExit } from './exit-watcher.js';
 import { host } from './host.js';
 import { InitChannel, initError } from './init-channel.js';
-import { planContainer, planExecProcess, type Plan } from './plan/index.js';
+import { childFds } from './plan/child-fds.js';
+import { planExecProcess } from './plan/index.js';
+import type { NamespacePhase } from './plan/namespaces.js';
+import { PlanCache } from './prepare.js';
 import { SYNC_CREATED, SYNC_READY } from './plan/sync.js';
 import { timensOffsets } from './plan/namespaces.js';
 import { isSameLiveProcess, readProcStat } from './process-info.js';
 import { parseSignal } from './signals.js';
 import type { LinuxIDMapping, LinuxNamespaceType, Process, Spec, State } from './spec/index.js';
 import { StateStore, type ContainerRecord } from './state/store.js';
-import { loadBundle } from './validate/index.js';
 import { SPEC_VERSION } from './version.js';
 
 export type { ContainerStatus } from './spec/index.js';
@@ -70,16 +72,19 @@ const FIFO = 'exec.fifo';
 export class Runtime {
   readonly store: StateStore;
   private readonly warn: (message: string) => void;
+  /** Validated, planned bundles (lib/prepare.ts). */
+  private readonly plans: PlanCache;
 
   constructor(options: RuntimeOptions = {}) {
     this.store = new StateStore(options.root ?? '/run/ocirun');
+    this.plans = new PlanCache(this.store.root);
     this.warn = options.warn ?? (() => {});
   }
 
   /** runtime.md "create": set up everything; the user program waits for `start`. */
   async create(id: string, bundle: string, options: CreateOptions = {}): Promise<ContainerState> {
-    await this.createContainer(id, bundle, options, true);
-    return this.state(id);
+    const record = await this.createContainer(id, bundle, options, true);
+    return stateOf(record, 'created');
   }
 
   /** runtime.md "start": run the user program of a created container. */
@@ -103,19 +108,7 @@ export class Runtime {
       // The directory exists but create has not recorded the process yet.
       return { ociVersion: SPEC_VERSION, id, status: 'creating', bundle: '', rootfs: '', created: '', owner: '' };
     }
-    const status = this.statusOf(record);
-    const state: ContainerState = {
-      ociVersion: record.ociVersion,
-      id: record.id,
-      pid: status === 'stopped' ? 0 : record.pid,
-      status,
-      bundle: record.bundle,
-      rootfs: record.rootfs,
-      created: record.created,
-      owner: record.owner,
-    };
-    if (record.annotations && Object.keys(record.annotations).length) state.annotations = record.annotations;
-    return state;
+    return stateOf(record, this.statusOf(record));
   }
 
   list(): ContainerState[] {
@@ -200,27 +193,29 @@ export class Runtime {
       throw new OciError('ERR_CONTAINER_NOT_RUNNING', `cannot exec in a ${status} container: ${id}`);
     }
     const opened: number[] = [];
-    const open = (path: string, flags: number) => {
+    const moves: [number, number][] = [];
+    const fds = childFds(options.preserveFds ?? 0, record.namespaces);
+    const open = (path: string, flags: number, to: number) => {
       const fd = openSync(path, flags);
       opened.push(fd);
-      return fd;
+      moves.push([fd, to]);
     };
     let channel: InitChannel | undefined;
     let childPid = 0;
     const children: Children = { executor: () => childPid, container: 0 };
     try {
-      const joinFds: Partial<Record<LinuxNamespaceType, number>> = {};
-      for (const type of record.namespaces) joinFds[type] = open(`/proc/${record.pid}/ns/${NS_FILES[type]}`, fsc.O_RDONLY);
-      const rootFd = open(`/proc/${record.pid}/root`, O.PATH | O.DIRECTORY);
+      for (const type of record.namespaces) open(`/proc/${record.pid}/ns/${NS_FILES[type]}`, fsc.O_RDONLY, fds.join[type]!);
+      open(`/proc/${record.pid}/root`, O.PATH | O.DIRECTORY, fds.root);
       // The fds are only ours if the process is still the one we recorded.
       if (!isSameLiveProcess(record.pid, record.startTime)) throw new OciError('ERR_CONTAINER_NOT_RUNNING', `container not running: ${id}`);
       const [parentFd, childFd] = socketPair();
       opened.push(childFd);
+      moves.push([childFd, fds.sync]);
       channel = new InitChannel(parentFd);
-      const plan = planExecProcess({ process: proc, host: host(), syncFd: childFd, joinFds, rootFd, preserveFds: options.preserveFds });
-      childPid = spawnProgram(plan.program.bytes, [...opened, ...preserved(options.preserveFds)]);
+      const plan = planExecProcess({ process: proc, host: host(), syncFd: fds.sync, joinFds: fds.join, rootFd: fds.root, preserveFds: options.preserveFds });
+      childPid = spawnProgram(plan.program.bytes, { programFd: fds.program, keep: preserved(options.preserveFds), moves });
       closeAll(opened.splice(0));
-      await handshake(channel, plan, children, {}, 'exec');
+      await handshake(channel, { namespaces: plan.namespaces, descriptions: () => plan.program.descriptions }, children, {}, 'exec');
       channel.close();
       const pid = children.container;
       if (options.pidFile) writePidFile(options.pidFile, pid);
@@ -247,21 +242,19 @@ export class Runtime {
     return existsSync(join(this.store.dir(record.id), FIFO)) ? 'created' : 'running';
   }
 
-  private async createContainer(id: string, bundleArg: string, options: CreateOptions, waitForStart: boolean): Promise<{ pid: number }> {
+  private async createContainer(id: string, bundleArg: string, options: CreateOptions, waitForStart: boolean): Promise<ContainerRecord> {
     if (options.consoleSocket) {
       throw new OciError('ERR_NOT_SUPPORTED', 'create: --console-socket is not supported by ocirun yet (no console support)');
     }
     const bundle = resolve(bundleArg);
-    const { config: spec, report } = loadBundle(bundle);
-    for (const p of report.problems) this.warn(`config.json: ${p.pointer || '/'}: ${p.message}`);
-    const rootfs = isAbsolute(spec.root!.path) ? spec.root!.path : join(bundle, spec.root!.path);
     const listenFds = options.listenFds ?? 0;
-    if (spec.process) {
-      const env = (spec.process.env ??= []);
-      if (listenFds > 0) env.push(`LISTEN_FDS=${listenFds}`, 'LISTEN_PID=1');
-      // runc gives the process a HOME when config.json has none: the user's, from the rootfs.
-      if (!env.some((e) => e.startsWith('HOME='))) env.push(`HOME=${homeOf(spec, rootfs)}`);
-    }
+    const totalPreserved = (options.preserveFds ?? 0) + listenFds;
+    const prepared = this.plans.prepare(
+      { bundle, waitForStart, noPivot: options.noPivot, noNewKeyring: options.noNewKeyring, preserveFds: totalPreserved, listenFds },
+      id,
+      this.warn,
+    );
+    const { spec, rootfs, fds } = prepared;
 
     const dir = this.store.createDir(id);
     const opened: number[] = [];
@@ -269,53 +262,41 @@ export class Runtime {
     let childPid = 0;
     let containerPid = 0;
     const children: Children = { executor: () => childPid, container: 0 };
-    const totalPreserved = (options.preserveFds ?? 0) + listenFds;
     try {
+      const moves: [number, number][] = [];
+      const open = (path: string, flags: number, to: number) => {
+        const fd = openSync(path, flags);
+        opened.push(fd);
+        moves.push([fd, to]);
+      };
       if (waitForStart) {
         mkfifo(join(dir, FIFO), 0o622);
         // mkfifo applies the umask; the container process may be a mapped root (user namespace)
         // that can only open the fifo through its "others" write bit.
         chmodSync(join(dir, FIFO), 0o622);
+        open(dir, O.PATH | O.DIRECTORY, fds.fifoDir);
       }
-      const fifoDirFd = waitForStart ? openSync(dir, O.PATH | O.DIRECTORY) : undefined;
-      if (fifoDirFd !== undefined) opened.push(fifoDirFd);
-      const joinFds: Partial<Record<LinuxNamespaceType, number>> = {};
-      for (const ns of spec.linux?.namespaces ?? []) {
-        if (!ns.path) continue;
+      for (const { type, path } of prepared.joins) {
         try {
-          joinFds[ns.type] = openSync(ns.path, fsc.O_RDONLY);
+          open(path, fsc.O_RDONLY, fds.join[type]!);
         } catch (err) {
-          throw new OciError('ERR_INVALID_CONFIG', `config.json: linux.namespaces: cannot open the ${ns.type} namespace ${ns.path}: ${(err as Error).message}`);
+          throw new OciError('ERR_INVALID_CONFIG', `config.json: linux.namespaces: cannot open the ${type} namespace ${path}: ${(err as Error).message}`);
         }
-        opened.push(joinFds[ns.type]!);
       }
       const [parentFd, childFd] = socketPair();
       opened.push(childFd);
+      moves.push([childFd, fds.sync]);
       channel = new InitChannel(parentFd);
-      const plan = planContainer({
-        spec,
-        bundleDir: bundle,
-        rootfs,
-        containerId: id,
-        host: host(),
-        syncFd: childFd,
-        fifoDirFd,
-        joinFds,
-        noPivot: options.noPivot,
-        noNewKeyring: options.noNewKeyring,
-        preserveFds: totalPreserved,
-        warn: this.warn,
-      });
-      childPid = spawnProgram(plan.program.bytes, [...opened, ...preserved(totalPreserved)]);
+      childPid = spawnProgram(prepared.program, { programFd: fds.program, keep: preserved(totalPreserved), moves });
       closeAll(opened.splice(0));
-      await handshake(channel, plan, children, { spec }, 'create');
+      await handshake(channel, prepared, children, { spec }, 'create');
       containerPid = children.container;
       channel.close();
       channel = undefined;
 
       const st = readProcStat(containerPid);
       if (!st) throw new OciError('ERR_CONTAINER_INIT', `create: the container process ${containerPid} exited during create`);
-      this.store.write({
+      const record: ContainerRecord = {
         ociVersion: SPEC_VERSION,
         id,
         pid: containerPid,
@@ -323,13 +304,14 @@ export class Runtime {
         bundle,
         rootfs,
         created: new Date().toISOString(),
-        owner: userInfo().username,
+        owner: owner(),
         annotations: spec.annotations,
         namespaces: (spec.linux?.namespaces ?? []).map((n) => n.type),
         process: spec.process!,
-      });
+      };
+      this.store.write(record);
       if (options.pidFile) writePidFile(options.pidFile, containerPid);
-      return { pid: containerPid };
+      return record;
     } catch (err) {
       channel?.close();
       closeAll(opened);
@@ -340,6 +322,37 @@ export class Runtime {
       throw err;
     }
   }
+}
+
+function stateOf(record: ContainerRecord, status: ContainerStatus): ContainerState {
+  const state: ContainerState = {
+    ociVersion: record.ociVersion,
+    id: record.id,
+    pid: status === 'stopped' ? 0 : record.pid,
+    status,
+    bundle: record.bundle,
+    rootfs: record.rootfs,
+    created: record.created,
+    owner: record.owner,
+  };
+  if (record.annotations && Object.keys(record.annotations).length) state.annotations = record.annotations;
+  return state;
+}
+
+let ownerName: string | undefined;
+/** The user running ocirun, by name (from /etc/passwd: os.userInfo() goes through NSS, ~2 ms). */
+function owner(): string {
+  if (ownerName !== undefined) return ownerName;
+  const uid = process.getuid?.() ?? 0;
+  try {
+    for (const line of readFileSync('/etc/passwd', 'utf8').split('\n')) {
+      const f = line.split(':');
+      if (f.length >= 3 && Number(f[2]) === uid && f[0]) return (ownerName = f[0]);
+    }
+  } catch {
+    // no /etc/passwd
+  }
+  return (ownerName = userInfo().username);
 }
 
 const NS_FILES: Record<LinuxNamespaceType, string> = {
@@ -357,9 +370,15 @@ interface Children {
  * The runtime side of the protocol in lib/plan/sync.ts. Fills in `children.container` and
  * returns once the process is created (create) or has exec'd (exec).
  */
-async function handshake(channel: InitChannel, plan: Plan, children: Children, ctx: { spec?: Spec }, verb: string): Promise<void> {
-  const descriptions = plan.program.descriptions;
+async function handshake(
+  channel: InitChannel,
+  plan: { namespaces: NamespacePhase; descriptions(): readonly string[] },
+  children: Children,
+  ctx: { spec?: Spec },
+  verb: string,
+): Promise<void> {
   let readyWaiting = false;
+  let created = false;
   const answerReady = () => {
     const pid = children.container;
     if (plan.namespaces.newUser && ctx.spec) writeIdMaps(pid, ctx.spec);
@@ -371,7 +390,7 @@ async function handshake(channel: InitChannel, plan: Plan, children: Children, c
   };
   for (;;) {
     const m = await channel.next();
-    if (m.kind === 'error') throw initError(descriptions, m.op, m.errno, verb === 'exec' ? '' : `${verb}: `);
+    if (m.kind === 'error') throw initError(plan.descriptions(), m.op, m.errno, verb === 'exec' ? '' : `${verb}: `);
     if (m.kind === 'eof') {
       // End of file: the process exec'd (exec has no CREATED step) or died without a word.
       if (verb === 'exec' && children.container > 0 && !readyWaiting) return;
@@ -381,11 +400,13 @@ async function handshake(channel: InitChannel, plan: Plan, children: Children, c
     if (m.kind === 'pid') {
       children.container = m.pid;
       reapBlocking(children.executor()); // the executor exits right after this message
-      // READY can overtake the PID message (they come from two processes).
+      // READY and CREATED come from the container process, PID from the executor: PID can
+      // arrive after either.
       if (readyWaiting) {
         readyWaiting = false;
         answerReady();
       }
+      if (created) return;
       continue;
     }
     if (m.tag === SYNC_READY) {
@@ -393,31 +414,16 @@ async function handshake(channel: InitChannel, plan: Plan, children: Children, c
       else readyWaiting = true;
       continue;
     }
-    if (m.tag === SYNC_CREATED) return;
+    if (m.tag === SYNC_CREATED) {
+      if (children.container > 0) return;
+      created = true;
+    }
   }
 }
 
 /** The fds --preserve-fds passes on: 3 .. 3+n-1. */
 function preserved(n: number | undefined): number[] {
   return Array.from({ length: n ?? 0 }, (_, i) => 3 + i);
-}
-
-/** The home directory of process.user.uid in the rootfs's /etc/passwd, else "/". */
-function homeOf(spec: Spec, rootfs: string): string {
-  const uid = spec.process?.user?.uid ?? 0;
-  try {
-    // Read it only if it really lies inside the rootfs: a symlink there could name a host file.
-    const file = realpathSync(join(rootfs, 'etc', 'passwd'));
-    if (!file.startsWith(realpathSync(rootfs) + '/')) return '/';
-    const passwd = readFileSync(file, 'utf8');
-    for (const line of passwd.split('\n')) {
-      const f = line.split(':');
-      if (f.length >= 6 && Number(f[2]) === uid && f[5]) return f[5];
-    }
-  } catch {
-    // No passwd in the rootfs.
-  }
-  return '/';
 }
 
 /** Why a child went away without a word (a crash shows as a signal). */
@@ -458,15 +464,18 @@ async function releaseFifo(path: string, record: ContainerRecord): Promise<void>
         return false;
       }
     };
-    for (;;) {
+    // The process is blocked opening the fifo; our open releases it and its byte follows within
+    // microseconds. So poll without a timer's delay at first, then back off to 1 ms ticks.
+    const spinUntil = Date.now() + 5;
+    for (let i = 0; ; i++) {
       if (readByte()) break;
-      if (!isSameLiveProcess(record.pid, record.startTime)) {
+      if (i % 8 === 7 && !isSameLiveProcess(record.pid, record.startTime)) {
         // A quick process can open the fifo, write its byte, exec and exit between our read and
         // this check: the byte says it was started.
         if (readByte()) break;
         throw new OciError('ERR_CONTAINER_NOT_RUNNING', `cannot start container ${record.id}: its process exited`);
       }
-      await new Promise((r) => setTimeout(r, 1));
+      await new Promise((r) => (Date.now() < spinUntil ? setImmediate(r) : setTimeout(r, 1)));
     }
   } finally {
     closeSync(fd);

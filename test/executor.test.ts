@@ -21,13 +21,18 @@ function tempDir(): string {
 }
 
 /** Run a program; collect its messages until end of file; reap it. */
-async function execute(build: (b: ProgramBuilder, syncFd: number) => void): Promise<{ messages: InitMessage[]; status: number; descriptions: string[] }> {
+async function execute(
+  build: (b: ProgramBuilder, syncFd: number) => void,
+  { moveSyncTo }: { moveSyncTo?: number } = {},
+): Promise<{ messages: InitMessage[]; status: number; descriptions: string[] }> {
   const [parent, child] = socketPair();
   const b = new ProgramBuilder();
-  build(b, child);
-  const program = b.encode(child);
+  const syncFd = moveSyncTo ?? child;
+  build(b, syncFd);
+  const program = b.encode(syncFd);
   const channel = new InitChannel(parent);
-  const pid = spawnProgram(program.bytes, [child]);
+  const fds = moveSyncTo === undefined ? { programFd: 200, keep: [child] } : { programFd: 200, moves: [[child, moveSyncTo] as const] };
+  const pid = spawnProgram(program.bytes, fds);
   closeSync(child);
   const messages: InitMessage[] = [];
   for (;;) {
@@ -66,6 +71,19 @@ describe('executor', () => {
     expect(r.messages).toEqual([]);
     expect(r.status).toBe(0);
     expect(readFileSync(join(d, 'out'), 'utf8')).toBe('one two');
+  });
+
+  it('moves fds to the numbers the program was planned with (a planned program is reusable)', async () => {
+    const r = await execute(
+      (b, syncFd) => {
+        // The sync fd is reachable at its planned number: a marker sent on it arrives.
+        b.syscall('write', [syncFd, b.bytes(Buffer.from([1, 0xff, 0xff, 0xff, 0, 0, 0, 0])), 8], 'signal on the moved fd');
+        exitOk(b);
+      },
+      { moveSyncTo: 57 },
+    );
+    expect(r.messages).toEqual([{ kind: 'sync', tag: 0xffffff01 }]);
+    expect(r.status).toBe(0);
   });
 
   it('reports the failing op index and errno, and runs nothing after it', async () => {

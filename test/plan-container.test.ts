@@ -2,7 +2,7 @@
 // paths through it (a small walker follows the encoded skips the executor would take).
 import { describe, expect, it } from 'vitest';
 import { CLONE } from '../bindings/constants.js';
-import type { EncodedProgram } from '../bindings/program.js';
+import { fillSlot, type EncodedProgram } from '../bindings/program.js';
 import type { Host } from '../lib/host.js';
 import { planContainer, planExecProcess, type ContainerPlanInput } from '../lib/plan/index.js';
 import { defaultSpec } from '../lib/spec/default-config.js';
@@ -23,7 +23,7 @@ function spec(patch?: (s: Spec) => void): Spec {
 }
 
 function plan(patch?: (s: Spec) => void, input: Partial<ContainerPlanInput> = {}) {
-  return planContainer({ spec: spec(patch), bundleDir: '/tmp', rootfs: '/rootfs', containerId: 'c1', host: HOST, syncFd: 3, fifoDirFd: 4, joinFds: {}, ...input });
+  return planContainer({ spec: spec(patch), bundleDir: '/tmp', rootfs: '/rootfs', host: HOST, syncFd: 3, fifoDirFd: 4, joinFds: {}, ...input });
 }
 
 const index = (d: string[], text: string) => {
@@ -63,8 +63,37 @@ describe('planContainer', () => {
     expect(p.program.listing[0]).toMatch(/prctl\s+make the child non-dumpable/);
   });
 
+  it('stops for the runtime (READY, then wait) only when it has id maps, time offsets or an oom score to write', () => {
+    const stops = (p: ReturnType<typeof plan>) => p.program.descriptions.some((x) => x.includes('tell the runtime the namespaces exist'));
+    expect(stops(plan())).toBe(false);
+    expect(plan().namespaces.parentStep).toBe(false);
+    expect(stops(plan((s) => (s.process!.oomScoreAdj = 100)))).toBe(true);
+    expect(stops(plan((s) => s.linux!.namespaces!.push({ type: 'time' })))).toBe(false);
+    expect(stops(plan((s) => (s.linux!.namespaces!.push({ type: 'time' }), (s.linux!.timeOffsets = { monotonic: { secs: 5 } }))))).toBe(true);
+    const userns = (s: Spec) => {
+      s.linux!.namespaces!.push({ type: 'user' });
+      s.linux!.uidMappings = [{ containerID: 0, hostID: 100000, size: 65536 }];
+      s.linux!.gidMappings = [{ containerID: 0, hostID: 100000, size: 65536 }];
+    };
+    expect(stops(plan(userns))).toBe(true);
+  });
+
+  it('the session keyring is named through a slot, so one program serves every container id', () => {
+    const p = plan().program;
+    const slot = p.slots.containerId;
+    expect(slot.size).toBe(1025);
+    const bytes = Buffer.from(p.bytes);
+    fillSlot(bytes, slot, 'my-container');
+    expect(bytes.toString('utf8', slot.offset, slot.offset + 13)).toBe('my-container\0');
+    expect(() => fillSlot(bytes, slot, 'x'.repeat(1025))).toThrow(/does not fit/);
+    expect(plan(undefined, { noNewKeyring: true }).program.slots.containerId).toBeUndefined();
+  });
+
   it('clones the default namespaces; cgroup and time are unshared later', () => {
-    const p = plan((s) => s.linux!.namespaces!.push({ type: 'cgroup' }, { type: 'time' }));
+    const p = plan((s) => {
+      s.linux!.namespaces!.push({ type: 'cgroup' }, { type: 'time' });
+      s.linux!.timeOffsets = { monotonic: { secs: 5 } };
+    });
     expect(p.cloneFlags).toBe(CLONE.NEWPID | CLONE.NEWNET | CLONE.NEWIPC | CLONE.NEWUTS | CLONE.NEWNS);
     const d = p.program.descriptions;
     // Time before READY, so the runtime can write the offsets; cgroup after the runtime's answer,

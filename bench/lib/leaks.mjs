@@ -64,7 +64,8 @@ export function snapshot(ws) {
 export function findLeaks(ws, roots, prefix, before) {
   const stateDirs = roots.flatMap((r) => {
     try {
-      return readdirSync(r).map((e) => join(r, e));
+      // @plans is ocirun's plan cache (lib/prepare.ts): the runtime's, not a container's.
+      return readdirSync(r).filter((e) => e !== '@plans').map((e) => join(r, e));
     } catch {
       return [];
     }

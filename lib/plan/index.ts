@@ -1,8 +1,7 @@
 // The planner: compiles a validated config.json into the syscall program the native executor
 // runs in the cloned child. Pure: it reads the host's facts and the bundle's files (to tell a
 // file bind source from a directory), and touches nothing else, so plans are unit-testable.
-import { existsSync } from 'node:fs';
-import { join } from 'node:path';
+import { existsFact } from '../host-facts.js';
 import { O, PR } from '../../bindings/constants.js';
 import type { EncodedProgram } from '../../bindings/program.js';
 import { OciError } from '../errors.js';
@@ -11,7 +10,7 @@ import type { LinuxNamespaceType, Process, Spec } from '../spec/index.js';
 import { PlanContext } from './context.js';
 import { planDevices } from './devices.js';
 import { planMount } from './mounts.js';
-import { planNamespaces, type NamespacePhase, type NamespaceRequest } from './namespaces.js';
+import { planNamespaces, timensOffsets, type NamespacePhase, type NamespaceRequest } from './namespaces.js';
 import { planMaskedPaths, planReadonlyPaths, planSysctl } from './paths.js';
 import { planCredentials, planExec, planExecutableCheck, planFds, planProcessLimits } from './process.js';
 import { planEnterRootfs, planReadonlyRoot, planRootfsPrepare, planRootPropagation } from './rootfs.js';
@@ -28,7 +27,6 @@ export interface ContainerPlanInput {
   bundleDir: string;
   /** Absolute path of the rootfs. */
   rootfs: string;
-  containerId: string;
   host: Host;
   /** The child's end of the sync socket. */
   syncFd: number;
@@ -62,7 +60,10 @@ export function planContainer(input: ContainerPlanInput): Plan {
   b.syscall('umask', [0], 'clear the umask while building the rootfs');
 
   const requests: NamespaceRequest[] = (linux.namespaces ?? []).map((ns) => ({ type: ns.type, joinFd: input.joinFds[ns.type] }));
-  const phase = planNamespaces(ctx, requests, input.syncFd);
+  const phase = planNamespaces(ctx, requests, input.syncFd, {
+    timeOffsets: timensOffsets(linux.timeOffsets) !== '',
+    oomScoreAdj: proc.oomScoreAdj !== undefined,
+  });
   if (!requests.some((r) => r.type === 'mount')) {
     throw new OciError('ERR_NOT_SUPPORTED', 'config.json: /linux/namespaces has no mount namespace; ocirun needs one to set up the rootfs');
   }
@@ -92,7 +93,7 @@ export function planContainer(input: ContainerPlanInput): Plan {
   if (spec.root?.readonly) planReadonlyRoot(ctx);
 
   planProcessLimits(ctx, proc, {
-    keyringName: input.noNewKeyring ? undefined : input.containerId,
+    keyring: !input.noNewKeyring,
     preserveFds: input.preserveFds ?? 0,
   });
   if (linux.personality) planPersonality(ctx, linux.personality.domain ?? 'LINUX');
@@ -188,13 +189,13 @@ function planSecurityLabels(ctx: PlanContext, proc: Process): void {
     b.syscall('close', [fd], `${what}: close`);
   };
   if (proc.apparmorProfile) {
-    if (!existsSync('/sys/kernel/security/apparmor')) {
+    if (!existsFact('/sys/kernel/security/apparmor')) {
       throw new OciError('ERR_NOT_SUPPORTED', `process.apparmorProfile "${proc.apparmorProfile}": AppArmor is not enabled on this host`);
     }
     write('/proc/thread-self/attr/apparmor/exec', `exec ${proc.apparmorProfile}`, `apparmor profile ${proc.apparmorProfile}`);
   }
   if (proc.selinuxLabel) {
-    if (!existsSync(join('/sys/fs/selinux', 'enforce'))) {
+    if (!existsFact('/sys/fs/selinux/enforce')) {
       throw new OciError('ERR_NOT_SUPPORTED', `process.selinuxLabel "${proc.selinuxLabel}": SELinux is not enabled on this host`);
     }
     write('/proc/thread-self/attr/exec', proc.selinuxLabel, `selinux label ${proc.selinuxLabel}`);

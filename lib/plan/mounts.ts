@@ -1,7 +1,7 @@
 // config.json `mounts`, with the new mount API: a bind is open_tree(OPEN_TREE_CLONE); a filesystem
 // is fsopen/fsconfig/fsmount. Either way the detached mount gets its attributes with
 // mount_setattr and is attached with move_mount onto an fd resolved inside the rootfs.
-import { statSync } from 'node:fs';
+import { statFact } from '../host-facts.js';
 import { isAbsolute, resolve as resolvePath } from 'node:path';
 import { AT, FSCONFIG, FSMOUNT_CLOEXEC, FSOPEN_CLOEXEC, MOUNT_ATTR, MOVE_MOUNT, O, OPEN_TREE } from '../../bindings/constants.js';
 import type { Reg } from '../../bindings/program.js';
@@ -39,7 +39,7 @@ function planBind(ctx: PlanContext, mount: Mount, o: ParsedMountOptions, opts: M
   const source = isAbsolute(src) ? src : resolvePath(opts.bundleDir, src);
   let isDir = true;
   try {
-    isDir = statSync(source).isDirectory();
+    isDir = statFact(source).isDirectory();
   } catch (err) {
     const e = err as NodeJS.ErrnoException;
     throw new OciError('ERR_INVALID_CONFIG', `config.json: /mounts/${index}: mount ${src} to ${mount.destination}: source ${source} ${e.code === 'ENOENT' ? 'does not exist' : `cannot be read: ${e.message}`}`);

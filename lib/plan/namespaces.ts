@@ -38,12 +38,23 @@ export interface NamespacePhase {
   newPid: boolean;
   newMount: boolean;
   newTime: boolean;
+  /** The child reports READY and waits for the runtime's answer (see `planNamespaces`). */
+  parentStep: boolean;
+}
+
+/** What the runtime does for the child between READY and its answer. */
+export interface ParentWork {
+  /** Write /proc/<pid>/timens_offsets (only the runtime can, before the first process runs). */
+  timeOffsets?: boolean;
+  /** Write /proc/<pid>/oom_score_adj. */
+  oomScoreAdj?: boolean;
 }
 
 export function planNamespaces(
   ctx: PlanContext,
   requests: readonly NamespaceRequest[],
   syncFd: number,
+  work: ParentWork = {},
 ): NamespacePhase {
   const b = ctx.b;
   const byType = new Map(requests.map((r) => [r.type, r]));
@@ -62,6 +73,9 @@ export function planNamespaces(
     newPid: isNew('pid'),
     newMount: isNew('mount'),
     newTime: isNew('time'),
+    // Id maps of a new user namespace, time offsets and the oom score are written by the
+    // runtime; without any of them the child does not stop for it (one round trip less).
+    parentStep: isNew('user') || (isNew('time') && Boolean(work.timeOffsets)) || Boolean(work.oomScoreAdj),
   };
 
   for (const j of joins) b.syscall('setns', [j.joinFd!, NAMESPACE_FLAGS[j.type]], `join the ${j.type} namespace`);
@@ -70,8 +84,10 @@ export function planNamespaces(
   // process the runtime's own child, so the runtime waits for it directly.
   b.fork(CLONE.PARENT | cloneFlags, cloneFlags ? `fork into new ${describeFlags(cloneFlags)} namespaces` : 'fork the container process');
   if (phase.newTime) b.syscall('unshare', [CLONE.NEWTIME], 'create the time namespace');
-  planSignal(ctx, syncFd, SYNC_READY, 'tell the runtime the namespaces exist');
-  planWaitForParent(ctx, syncFd, 'wait for the runtime to write the id maps');
+  if (phase.parentStep) {
+    planSignal(ctx, syncFd, SYNC_READY, 'tell the runtime the namespaces exist');
+    planWaitForParent(ctx, syncFd, 'wait for the runtime to write the id maps');
+  }
   // New or joined, our host ids mean nothing in the user namespace until we take its root
   // (files we created would have unmapped ids: EOVERFLOW; exec would drop every capability).
   if (phase.user) becomeRootInUserNamespace(ctx);

@@ -17,9 +17,16 @@ export const RLIMITS: Record<string, number> = {
 
 const DEFAULT_PATH = '/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin';
 
+/** The program slot holding the container id (ids are at most 1024 bytes: lib/state/store.ts). */
+export const CONTAINER_ID_SLOT = 'containerId';
+const CONTAINER_ID_SLOT_SIZE = 1025;
+
 export interface ProcessPlanOptions {
-  /** Session keyring name (runc names it after the container); undefined: keep the caller's. */
-  keyringName?: string;
+  /**
+   * Join a new session keyring named after the container, as runc does; false: keep the
+   * caller's. The name goes into the program's CONTAINER_ID_SLOT, filled in per container.
+   */
+  keyring?: boolean;
   preserveFds: number;
   /** Before the final exec: e.g. report "created" and wait on the exec fifo. */
   beforeExec?: () => void;
@@ -28,8 +35,9 @@ export interface ProcessPlanOptions {
 /** Resource limits and session keyring: these need privileges the user switch drops. */
 export function planProcessLimits(ctx: PlanContext, proc: Process, opts: ProcessPlanOptions): void {
   const b = ctx.b;
-  if (opts.keyringName !== undefined) {
-    b.syscall('keyctl', [KEYCTL_JOIN_SESSION_KEYRING, ctx.str(opts.keyringName)], `join a new session keyring ${opts.keyringName}`, {
+  if (opts.keyring) {
+    const name = b.slot(CONTAINER_ID_SLOT, CONTAINER_ID_SLOT_SIZE);
+    b.syscall('keyctl', [KEYCTL_JOIN_SESSION_KEYRING, name], 'join a new session keyring named after the container', {
       tolerate: [ERRNO.ENOSYS],
     });
   }

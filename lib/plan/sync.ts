@@ -2,9 +2,11 @@
 //
 //   child                                   parent
 //   ─────                                   ──────
-//   READY  (namespaces exist)          ──▶  write uid/gid maps, oom_score_adj, (cgroup)
+//   READY  (namespaces exist)          ──▶  write uid/gid maps, time offsets, oom_score_adj
 //          wait for GO                 ◀──  GO (1 byte)
-//   PID    (from a forking op: the new child's pid; the forking process exits)
+//          (READY/GO only when the runtime has something to write: NamespacePhase.parentStep)
+//   PID    (from a forking op: the new child's pid; the forking process exits). It comes from
+//          another process than READY and CREATED, so it can arrive after either of them.
 //   CREATED (rootfs and process set up) ──▶ record state; `create` returns
 //          open exec fifo (blocks until `start`), then execve
 //   {op index, errno}  on any failure; end of file when execve succeeded (the socket is CLOEXEC)

@@ -85,7 +85,15 @@ export function validateBundle(dir: string): ValidationReport {
  * listing every error (file, pointer, message) when there is any; warnings are returned.
  */
 export function loadBundle(dir: string): { config: Spec; report: ValidationReport } {
-  const { config, report } = readAndValidate(dir);
+  return mustBeValid(dir, readAndValidate(dir));
+}
+
+/** loadBundle on config.json text already read (so the caller knows exactly what was validated). */
+export function loadBundleText(dir: string, text: string): { config: Spec; report: ValidationReport } {
+  return mustBeValid(dir, validateText(dir, join(dir, 'config.json'), text));
+}
+
+function mustBeValid(dir: string, { config, report }: { config: unknown; report: ValidationReport }): { config: Spec; report: ValidationReport } {
   if (!report.valid) {
     const errors = report.problems.filter((p) => p.severity === 'error');
     throw new OciError(
@@ -106,6 +114,10 @@ function readAndValidate(dir: string): { config: unknown; report: ValidationRepo
     const message = code === 'ENOENT' ? `${file} does not exist: a bundle needs a config.json (\`ocirun spec\` writes a default one)` : `cannot read ${file}: ${(err as Error).message}`;
     return { config: undefined, report: report([{ severity: 'error', pointer: '', message, file, rule: 'config-missing' }]) };
   }
+  return validateText(dir, file, text);
+}
+
+function validateText(dir: string, file: string, text: string): { config: unknown; report: ValidationReport } {
   let config: unknown;
   try {
     config = JSON.parse(text);

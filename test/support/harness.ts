@@ -7,6 +7,7 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { afterAll, afterEach, beforeAll, expect } from 'vitest';
 import { tryReap } from '../../bindings/libc.js';
+import { PLAN_CACHE_DIR } from '../../lib/prepare.js';
 import { Runtime } from '../../lib/runtime.js';
 import { defaultSpec } from '../../lib/spec/default-config.js';
 import type { Spec } from '../../lib/spec/index.js';
@@ -177,7 +178,8 @@ export class Harness {
 
   /** What is left of this file's containers: state dirs, processes, mounts. */
   leftovers(): { stateDirs: string[]; processes: string[]; mounts: string[] } {
-    const stateDirs = existsSync(this.root) ? readdirSync(this.root) : [];
+    // The plan cache is the runtime's, not a container's: it stays.
+    const stateDirs = existsSync(this.root) ? readdirSync(this.root).filter((n) => n !== PLAN_CACHE_DIR) : [];
     const processes: string[] = [];
     for (const p of readdirSync('/proc').filter((n) => /^\d+$/.test(n))) {
       if (Number(p) === process.pid) continue;

@@ -1,6 +1,6 @@
 // linux.namespaces: no duplicates; a `path` is absolute, names a namespace file of the right type
 // and (with a bundle) exists. Also the settings that only make sense with a given namespace.
-import { statSync } from 'node:fs';
+import { statFact } from '../../host-facts.js';
 import type { RuleContext } from '../types.js';
 import { arrayAt, isObject, objectAt, ptr, q, stringAt } from '../json.js';
 
@@ -56,7 +56,7 @@ export default function namespaces(ctx: RuleContext): void {
     }
     if (ctx.bundleDir === undefined) return;
     try {
-      if (statSync(path).isDirectory()) ctx.error(ptr(at, 'path'), 'namespace-path-type', `namespace path ${path} is a directory, not a namespace file`);
+      if (statFact(path).isDirectory()) ctx.error(ptr(at, 'path'), 'namespace-path-type', `namespace path ${path} is a directory, not a namespace file`);
     } catch (err) {
       const code = (err as NodeJS.ErrnoException).code;
       ctx.error(ptr(at, 'path'), 'namespace-path-exists', code === 'ENOENT' ? `${type} namespace ${path} does not exist` : `cannot use ${type} namespace ${path}: ${code}`);

@@ -1,5 +1,5 @@
 // root: required on Linux; with a bundle, its path must be a directory.
-import { statSync } from 'node:fs';
+import { statFact } from '../../host-facts.js';
 import { isAbsolute, resolve } from 'node:path';
 import type { RuleContext } from '../types.js';
 import { objectAt, stringAt } from '../json.js';
@@ -16,7 +16,7 @@ export default function root(ctx: RuleContext): void {
   const full = isAbsolute(path) ? path : resolve(ctx.bundleDir, path);
   let st;
   try {
-    st = statSync(full);
+    st = statFact(full);
   } catch (err) {
     const code = (err as NodeJS.ErrnoException).code;
     ctx.error('/root/path', 'root-path-exists', code === 'ENOENT' ? `root filesystem ${full} does not exist` : `cannot use root filesystem ${full}: ${(err as Error).message}`);

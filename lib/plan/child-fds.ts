@@ -1,0 +1,30 @@
+// The fd numbers the executor sees. The runtime's fds (program, sync socket, fifo directory,
+// namespace files) are moved to fixed numbers right after the preserved fds, so a program depends
+// only on config.json and the options, never on which fds the Node process happened to have
+// free: that is what lets a planned program be cached and reused (lib/plan/cache.ts).
+import type { LinuxNamespaceType } from '../spec/index.js';
+
+export interface ChildFds {
+  /** The memfd holding the program (named in the executor's argv). */
+  program: number;
+  /** The child's end of the sync socket. */
+  sync: number;
+  /** O_PATH fd on the state directory holding exec.fifo (create). */
+  fifoDir: number;
+  /** O_PATH fd on the container's root (exec). */
+  root: number;
+  /** One fd per namespace to join, in a fixed order of types. */
+  join: Partial<Record<LinuxNamespaceType, number>>;
+}
+
+const TYPES: LinuxNamespaceType[] = ['user', 'ipc', 'uts', 'network', 'pid', 'cgroup', 'time', 'mount'];
+
+/** Fds 0-2 and the preserved fds 3 .. 3+preserveFds-1 keep their numbers; ours come after. */
+export function childFds(preserveFds: number, joinTypes: Iterable<LinuxNamespaceType>): ChildFds {
+  const base = 3 + preserveFds;
+  const wanted = new Set(joinTypes);
+  const join: ChildFds['join'] = {};
+  let next = base + 4;
+  for (const t of TYPES) if (wanted.has(t)) join[t] = next++;
+  return { program: base, sync: base + 1, fifoDir: base + 2, root: base + 3, join };
+}

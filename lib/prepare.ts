@@ -1,0 +1,324 @@
+// From a bundle to a program ready to run: read config.json, complete the process's environment
+// as runc does, validate, plan. Validation and planning cost 1–3 ms in a warm process and 20+ ms
+// in a fresh CLI process (schema validators, cold planner code), yet the program depends only on
+// config.json, a few host facts and the create options, so it is made once per bundle and reused:
+// kept in memory per Runtime and on disk under the state root (each CLI call is a new process).
+//
+// An entry is reused only when its whole key matches (the config.json text itself, not a hash of
+// it; the build of ocirun; the host; the options) and the host files it was made from (rootfs,
+// bind sources, ...) are still what they were (lib/host-facts.ts). Per-container values are not
+// in the program: its fds are fixed numbers (lib/plan/child-fds.ts) and the container id goes
+// into a slot.
+import { closeSync, mkdirSync, openSync, readdirSync, readFileSync, realpathSync, renameSync, statSync, unlinkSync, writeSync } from 'node:fs';
+import { isAbsolute, join } from 'node:path';
+import { fillSlot, type Slot } from '../bindings/program.js';
+import { factsHold, withFacts, type Facts } from './host-facts.js';
+import { host } from './host.js';
+import { childFds, type ChildFds } from './plan/child-fds.js';
+import { planContainer, type Plan } from './plan/index.js';
+import type { NamespacePhase } from './plan/namespaces.js';
+import { CONTAINER_ID_SLOT } from './plan/process.js';
+import type { LinuxNamespaceType, Spec } from './spec/index.js';
+import { loadBundle, loadBundleText } from './validate/index.js';
+import { packageRoot } from './validate/validators.js';
+
+export interface PrepareOptions {
+  /** Absolute bundle directory. */
+  bundle: string;
+  /** create (wait on the exec fifo for `start`) or run (exec at once). */
+  waitForStart: boolean;
+  noPivot?: boolean;
+  noNewKeyring?: boolean;
+  /** Preserved fds, socket-activation fds included. */
+  preserveFds: number;
+  /** Socket activation: the process gets LISTEN_FDS and LISTEN_PID. */
+  listenFds: number;
+}
+
+export interface Prepared {
+  /** config.json as validated, with the environment create adds (HOME, LISTEN_FDS). */
+  spec: Spec;
+  rootfs: string;
+  /** This container's copy of the program. */
+  program: Buffer;
+  namespaces: NamespacePhase;
+  /** Where the executor expects its fds. */
+  fds: ChildFds;
+  /** Namespace types joined by path, and the paths. */
+  joins: { type: LinuxNamespaceType; path: string }[];
+  /** One description per op, for error messages (planned again on demand after a cache hit). */
+  descriptions(): readonly string[];
+}
+
+interface Entry {
+  key: string;
+  facts: Facts;
+  warnings: string[];
+  namespaces: NamespacePhase;
+  slots: Record<string, Slot>;
+  program: Buffer;
+}
+
+const FORMAT = 1;
+const MEMORY_ENTRIES = 32;
+const DISK_ENTRIES = 128;
+/**
+ * The directory of cached plans under the state root. Not a valid container id
+ * (lib/state/store.ts), so it never clashes with a container's directory.
+ */
+export const PLAN_CACHE_DIR = '@plans';
+
+export class PlanCache {
+  private readonly memory = new Map<string, Entry>();
+
+  /** `root`: the state root; undefined: memory only. */
+  constructor(private readonly root?: string) {}
+
+  prepare(options: PrepareOptions, id: string, warn: (message: string) => void): Prepared {
+    const file = join(options.bundle, 'config.json');
+    let text: string;
+    let parsed: Spec;
+    try {
+      text = readFileSync(file, 'utf8');
+      parsed = JSON.parse(text) as Spec;
+    } catch {
+      // Unreadable or not JSON: validation says exactly what is wrong.
+      return this.make(options, id, warn, undefined);
+    }
+    if (typeof parsed?.root?.path !== 'string') return this.make(options, id, warn, text);
+    const rootfs = rootfsOf(parsed, options.bundle);
+    const extraEnv = processEnv(parsed, rootfs, options.listenFds);
+    const key = keyOf(options, extraEnv, text);
+
+    const entry = this.lookup(key);
+    if (!entry) return this.make(options, id, warn, text);
+    for (const w of entry.warnings) warn(w);
+    const spec = withEnv(parsed, extraEnv);
+    const fds = fdsFor(spec, options);
+    return {
+      spec,
+      rootfs,
+      program: withId(entry.program, entry.slots, id),
+      namespaces: entry.namespaces,
+      fds,
+      joins: joinsOf(spec),
+      descriptions: () => plan(spec, rootfs, fds, options).program.descriptions,
+    };
+  }
+
+  /** Validate and plan (a cache miss), then remember the result under its key. */
+  private make(options: PrepareOptions, id: string, warn: (message: string) => void, text: string | undefined): Prepared {
+    const warnings: string[] = [];
+    const say = (m: string) => {
+      warnings.push(m);
+      warn(m);
+    };
+    const { value, facts } = withFacts(() => {
+      // Without the text (unreadable, not JSON) loadBundle reads the file and says what is wrong.
+      const { config, report } = text === undefined ? loadBundle(options.bundle) : loadBundleText(options.bundle, text);
+      for (const p of report.problems) say(`config.json: ${p.pointer || '/'}: ${p.message}`);
+      const rootfs = rootfsOf(config, options.bundle);
+      const extraEnv = processEnv(config, rootfs, options.listenFds);
+      const spec = withEnv(config, extraEnv);
+      const fds = fdsFor(spec, options);
+      return { spec, rootfs, extraEnv, fds, plan: plan(spec, rootfs, fds, options, say) };
+    });
+    const { spec, rootfs, extraEnv, fds } = value;
+    const program = value.plan.program;
+    if (text !== undefined) {
+      const key = keyOf(options, extraEnv, text);
+      this.remember({ key, facts, warnings, namespaces: value.plan.namespaces, slots: program.slots, program: program.bytes });
+    }
+    return {
+      spec,
+      rootfs,
+      program: withId(program.bytes, program.slots, id),
+      namespaces: value.plan.namespaces,
+      fds,
+      joins: joinsOf(spec),
+      descriptions: () => program.descriptions,
+    };
+  }
+
+  private lookup(key: string): Entry | undefined {
+    let entry = this.memory.get(key);
+    if (!entry) {
+      entry = this.readDisk(key);
+      if (entry) this.keep(entry);
+    }
+    if (entry && !factsHold(entry.facts)) return undefined;
+    return entry;
+  }
+
+  private remember(entry: Entry): void {
+    this.keep(entry);
+    this.writeDisk(entry);
+  }
+
+  private keep(entry: Entry): void {
+    this.memory.delete(entry.key);
+    this.memory.set(entry.key, entry);
+    if (this.memory.size > MEMORY_ENTRIES) this.memory.delete(this.memory.keys().next().value as string);
+  }
+
+  // ---- on disk: [u32 header length][header JSON][program] ----
+
+  private diskPath(key: string): string | undefined {
+    if (!this.root || !buildId()) return undefined;
+    return join(this.root, PLAN_CACHE_DIR, hash(key));
+  }
+
+  private readDisk(key: string): Entry | undefined {
+    const path = this.diskPath(key);
+    if (!path) return undefined;
+    try {
+      const buf = readFileSync(path);
+      const headerLength = buf.readUInt32LE(0);
+      const header = JSON.parse(buf.toString('utf8', 4, 4 + headerLength)) as Omit<Entry, 'program'>;
+      if (header.key !== key) return undefined;
+      return { ...header, program: buf.subarray(4 + headerLength) };
+    } catch {
+      return undefined;
+    }
+  }
+
+  /** Best effort: a cache that cannot be written only costs time. */
+  private writeDisk(entry: Entry): void {
+    const path = this.diskPath(entry.key);
+    if (!path) return;
+    const { program, ...header } = entry;
+    const json = Buffer.from(JSON.stringify(header));
+    const length = Buffer.alloc(4);
+    length.writeUInt32LE(json.length, 0);
+    const tmp = `${path}.${process.pid}.tmp`;
+    try {
+      mkdirSync(join(this.root!, PLAN_CACHE_DIR), { recursive: true, mode: 0o700 });
+      const fd = openSync(tmp, 'w', 0o600);
+      try {
+        writeSync(fd, length);
+        writeSync(fd, json);
+        writeSync(fd, program);
+      } finally {
+        closeSync(fd);
+      }
+      renameSync(tmp, path);
+      this.trimDisk();
+    } catch {
+      try {
+        unlinkSync(tmp);
+      } catch {
+        // never written
+      }
+    }
+  }
+
+  /** Keep the newest DISK_ENTRIES / 2 once there are more than DISK_ENTRIES. */
+  private trimDisk(): void {
+    const dir = join(this.root!, PLAN_CACHE_DIR);
+    const names = readdirSync(dir);
+    if (names.length <= DISK_ENTRIES) return;
+    const aged = names.map((n) => ({ n, t: statSync(join(dir, n), { throwIfNoEntry: false })?.mtimeMs ?? 0 })).sort((a, b) => a.t - b.t);
+    for (const { n } of aged.slice(0, names.length - DISK_ENTRIES / 2)) unlinkSync(join(dir, n));
+  }
+}
+
+/** Everything a program depends on, the config.json text itself included. */
+function keyOf(options: PrepareOptions, extraEnv: string[], text: string): string {
+  const o = options;
+  return JSON.stringify([FORMAT, buildId(), o.bundle, o.waitForStart, !!o.noPivot, !!o.noNewKeyring, o.preserveFds, o.listenFds, host(), extraEnv, text]);
+}
+
+function plan(spec: Spec, rootfs: string, fds: ChildFds, options: PrepareOptions, warn?: (m: string) => void): Plan {
+  return planContainer({
+    spec,
+    bundleDir: options.bundle,
+    rootfs,
+    host: host(),
+    syncFd: fds.sync,
+    fifoDirFd: options.waitForStart ? fds.fifoDir : undefined,
+    joinFds: Object.fromEntries(joinsOf(spec).map((j) => [j.type, fds.join[j.type]])),
+    noPivot: options.noPivot,
+    noNewKeyring: options.noNewKeyring,
+    preserveFds: options.preserveFds,
+    warn,
+  });
+}
+
+function rootfsOf(spec: Spec, bundle: string): string {
+  const path = spec.root!.path;
+  return isAbsolute(path) ? path : join(bundle, path);
+}
+
+function joinsOf(spec: Spec): { type: LinuxNamespaceType; path: string }[] {
+  return (spec.linux?.namespaces ?? []).filter((n) => n.path).map((n) => ({ type: n.type, path: n.path! }));
+}
+
+function fdsFor(spec: Spec, options: PrepareOptions): ChildFds {
+  return childFds(options.preserveFds, joinsOf(spec).map((j) => j.type));
+}
+
+/** What create adds to process.env: LISTEN_FDS/LISTEN_PID, and a HOME when there is none. */
+function processEnv(spec: Spec, rootfs: string, listenFds: number): string[] {
+  if (!spec.process) return [];
+  const env = spec.process.env ?? [];
+  const extra: string[] = [];
+  if (listenFds > 0) extra.push(`LISTEN_FDS=${listenFds}`, 'LISTEN_PID=1');
+  // runc gives the process a HOME when config.json has none: the user's, from the rootfs.
+  if (!env.some((e) => typeof e === 'string' && e.startsWith('HOME='))) extra.push(`HOME=${homeOf(spec, rootfs)}`);
+  return extra;
+}
+
+function withEnv(spec: Spec, extra: string[]): Spec {
+  if (!spec.process || (!extra.length && spec.process.env)) return spec;
+  return { ...spec, process: { ...spec.process, env: [...(spec.process.env ?? []), ...extra] } };
+}
+
+/** The home directory of process.user.uid in the rootfs's /etc/passwd, else "/". */
+function homeOf(spec: Spec, rootfs: string): string {
+  const uid = spec.process?.user?.uid ?? 0;
+  try {
+    // Read it only if it really lies inside the rootfs: a symlink there could name a host file.
+    const file = realpathSync(join(rootfs, 'etc', 'passwd'));
+    if (!file.startsWith(realpathSync(rootfs) + '/')) return '/';
+    for (const line of readFileSync(file, 'utf8').split('\n')) {
+      const f = line.split(':');
+      if (f.length >= 6 && Number(f[2]) === uid && f[5]) return f[5];
+    }
+  } catch {
+    // No passwd in the rootfs.
+  }
+  return '/';
+}
+
+function withId(program: Buffer, slots: Record<string, Slot>, id: string): Buffer {
+  const copy = Buffer.from(program);
+  const slot = slots[CONTAINER_ID_SLOT];
+  if (slot) fillSlot(copy, slot, id);
+  return copy;
+}
+
+let build: string | undefined | null = null;
+/** Identifies this build of ocirun (written by scripts/build-id.mjs); a new build plans anew. */
+function buildId(): string | undefined {
+  if (build === null) {
+    try {
+      build = readFileSync(join(packageRoot(), 'build', 'build-id'), 'utf8').trim() || undefined;
+    } catch {
+      build = undefined;
+    }
+  }
+  return build;
+}
+
+/** A file name for a key (two 32-bit FNV-1a lanes); the key itself is compared on read. */
+function hash(key: string): string {
+  let a = 0x811c9dc5;
+  let b = 0x01000193 ^ key.length;
+  for (let i = 0; i < key.length; i++) {
+    const c = key.charCodeAt(i);
+    a = Math.imul(a ^ c, 0x01000193);
+    b = Math.imul(b ^ c, 0x5bd1e995);
+  }
+  return (a >>> 0).toString(16).padStart(8, '0') + (b >>> 0).toString(16).padStart(8, '0');
+}
+

@@ -1,0 +1,21 @@
+// Writes build/build-id: a digest of the compiled library and the executor. Cached plans
+// (lib/prepare.ts) carry it in their key, so a rebuilt ocirun never reuses a plan made by another.
+import { createHash } from 'node:crypto';
+import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const root = join(dirname(fileURLToPath(import.meta.url)), '..');
+const hash = createHash('sha256');
+const files = [];
+const walk = (dir) => {
+  for (const e of readdirSync(dir, { withFileTypes: true })) {
+    const p = join(dir, e.name);
+    if (e.isDirectory()) walk(p);
+    else if (e.name.endsWith('.js') || e.name.endsWith('.cjs')) files.push(p);
+  }
+};
+walk(join(root, 'dist'));
+files.push(join(root, 'build', 'ocirun-executor'));
+for (const f of files.sort()) hash.update(f.slice(root.length)).update(readFileSync(f));
+writeFileSync(join(root, 'build', 'build-id'), hash.digest('hex').slice(0, 32) + '\n');
