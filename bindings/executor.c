@@ -370,6 +370,10 @@ __asm__(".text\n.global _start\n_start:\n\tmov x29, #0\n\tmov x30, #0\n\tmov x0,
  * src == dst just keeps the fd). Moving the runtime's fds to fixed numbers makes a program
  * independent of the fd numbers of the Node process, so a planned program can be reused.
  * Pair 0 is the program itself: its dst is the fd named in the executor's argv.
+ *
+ * `clone_flags` (CLONE_NEW*): the executor starts in new namespaces, as the container process
+ * itself, so the program needs no fork of its own (possible when it joins no namespace by path:
+ * joins must come before the namespaces they own).
  */
 #include <sched.h>
 #include <fcntl.h>
@@ -414,7 +418,7 @@ static int spawn_child(void *arg)
 	return 127;
 }
 
-long ocirun_spawn(const char *executor, const int *src, const int *dst, int n, uint8_t *stack, uint64_t stack_size)
+long ocirun_spawn(const char *executor, const int *src, const int *dst, int n, int clone_flags, uint8_t *stack, uint64_t stack_size)
 {
 	sigset_t all, saved;
 	char fd_text[16];
@@ -429,7 +433,7 @@ long ocirun_spawn(const char *executor, const int *src, const int *dst, int n, u
 	sigfillset(&all);
 	if (pthread_sigmask(SIG_SETMASK, &all, &saved) != 0)
 		return -EINVAL;
-	pid = clone(spawn_child, stack + stack_size, CLONE_VM | CLONE_VFORK | SIGCHLD, &a);
+	pid = clone(spawn_child, stack + stack_size, CLONE_VM | CLONE_VFORK | SIGCHLD | clone_flags, &a);
 	err = errno;
 	pthread_sigmask(SIG_SETMASK, &saved, NULL);
 	return pid < 0 ? -err : pid;

@@ -87,7 +87,7 @@ function loadExecutor() {
   if (!stack) throw new SystemCallError('malloc', 12, 'ENOMEM', 'cannot allocate memory');
   executor = {
     path,
-    spawn: so.func('long ocirun_spawn(const char *executor, const int *src, const int *dst, int n, void *stack, uint64_t stack_size)'),
+    spawn: so.func('long ocirun_spawn(const char *executor, const int *src, const int *dst, int n, int clone_flags, void *stack, uint64_t stack_size)'),
     stack,
   };
   return executor;
@@ -106,9 +106,9 @@ export interface ExecutorFds {
  * travels in a memfd. Node opens everything close-on-exec, so only the fds listed in `fds` (and
  * 0-2) reach the executor, at the numbers the program was planned with. The executor is exec'd
  * from a vfork-style child, so Node's memory is neither copied nor run in the child (DESIGN.md,
- * fact 1).
+ * fact 1). `cloneFlags` (CLONE_NEW*): the executor starts in new namespaces.
  */
-export function spawnProgram(program: Buffer, fds: ExecutorFds): number {
+export function spawnProgram(program: Buffer, fds: ExecutorFds, cloneFlags = 0): number {
   const exe = loadExecutor();
   const fd = Number(c.memfd_create('ocirun-program', MFD_CLOEXEC));
   if (fd < 0) fail('memfd_create');
@@ -118,7 +118,7 @@ export function spawnProgram(program: Buffer, fds: ExecutorFds): number {
     const dst = [fds.programFd, 0, 1, 2];
     for (const k of fds.keep ?? []) if (!dst.includes(k)) src.push(k), dst.push(k);
     for (const [from, to] of fds.moves ?? []) src.push(from), dst.push(to);
-    const r = Number(exe.spawn(exe.path, src, dst, src.length, exe.stack, STACK_SIZE));
+    const r = Number(exe.spawn(exe.path, src, dst, src.length, cloneFlags, exe.stack, STACK_SIZE));
     if (r < 0) {
       const { code, message } = describeErrno(-r);
       throw new SystemCallError('clone', -r, code, message);

@@ -1,8 +1,9 @@
 // The container lifecycle of runtime.md: create, start, state, kill, delete (plus run, exec and
 // list). Status is derived from facts (is the recorded process alive with the recorded start
 // time? does the exec fifo still exist?), never trusted from a stored word.
-import { chmodSync, closeSync, constants as fsc, existsSync, openSync, readdirSync, readFileSync, readlinkSync, readSync, renameSync, unlinkSync, writeFileSync } from 'node:fs';
+import { chmodSync, closeSync, constants as fsc, existsSync, openSync, readdirSync, readFileSync, readlinkSync, renameSync, unlinkSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
+import { Socket } from 'node:net';
 import { userInfo } from 'node:os';
 import { kill as killPid, mkfifo, pidfdOpen, pidfdSendSignal, reapBlocking, socketPair, spawnProgram, tryReap, type ExitStatus } from '../bindings/libc.js';
 import { O } from '../bindings/constants.js';
@@ -213,7 +214,8 @@ export class Runtime {
       moves.push([childFd, fds.sync]);
       channel = new InitChannel(parentFd);
       const plan = planExecProcess({ process: proc, host: host(), syncFd: fds.sync, joinFds: fds.join, rootFd: fds.root, preserveFds: options.preserveFds });
-      childPid = spawnProgram(plan.program.bytes, { programFd: fds.program, keep: preserved(options.preserveFds), moves });
+      childPid = spawnProgram(plan.program.bytes, { programFd: fds.program, keep: preserved(options.preserveFds), moves }, spawnFlags(plan.namespaces));
+      if (plan.namespaces.spawnClones) children.container = childPid;
       closeAll(opened.splice(0));
       await handshake(channel, { namespaces: plan.namespaces, descriptions: () => plan.program.descriptions }, children, {}, 'exec');
       channel.close();
@@ -224,7 +226,7 @@ export class Runtime {
       channel?.close();
       closeAll(opened);
       if (childPid > 0) reapQuietly(childPid);
-      if (children.container > 0) reapQuietly(children.container);
+      if (children.container > 0 && children.container !== childPid) reapQuietly(children.container);
       throw err;
     }
   }
@@ -287,7 +289,8 @@ export class Runtime {
       opened.push(childFd);
       moves.push([childFd, fds.sync]);
       channel = new InitChannel(parentFd);
-      childPid = spawnProgram(prepared.program, { programFd: fds.program, keep: preserved(totalPreserved), moves });
+      childPid = spawnProgram(prepared.program, { programFd: fds.program, keep: preserved(totalPreserved), moves }, spawnFlags(prepared.namespaces));
+      if (prepared.namespaces.spawnClones) children.container = childPid;
       closeAll(opened.splice(0));
       await handshake(channel, prepared, children, { spec }, 'create');
       containerPid = children.container;
@@ -317,7 +320,7 @@ export class Runtime {
       closeAll(opened);
       // Our own children cannot be recycled before we reap them, so signalling their pids is safe.
       if (childPid > 0) reapQuietly(childPid);
-      if (children.container > 0) reapQuietly(children.container);
+      if (children.container > 0 && children.container !== childPid) reapQuietly(children.container);
       this.store.remove(id);
       throw err;
     }
@@ -359,11 +362,20 @@ const NS_FILES: Record<LinuxNamespaceType, string> = {
   pid: 'pid', network: 'net', mount: 'mnt', ipc: 'ipc', uts: 'uts', user: 'user', cgroup: 'cgroup', time: 'time',
 };
 
-/** The processes of one spawn: the executor (our child, which forks and exits) and the container process. */
+/**
+ * The processes of one spawn: the executor (our child) and the container process. They are one
+ * process when the executor is spawned into the new namespaces; otherwise the executor joins
+ * namespaces, forks the container process, reports its pid and exits.
+ */
 interface Children {
   executor: () => number;
-  /** Known from the executor's PID message; 0 until then. */
+  /** The executor itself, or known from its PID message; 0 until then. */
   container: number;
+}
+
+/** The clone flags to spawn the executor with: the container's new namespaces, if it joins none. */
+function spawnFlags(phase: NamespacePhase): number {
+  return phase.spawnClones ? phase.cloneFlags : 0;
 }
 
 /**
@@ -453,33 +465,32 @@ function writeProcFile(pid: number, name: string, text: string): void {
 
 /** Open the exec fifo for reading; the blocked container process then writes one byte and execs. */
 async function releaseFifo(path: string, record: ContainerRecord): Promise<void> {
+  // Opening the fifo releases the process blocked opening it for writing; its byte says it
+  // goes on to exec. Waiting on the fd through the event loop (never spinning) leaves the CPU to
+  // that process: on a small machine a spinning runtime kept it off its CPU for a whole tick.
+  // A fifo nobody has opened for writing yet reports nothing to epoll, not end of file.
   const fd = openSync(path, fsc.O_RDONLY | fsc.O_NONBLOCK);
-  try {
-    const buf = Buffer.alloc(1);
-    const readByte = (): boolean => {
-      try {
-        return readSync(fd, buf, 0, 1, null) === 1;
-      } catch (err) {
-        if ((err as NodeJS.ErrnoException).code !== 'EAGAIN') throw err;
-        return false;
-      }
+  const started = await new Promise<boolean>((settle) => {
+    const fifo = new Socket({ fd, readable: true, writable: false });
+    let got = false;
+    const finish = (ok: boolean) => {
+      clearInterval(watch);
+      fifo.destroy();
+      settle(ok);
     };
-    // The process is blocked opening the fifo; our open releases it and its byte follows within
-    // microseconds. So poll without a timer's delay at first, then back off to 1 ms ticks.
-    const spinUntil = Date.now() + 5;
-    for (let i = 0; ; i++) {
-      if (readByte()) break;
-      if (i % 8 === 7 && !isSameLiveProcess(record.pid, record.startTime)) {
-        // A quick process can open the fifo, write its byte, exec and exit between our read and
-        // this check: the byte says it was started.
-        if (readByte()) break;
-        throw new OciError('ERR_CONTAINER_NOT_RUNNING', `cannot start container ${record.id}: its process exited`);
-      }
-      await new Promise((r) => (Date.now() < spinUntil ? setImmediate(r) : setTimeout(r, 1)));
-    }
-  } finally {
-    closeSync(fd);
-  }
+    fifo.once('data', () => {
+      got = true;
+      finish(true);
+    });
+    // The writer closed (it died after opening) or the read failed: started only if it wrote.
+    fifo.once('end', () => finish(got));
+    fifo.once('error', () => finish(got));
+    // A process that dies before it opens the fifo makes no event at all.
+    const watch = setInterval(() => {
+      if (!isSameLiveProcess(record.pid, record.startTime)) finish(false);
+    }, 20);
+  });
+  if (!started) throw new OciError('ERR_CONTAINER_NOT_RUNNING', `cannot start container ${record.id}: its process exited`);
   unlinkSync(path);
 }
 

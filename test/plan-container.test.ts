@@ -76,6 +76,10 @@ describe('planContainer', () => {
       s.linux!.gidMappings = [{ containerID: 0, hostID: 100000, size: 65536 }];
     };
     expect(stops(plan(userns))).toBe(true);
+    // A new user namespace is made by the program's fork: an execve before its id maps exist
+    // would leave the executor without capabilities in it.
+    expect(plan(userns).namespaces.spawnClones).toBe(false);
+    expect(plan(userns).program.listing.some((l) => /^\s*\d+\s+fork\s/.test(l))).toBe(true);
   });
 
   it('the session keyring is named through a slot, so one program serves every container id', () => {
@@ -95,6 +99,9 @@ describe('planContainer', () => {
       s.linux!.timeOffsets = { monotonic: { secs: 5 } };
     });
     expect(p.cloneFlags).toBe(CLONE.NEWPID | CLONE.NEWNET | CLONE.NEWIPC | CLONE.NEWUTS | CLONE.NEWNS);
+    // Nothing joined: the runtime spawns the executor into them; the program does not fork.
+    expect(p.namespaces.spawnClones).toBe(true);
+    expect(p.program.listing.some((l) => /^\s*\d+\s+fork\s/.test(l))).toBe(false);
     const d = p.program.descriptions;
     // Time before READY, so the runtime can write the offsets; cgroup after the runtime's answer,
     // so its root is the cgroup the runtime placed the child in.

@@ -30,8 +30,15 @@ export interface NamespaceRequest {
 }
 
 export interface NamespacePhase {
-  /** Flags of the fork that makes the container process (after the joins). */
+  /** Namespaces the clone that makes the container process creates. */
   cloneFlags: number;
+  /**
+   * The runtime spawns the executor with `cloneFlags` and it is the container process from its
+   * first op: when no namespace is joined by path (joins must come before the namespaces they
+   * own) and no user namespace is made (an execve before the id maps exist drops every
+   * capability in it). Otherwise the program joins, then forks.
+   */
+  spawnClones: boolean;
   newUser: boolean;
   /** The container has a user namespace (new or joined): it becomes root there. */
   user: boolean;
@@ -68,6 +75,7 @@ export function planNamespaces(
   for (const r of requests) if (r.joinFd === undefined && !deferred.includes(r.type)) cloneFlags |= NAMESPACE_FLAGS[r.type];
   const phase: NamespacePhase = {
     cloneFlags,
+    spawnClones: joins.length === 0 && !isNew('user'),
     newUser: isNew('user'),
     user: byType.has('user'),
     newPid: isNew('pid'),
@@ -78,11 +86,13 @@ export function planNamespaces(
     parentStep: isNew('user') || (isNew('time') && Boolean(work.timeOffsets)) || Boolean(work.oomScoreAdj),
   };
 
-  for (const j of joins) b.syscall('setns', [j.joinFd!, NAMESPACE_FLAGS[j.type]], `join the ${j.type} namespace`);
-  // Namespaces made by this fork are owned by the user namespace joined above, if any; a pid
-  // namespace (new or joined) only ever takes children. CLONE_PARENT makes the container
-  // process the runtime's own child, so the runtime waits for it directly.
-  b.fork(CLONE.PARENT | cloneFlags, cloneFlags ? `fork into new ${describeFlags(cloneFlags)} namespaces` : 'fork the container process');
+  if (!phase.spawnClones) {
+    for (const j of joins) b.syscall('setns', [j.joinFd!, NAMESPACE_FLAGS[j.type]], `join the ${j.type} namespace`);
+    // Namespaces made by this fork are owned by the user namespace joined above, if any; a pid
+    // namespace (new or joined) only ever takes children. CLONE_PARENT makes the container
+    // process the runtime's own child, so the runtime waits for it directly.
+    b.fork(CLONE.PARENT | cloneFlags, cloneFlags ? `fork into new ${describeFlags(cloneFlags)} namespaces` : 'fork the container process');
+  }
   if (phase.newTime) b.syscall('unshare', [CLONE.NEWTIME], 'create the time namespace');
   if (phase.parentStep) {
     planSignal(ctx, syncFd, SYNC_READY, 'tell the runtime the namespaces exist');

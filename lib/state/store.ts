@@ -1,7 +1,7 @@
 // The state store: one directory per container under the runtime root (default /run/ocirun),
 // holding state.json (written atomically) and, until `start`, the exec fifo. A directory that
 // exists without state.json belongs to a container being created.
-import { closeSync, constants as fsc, mkdirSync, openSync, readdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { closeSync, constants as fsc, mkdirSync, openSync, readdirSync, readFileSync, renameSync, rmdirSync, rmSync, unlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { flock, LOCK_EX, LOCK_UN } from '../../bindings/libc.js';
 import { OciError } from '../errors.js';
@@ -96,7 +96,18 @@ export class StateStore {
   }
 
   remove(id: string): void {
-    rmSync(this.dir(id), { recursive: true, force: true });
+    const dir = this.dir(id);
+    // The usual directory holds state.json alone: two syscalls, not a recursive walk.
+    try {
+      unlinkSync(join(dir, 'state.json'));
+    } catch {
+      // not written (a failed create) or already gone
+    }
+    try {
+      rmdirSync(dir);
+    } catch {
+      rmSync(dir, { recursive: true, force: true });
+    }
   }
 
   ids(): string[] {
