@@ -1,7 +1,7 @@
 // The state store: one directory per container under the runtime root (default /run/ocirun),
 // holding state.json (written atomically) and, until `start`, the exec fifo. A directory that
 // exists without state.json belongs to a container being created.
-import { closeSync, constants as fsc, mkdirSync, openSync, readdirSync, readFileSync, renameSync, rmdirSync, rmSync, unlinkSync, writeFileSync } from 'node:fs';
+import { closeSync, constants as fsc, mkdirSync, openSync, readdirSync, readFileSync, renameSync, rmdirSync, rmSync, statSync, unlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { flock, LOCK_EX, LOCK_UN } from '../../bindings/libc.js';
 import { OciError } from '../errors.js';
@@ -87,12 +87,7 @@ export class StateStore {
   }
 
   exists(id: string): boolean {
-    try {
-      readdirSync(this.dir(id));
-      return true;
-    } catch {
-      return false;
-    }
+    return statSync(this.dir(id), { throwIfNoEntry: false })?.isDirectory() ?? false;
   }
 
   remove(id: string): void {
