@@ -1,18 +1,17 @@
 // koffi declarations of the libc functions the runtime (parent) process calls, and the native
 // executor's entry points. Nothing else in ocirun calls koffi: swap the FFI engine here.
-import type * as Koffi from 'koffi';
-import { createRequire } from 'node:module';
 import { closeSync, existsSync, writeSync } from 'node:fs';
 import { constants } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { SystemCallError } from '../lib/errors.js';
+import { loadKoffi } from './koffi.js';
 import { PROGRAM_VERSION } from './program.js';
 import { syscallTable } from './syscalls.js';
 
-// Loaded through require so that a bundled CLI pulls koffi in only when a verb needs libc,
-// not at start-up (an ESM import of an external package is always evaluated eagerly).
-const koffi = createRequire(import.meta.url)('koffi') as typeof Koffi;
+// Loaded through require (bindings/koffi.ts) so that a bundled CLI pulls koffi in only when a verb
+// needs libc, not at start-up (an ESM import of an external package is always evaluated eagerly).
+const koffi = loadKoffi();
 const libc = koffi.load('libc.so.6');
 
 const c = {

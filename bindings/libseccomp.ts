@@ -1,8 +1,7 @@
 // koffi declarations for the parts of libseccomp (libseccomp.so.2) that ocirun uses to resolve
 // syscall and architecture names, so no syscall table is written by hand. The library is opened
 // on first use; when it is missing, `openLibseccomp()` returns null and callers degrade.
-import { createRequire } from 'node:module';
-import type * as Koffi from 'koffi';
+import { loadKoffi } from './koffi.js';
 
 /** libseccomp's __NR_SCMP_ERROR: the name is unknown to libseccomp on every architecture. */
 export const NR_SCMP_ERROR = -1;
@@ -26,8 +25,9 @@ let cached: Libseccomp | null | undefined;
 export function openLibseccomp(): Libseccomp | null {
   if (cached !== undefined) return cached;
   try {
-    // createRequire keeps this module loadable (and koffi unloaded) when nobody asks for seccomp.
-    const koffi = createRequire(import.meta.url)('koffi') as typeof Koffi;
+    // Loaded here, not at import, so this module stays loadable (and koffi unloaded) when nobody
+    // asks for seccomp.
+    const koffi = loadKoffi();
     const lib = koffi.load('libseccomp.so.2');
     const Version = koffi.struct('ocirun_scmp_version', { major: 'uint', minor: 'uint', micro: 'uint' });
     const seccompVersion = lib.func('seccomp_version', koffi.pointer(Version), []);

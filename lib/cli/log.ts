@@ -1,6 +1,7 @@
 // Where the CLI's messages go: stderr for people, and the --log file (text or JSON lines
 // {level,msg,time}) for orchestrators such as containerd's shim, which read the last error from it.
 import { appendFileSync } from 'node:fs';
+import { writeErr } from './output.js';
 
 export type LogFormat = 'text' | 'json';
 export type Level = 'debug' | 'info' | 'warning' | 'error';
@@ -15,7 +16,7 @@ export class Logger {
   log(level: Level, msg: string): void {
     if (level === 'debug' && !this.debugEnabled) return;
     if (!this.file) {
-      if (level !== 'info') process.stderr.write(`ocirun: ${level === 'error' ? '' : level + ': '}${msg}\n`);
+      if (level !== 'info') writeErr(`ocirun: ${level === 'error' ? '' : level + ': '}${msg}\n`);
       return;
     }
     const time = new Date().toISOString();
@@ -26,7 +27,7 @@ export class Logger {
     try {
       appendFileSync(this.file, line);
     } catch (err) {
-      process.stderr.write(`ocirun: cannot write log file ${this.file}: ${(err as Error).message}\n`);
+      writeErr(`ocirun: cannot write log file ${this.file}: ${(err as Error).message}\n`);
     }
   }
 
@@ -38,7 +39,7 @@ export class Logger {
   }
   /** Errors always reach stderr too, even when a log file is given. */
   error(msg: string): void {
-    if (this.file) process.stderr.write(`ocirun: ${msg}\n`);
+    if (this.file) writeErr(`ocirun: ${msg}\n`);
     this.log('error', msg);
   }
 }

@@ -2,6 +2,7 @@
 // module from ./commands only when it runs; the modules parse nothing, they call the library.
 import { Command, Option } from 'commander';
 import { Logger, type LogFormat } from './log.js';
+import { writeErr, writeOut } from './output.js';
 import { reportError } from './report-error.js';
 import { VERSION, SPEC_VERSION } from '../version.js';
 
@@ -92,7 +93,7 @@ export function buildProgram(onAction: (verb: string, args: string[], opts: Reco
     // Global flags come before the verb (as with runc), which exec's passThroughOptions requires.
     .enablePositionalOptions()
     .showHelpAfterError()
-    .configureOutput({ writeErr: (s) => process.stderr.write(s) });
+    .configureOutput({ writeOut, writeErr });
 
   const verb = (name: string, description: string) => {
     const cmd = program.command(name).description(description);

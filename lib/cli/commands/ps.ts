@@ -2,11 +2,12 @@
 import { execFileSync } from 'node:child_process';
 import type { CommandMain } from '../program.js';
 import { runtimeFor } from '../runtime-for.js';
+import { writeOut } from '../output.js';
 
 const main: CommandMain = async (ctx, [id, ...psArgs], opts) => {
   const pids = runtimeFor(ctx).pids(id);
   if (opts.format === 'json') {
-    process.stdout.write(JSON.stringify(pids) + '\n');
+    writeOut(JSON.stringify(pids) + '\n');
     return;
   }
   const out = execFileSync('ps', psArgs.length ? psArgs : ['-ef'], { encoding: 'utf8' });
@@ -14,8 +15,8 @@ const main: CommandMain = async (ctx, [id, ...psArgs], opts) => {
   const pidColumn = header.trim().split(/\s+/).indexOf('PID');
   if (pidColumn < 0) throw new Error('ps: the output has no PID column; pass ps arguments that print one');
   const wanted = new Set(pids);
-  process.stdout.write(header + '\n');
-  for (const line of lines) if (wanted.has(Number(line.trim().split(/\s+/)[pidColumn]))) process.stdout.write(line + '\n');
+  writeOut(header + '\n');
+  for (const line of lines) if (wanted.has(Number(line.trim().split(/\s+/)[pidColumn]))) writeOut(line + '\n');
 };
 
 export default main;
