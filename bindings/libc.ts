@@ -26,6 +26,7 @@ const c = {
   syscall3: libc.func('syscall', 'long', ['long', 'long', 'long', 'long']),
   syscall4: libc.func('syscall', 'long', ['long', 'long', 'long', 'void *', 'long']),
   memfd_create: libc.func('int memfd_create(const char *name, unsigned int flags)'),
+  poll: libc.func('int poll(_Inout_ uint8_t *fds, unsigned long nfds, int timeout)'),
 };
 
 const nr = syscallTable();
@@ -193,6 +194,27 @@ export function reapBlocking(pid: number): number {
     const r = c.waitpid(pid, status, 0);
     if (r === pid) return status[0];
     if (koffi.errno() !== 4 /* EINTR */) fail('waitpid', String(pid));
+  }
+}
+
+const POLLIN = 0x1;
+const EINTR = 4;
+
+/**
+ * Block until `fd` is readable or hung up (true), or `timeoutMs` passes (false; -1: no limit).
+ * For a process that has nothing else to do meanwhile (the CLI); a signal ends the wait early
+ * (Node runs its handler once the event loop turns again), and the wait goes on.
+ */
+export function waitReadable(fd: number, timeoutMs: number): boolean {
+  const pfd = new Uint8Array(8);
+  const view = new DataView(pfd.buffer);
+  view.setInt32(0, fd, true);
+  view.setInt16(4, POLLIN, true);
+  for (;;) {
+    const r = c.poll(pfd, 1, timeoutMs);
+    if (r > 0) return true;
+    if (r === 0) return false;
+    if (koffi.errno() !== EINTR) fail('poll');
   }
 }
 

@@ -1,7 +1,11 @@
-// The runtime's end of the sync socket (protocol in lib/plan/sync.ts). Event-driven through a
-// net.Socket, so fifty containers starting at once cost no thread-pool threads.
-import { Socket } from 'node:net';
-import { describeErrno } from '../bindings/libc.js';
+// The runtime's end of the sync socket (protocol in lib/plan/sync.ts), two ways:
+// - events: a net.Socket, so fifty containers starting at once in one process cost no threads;
+// - blocking: poll(2) and read(2), for a process with nothing else to do meanwhile (the CLI):
+//   loading Node's net machinery and making the socket cost ~10 ms of a CLI call.
+import { closeSync, readSync, writeSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import type { Socket } from 'node:net';
+import { describeErrno, waitReadable } from '../bindings/libc.js';
 import { MSG_PID, MSG_SYNC_BASE } from '../bindings/program.js';
 import { OciError } from './errors.js';
 
@@ -11,26 +15,52 @@ export type InitMessage =
   | { kind: 'error'; op: number; errno: number }
   | { kind: 'eof' };
 
-export class InitChannel {
+export interface InitChannel {
+  next(): Promise<InitMessage>;
+  /** Answer the child (one byte). */
+  send(byte: string): void;
+  close(): void;
+}
+
+/** Takes ownership of `fd`. */
+export function openInitChannel(fd: number, blocking: boolean): InitChannel {
+  return blocking ? new BlockingChannel(fd) : new EventChannel(fd);
+}
+
+/** Splits the byte stream into 8-byte messages. */
+class Decoder {
+  private buffered: Buffer = Buffer.alloc(0);
+  constructor(private readonly emit: (m: InitMessage) => void) {}
+
+  push(chunk: Buffer): void {
+    this.buffered = this.buffered.length ? Buffer.concat([this.buffered, chunk]) : chunk;
+    while (this.buffered.length >= 8) {
+      const tag = this.buffered.readUInt32LE(0);
+      const value = this.buffered.readInt32LE(4);
+      this.buffered = this.buffered.subarray(8);
+      if (tag === MSG_PID) this.emit({ kind: 'pid', pid: value });
+      else if (tag >= MSG_SYNC_BASE) this.emit({ kind: 'sync', tag });
+      else this.emit({ kind: 'error', op: tag, errno: value });
+    }
+  }
+}
+
+/** net's Socket, loaded only by a runtime that uses it. */
+export function netSocket(options: ConstructorParameters<typeof Socket>[0]): Socket {
+  const { Socket: S } = createRequire(import.meta.url)('node:net') as typeof import('node:net');
+  return new S(options);
+}
+
+class EventChannel implements InitChannel {
   private readonly socket: Socket;
-  private buffered = Buffer.alloc(0);
   private readonly queue: InitMessage[] = [];
+  private readonly decoder = new Decoder((m) => this.push(m));
   private waiter?: (m: InitMessage) => void;
   private ended = false;
 
   constructor(fd: number) {
-    this.socket = new Socket({ fd, readable: true, writable: true });
-    this.socket.on('data', (chunk: Buffer) => {
-      this.buffered = Buffer.concat([this.buffered, chunk]);
-      while (this.buffered.length >= 8) {
-        const tag = this.buffered.readUInt32LE(0);
-        const value = this.buffered.readInt32LE(4);
-        this.buffered = this.buffered.subarray(8);
-        if (tag === MSG_PID) this.push({ kind: 'pid', pid: value });
-        else if (tag >= MSG_SYNC_BASE) this.push({ kind: 'sync', tag });
-        else this.push({ kind: 'error', op: tag, errno: value });
-      }
-    });
+    this.socket = netSocket({ fd, readable: true, writable: true });
+    this.socket.on('data', (chunk: Buffer) => this.decoder.push(chunk));
     const end = () => {
       if (this.ended) return;
       this.ended = true;
@@ -63,6 +93,42 @@ export class InitChannel {
 
   close(): void {
     this.socket.destroy();
+  }
+}
+
+class BlockingChannel implements InitChannel {
+  private readonly queue: InitMessage[] = [];
+  private readonly decoder = new Decoder((m) => this.queue.push(m));
+  private readonly chunk = Buffer.alloc(256);
+  private ended = false;
+  private closed = false;
+
+  constructor(private readonly fd: number) {}
+
+  async next(): Promise<InitMessage> {
+    while (!this.queue.length && !this.ended) {
+      waitReadable(this.fd, -1);
+      let n = 0;
+      try {
+        n = readSync(this.fd, this.chunk, 0, this.chunk.length, null);
+      } catch (err) {
+        // ECONNRESET when the child dies mid-write: the same as end of file for us.
+        if ((err as NodeJS.ErrnoException).code === 'EAGAIN') continue;
+      }
+      if (n === 0) this.ended = true;
+      else this.decoder.push(Buffer.from(this.chunk.subarray(0, n)));
+    }
+    return this.queue.shift() ?? { kind: 'eof' };
+  }
+
+  send(byte: string): void {
+    writeSync(this.fd, byte);
+  }
+
+  close(): void {
+    if (this.closed) return;
+    this.closed = true;
+    closeSync(this.fd);
   }
 }
 

@@ -8,7 +8,7 @@ import { join } from 'node:path';
 import { reapBlocking, socketPair, spawnProgram } from '../bindings/libc.js';
 import { AT, ERRNO, O } from '../bindings/constants.js';
 import { MSG_PID, ProgramBuilder } from '../bindings/program.js';
-import { InitChannel, type InitMessage } from '../lib/init-channel.js';
+import { openInitChannel, type InitMessage } from '../lib/init-channel.js';
 
 const dirs: string[] = [];
 afterEach(() => {
@@ -23,14 +23,14 @@ function tempDir(): string {
 /** Run a program; collect its messages until end of file; reap it. */
 async function execute(
   build: (b: ProgramBuilder, syncFd: number) => void,
-  { moveSyncTo }: { moveSyncTo?: number } = {},
+  { moveSyncTo, blocking = false }: { moveSyncTo?: number; blocking?: boolean } = {},
 ): Promise<{ messages: InitMessage[]; status: number; descriptions: string[] }> {
   const [parent, child] = socketPair();
   const b = new ProgramBuilder();
   const syncFd = moveSyncTo ?? child;
   build(b, syncFd);
   const program = b.encode(syncFd);
-  const channel = new InitChannel(parent);
+  const channel = openInitChannel(parent, blocking);
   const fds = moveSyncTo === undefined ? { programFd: 200, keep: [child] } : { programFd: 200, moves: [[child, moveSyncTo] as const] };
   const pid = spawnProgram(program.bytes, fds);
   closeSync(child);
@@ -84,6 +84,19 @@ describe('executor', () => {
     );
     expect(r.messages).toEqual([{ kind: 'sync', tag: 0xffffff01 }]);
     expect(r.status).toBe(0);
+  });
+
+  it('the blocking channel (the CLI\'s) reads the same messages and end of file', async () => {
+    const d = tempDir();
+    const program = (b: ProgramBuilder, syncFd: number) => {
+      b.syscall('write', [syncFd, b.bytes(Buffer.from([1, 0xff, 0xff, 0xff, 0, 0, 0, 0])), 8], 'signal');
+      b.syscall('openat', [AT.FDCWD, b.string(join(d, 'missing', 'x')), O.RDONLY | O.CLOEXEC, 0], 'open the missing file');
+      exitOk(b);
+    };
+    const events = await execute(program);
+    const blocking = await execute(program, { blocking: true });
+    expect(blocking.messages).toEqual(events.messages);
+    expect(blocking.messages).toEqual([{ kind: 'sync', tag: 0xffffff01 }, { kind: 'error', op: 1, errno: ERRNO.ENOENT }]);
   });
 
   it('reports the failing op index and errno, and runs nothing after it', async () => {

@@ -7,7 +7,8 @@ export function runtimeFor(ctx: CommandContext): Runtime {
   if (ctx.globals.systemdCgroup) {
     throw new OciError('ERR_NOT_SUPPORTED', '--systemd-cgroup: ocirun does not manage cgroups through systemd');
   }
-  return new Runtime({ root: ctx.globals.root, warn: (m) => ctx.logger.warn(m) });
+  // One container per call and nothing else to do meanwhile: wait in blocking system calls.
+  return new Runtime({ root: ctx.globals.root, warn: (m) => ctx.logger.warn(m), blocking: true });
 }
 
 /** Positional argument or a clear usage error. */
