@@ -23,7 +23,7 @@ it('finds it from a nested dist/ file and explains a missing build', () => {
   dirs.push(pkg);
   writeFileSync(join(pkg, 'package.json'), '{"type": "module"}');
   mkdirSync(join(pkg, 'dist', 'lib', 'validate'), { recursive: true });
-  cpSync(join(ROOT, 'dist', 'lib', 'validate', 'validators.js'), join(pkg, 'dist', 'lib', 'validate', 'validators.js'));
+  for (const f of ['validators.js', 'bundled.js']) cpSync(join(ROOT, 'dist', 'lib', 'validate', f), join(pkg, 'dist', 'lib', 'validate', f));
   cpSync(join(ROOT, 'dist', 'lib', 'errors.js'), join(pkg, 'dist', 'lib', 'errors.js'));
   const probe = `import('./dist/lib/validate/validators.js').then((m) => { try { m.loadValidators(); console.log('loaded'); } catch (e) { console.log(e.code + ': ' + e.message); } })`;
   const missing = spawnSync(process.execPath, ['-e', probe], { cwd: pkg, encoding: 'utf8' });

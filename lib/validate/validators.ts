@@ -6,6 +6,7 @@ import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { OciError } from '../errors.js';
+import { bundledValidators } from './bundled.js';
 
 /** Ajv's error object, as the standalone code produces it. */
 export interface SchemaError {
@@ -48,6 +49,8 @@ export function packageRoot(from: string = fileURLToPath(import.meta.url)): stri
 
 export function loadValidators(): ValidatorsModule {
   if (loaded) return loaded;
+  const bundled = bundledValidators() as ValidatorsModule | undefined;
+  if (bundled) return (loaded = bundled);
   const root = packageRoot();
   const file = join(root, 'build', 'validators.cjs');
   if (!existsSync(file)) {
