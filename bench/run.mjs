@@ -23,7 +23,7 @@ import { summarize } from './lib/stats.mjs';
 const here = dirname(fileURLToPath(import.meta.url));
 const repo = join(here, '..');
 const dist = join(repo, 'dist');
-const cliMain = join(dist, 'lib', 'cli', 'main.js');
+const cliMain = join(dist, 'cli', 'ocirun.cjs');
 
 const opts = parseArgs(process.argv.slice(2));
 if (opts.rechart) {

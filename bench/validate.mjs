@@ -61,7 +61,7 @@ const cliBundle = (await import('node:fs')).mkdtempSync(join((await import('node
 (await import('node:fs')).copyFileSync(join(root, 'test', 'fixtures', 'client-configs', 'containerd-config-run-d-sleep.json'), join(cliBundle, 'config.json'));
 (await import('node:fs')).mkdirSync(join(cliBundle, 'rootfs'));
 const wallNode = wall(['-e', '0']);
-const wallValidate = wall([join(root, 'dist', 'lib', 'cli', 'main.js'), 'validate', cliBundle]);
+const wallValidate = wall([join(root, 'dist', 'cli', 'ocirun.cjs'), 'validate', cliBundle]);
 (await import('node:fs')).rmSync(cliBundle, { recursive: true, force: true });
 
 // --- warm: validation of one config in this process ----------------------------------------

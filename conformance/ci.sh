@@ -6,7 +6,7 @@
 # is printed from their reports.
 set -uo pipefail
 cd "$(dirname "$0")/.."
-ocirun=${OCIRUN_CLI:-dist/lib/cli/main.js}
+ocirun=${OCIRUN_CLI:-dist/cli/ocirun.cjs}
 # the suite drives the built CLI; npm test builds it, a standalone run may not have
 [ -f "$ocirun" ] || npm run build || exit 1
 work=$(mktemp -d /tmp/oci-conformance-ci-XXXXXX)

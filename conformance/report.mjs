@@ -5,7 +5,7 @@
 //   node conformance/report.mjs [--runtime NAME=PATH]... [--check | --update] [--filter TEXT]
 //                               [--results NAME=FILE]... [--keep-json DIR]
 //
-// --runtime   a runtime to run (repeatable); default ocirun=dist/lib/cli/main.js and, when
+// --runtime   a runtime to run (repeatable); default ocirun=dist/cli/ocirun.cjs and, when
 //             installed, runc=/usr/sbin/runc
 // --results   use an existing vitest JSON report for NAME instead of running the suite
 // --check     exit 1 if any result differs from expectations/NAME.json (a new failure, a new pass,
@@ -54,7 +54,7 @@ for (let i = 0; i < argv.length; i++) {
 }
 if (opts.check && opts.update) usage('--check and --update exclude each other');
 if (opts.runtimes.length === 0 && opts.results.length === 0) {
-  opts.runtimes.push(['ocirun', join(repo, 'dist/lib/cli/main.js')]);
+  opts.runtimes.push(['ocirun', join(repo, 'dist/cli/ocirun.cjs')]);
   if (existsSync('/usr/sbin/runc')) opts.runtimes.push(['runc', '/usr/sbin/runc']);
 }
 

@@ -8,7 +8,7 @@ import { CAPABILITY_NAMES } from '../lib/spec/capabilities.js';
 import { SPEC_VERSION } from '../lib/version.js';
 import { parseMountOptions } from '../lib/plan/mount-options.js';
 
-const CLI = join(import.meta.dirname, '..', 'dist', 'lib', 'cli', 'main.js');
+const CLI = join(import.meta.dirname, '..', 'dist', 'cli', 'ocirun.cjs');
 const CONFIG_MD_OPTIONS = new Set(
   ('async atime bind defaults dev diratime dirsync exec iversion lazytime loud mand noatime nodev nodiratime noexec ' +
     'noiversion nolazytime nomand norelatime nostrictatime nosuid nosymfollow private ratime rbind rdev rdiratime relatime ' +

@@ -8,7 +8,7 @@ import { defaultSpec, formatSpec } from '../lib/spec/default-config.js';
 import { validateBundle, validateConfig } from '../lib/validate/index.js';
 import { SPEC_VERSION } from '../lib/version.js';
 
-const CLI = join(import.meta.dirname, '..', 'dist', 'lib', 'cli', 'main.js');
+const CLI = join(import.meta.dirname, '..', 'dist', 'cli', 'ocirun.cjs');
 const FIXTURES = join(import.meta.dirname, 'fixtures');
 const RUNC = '/usr/sbin/runc';
 const dirs: string[] = [];

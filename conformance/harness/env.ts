@@ -8,7 +8,7 @@ export const CONFORMANCE_DIR = resolve(dirname(fileURLToPath(import.meta.url)), 
 export const REPO_DIR = resolve(CONFORMANCE_DIR, '..');
 
 /** The runtime binary under test (RUNTIME=/path/to/binary), default this package's CLI. */
-export const RUNTIME_PATH = resolve(process.env.RUNTIME ?? resolve(REPO_DIR, 'dist/lib/cli/main.js'));
+export const RUNTIME_PATH = resolve(process.env.RUNTIME ?? resolve(REPO_DIR, 'dist/cli/ocirun.cjs'));
 
 /** argv prefix: a .js/.mjs runtime is run with this node, anything else is executed directly. */
 export function runtimeCommand(): [string, string[]] {

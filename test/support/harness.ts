@@ -13,7 +13,7 @@ import type { Spec } from '../../lib/spec/index.js';
 import { sharedRootfs } from './rootfs.js';
 
 export const REPO = resolve(import.meta.dirname, '../..');
-export const CLI = join(REPO, 'dist/lib/cli/main.js');
+export const CLI = join(REPO, 'dist/cli/ocirun.cjs');
 const LIBRARY_RUNNER = join(REPO, 'test/support/library-run.mjs');
 /** Every container process carries this variable; cleanup finds leftovers by it. */
 export const TOKEN_VAR = 'OCIRUN_TEST_TOKEN';
