@@ -7,7 +7,8 @@
 // Why: the CLI starts on every call. Loading one ES module bundle cost the ESM loader, compiling
 // ~300 KB of source, and then compiling every function a verb calls; loaded as CommonJS through
 // vm.Script with a code cache, start-up deserialises bytecode instead. On the reference machine
-// (2 cores, Node 20) `--version` went from +38 ms over `node -e 0` to about +8 ms.
+// (2 cores, Node 20), with the lazy builtins below and the CLI's write(2) output, `--version` went
+// from +40 ms over `node -e 0` to +12 ms, `state <missing>` from +62 ms to +21 ms.
 import { build, transform } from 'esbuild';
 import { createHash } from 'node:crypto';
 import { spawnSync } from 'node:child_process';
@@ -77,7 +78,7 @@ async function bundle() {
     banner: { js: `${OPEN}\nconst __ocirunModule = { get url() { return require('node:url').pathToFileURL(__filename).href; } };` },
     footer: { js: CLOSE },
     // Every byte of source is read and kept on each start; identifiers keep their names for stack
-    // traces. Whitespace and syntax minifying saved ~3.5 ms of the start.
+    // traces. Minifying whitespace saved 1.5 to 3 ms per start.
     minifySyntax: true,
     minifyWhitespace: true,
     logLevel: 'warning',
@@ -86,7 +87,7 @@ async function bundle() {
   if (!text.includes('__ocirunLoad("validators")')) throw new Error('bundle-cli: the validators loader was not substituted');
   // A vm.Script has no module loader behind it: import() would throw at run time.
   if (/\bimport\(/.test(text)) throw new Error('bundle-cli: the bundle calls import(), which the launcher cannot serve');
-  // Generated code, whose names nobody reads: fully minified, 270 KB become 200 KB (~1.5 ms less).
+  // Generated code, whose names nobody reads: fully minified, 270 KB become 200 KB (~1.4 ms less).
   const validators = await transform(readFileSync(join(root, 'build', 'validators.cjs'), 'utf8'), { minify: true, format: 'cjs', platform: 'node', target: 'node20' });
   const scripts = {
     // The entry's shebang cannot stay inside the function.
@@ -123,9 +124,10 @@ async function bundle() {
  * since V8 compiles functions when first called; so the scripts first run the verbs that need
  * neither root nor a container, and the caches then hold every function those calls compiled:
  * the CLI, the state store, bundle loading and config validation. Measured per start against that
- * (launcher to exit, medians): a top-level-only cache +1.5 ms for --version, +2.5 ms for state,
- * +8 ms for validate; an eager cache (--no-lazy, every function) +4 to +8 ms, its deserialisation
- * costing more than the compiling it saves, even for `run`.
+ * (launcher to exit, medians): a top-level-only cache up to +2 ms for --version, +2.5 ms for state,
+ * +6 ms for list, +8 ms for validate; an eager cache (--no-lazy, every function) +3 to +8 ms, its
+ * deserialisation costing more than the compiling it saves. For `run` (a few single runs) neither
+ * made a difference that showed above the noise.
  */
 async function makeCaches() {
   const vm = await import('node:vm');
