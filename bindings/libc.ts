@@ -9,25 +9,36 @@ import { loadKoffi } from './koffi.js';
 import { PROGRAM_VERSION } from './program.js';
 import { syscallTable } from './syscalls.js';
 
-// Loaded through require (bindings/koffi.ts) so that a bundled CLI pulls koffi in only when a verb
-// needs libc, not at start-up (an ESM import of an external package is always evaluated eagerly).
-const koffi = loadKoffi();
-const libc = koffi.load('libc.so.6');
+// koffi and the declarations are made on first use: `state` and `list` never call libc, and
+// loading koffi's native module costs ~5 ms of a CLI call.
+let ffi: ReturnType<typeof loadKoffi> | undefined;
+let declared: ReturnType<typeof declare> | undefined;
 
-const c = {
-  strerror: libc.func('const char *strerror(int errnum)'),
-  malloc: libc.func('void *malloc(size_t size)'),
-  socketpair: libc.func('int socketpair(int domain, int type, int protocol, _Out_ int *sv)'),
-  mkfifo: libc.func('int mkfifo(const char *path, uint32_t mode)'),
-  kill: libc.func('int kill(int pid, int sig)'),
-  waitpid: libc.func('int waitpid(int pid, _Out_ int *status, int options)'),
-  waitid: libc.func('int waitid(int idtype, uint32_t id, _Out_ uint8_t *infop, int options)'),
-  flock: libc.func('int flock(int fd, int operation)'),
-  syscall3: libc.func('syscall', 'long', ['long', 'long', 'long', 'long']),
-  syscall4: libc.func('syscall', 'long', ['long', 'long', 'long', 'void *', 'long']),
-  memfd_create: libc.func('int memfd_create(const char *name, unsigned int flags)'),
-  poll: libc.func('int poll(_Inout_ uint8_t *fds, unsigned long nfds, int timeout)'),
-};
+function koffi(): ReturnType<typeof loadKoffi> {
+  return (ffi ??= loadKoffi());
+}
+
+function declare() {
+  const libc = koffi().load('libc.so.6');
+  return {
+    strerror: libc.func('const char *strerror(int errnum)'),
+    malloc: libc.func('void *malloc(size_t size)'),
+    socketpair: libc.func('int socketpair(int domain, int type, int protocol, _Out_ int *sv)'),
+    mkfifo: libc.func('int mkfifo(const char *path, uint32_t mode)'),
+    kill: libc.func('int kill(int pid, int sig)'),
+    waitpid: libc.func('int waitpid(int pid, _Out_ int *status, int options)'),
+    waitid: libc.func('int waitid(int idtype, uint32_t id, _Out_ uint8_t *infop, int options)'),
+    flock: libc.func('int flock(int fd, int operation)'),
+    syscall3: libc.func('syscall', 'long', ['long', 'long', 'long', 'long']),
+    syscall4: libc.func('syscall', 'long', ['long', 'long', 'long', 'void *', 'long']),
+    memfd_create: libc.func('int memfd_create(const char *name, unsigned int flags)'),
+    poll: libc.func('int poll(_Inout_ uint8_t *fds, unsigned long nfds, int timeout)'),
+  };
+}
+
+function c(): ReturnType<typeof declare> {
+  return (declared ??= declare());
+}
 
 const nr = syscallTable();
 const MFD_CLOEXEC = 1;
@@ -35,7 +46,7 @@ const MFD_CLOEXEC = 1;
 /** The errno name (ENOENT) and a lower-case message, as Go's syscall package prints them. */
 export function describeErrno(errno: number): { code: string; message: string } {
   const code = errnoName(errno);
-  const text = String(c.strerror(errno) ?? `errno ${errno}`);
+  const text = String(c().strerror(errno) ?? `errno ${errno}`);
   return { code, message: text.charAt(0).toLowerCase() + text.slice(1) };
 }
 
@@ -50,7 +61,7 @@ export function errnoName(errno: number): string {
 }
 
 function fail(syscall: string, path?: string): never {
-  const errno = koffi.errno();
+  const errno = koffi().errno();
   const { code, message } = describeErrno(errno);
   throw new SystemCallError(syscall, errno, code, message, path);
 }
@@ -78,12 +89,12 @@ function loadExecutor() {
   for (const f of [lib, path]) {
     if (!existsSync(f)) throw new Error(`ocirun: the native executor ${f} is missing; run \`npm run build\` (needs gcc and libc6-dev)`);
   }
-  const so = koffi.load(lib);
+  const so = koffi().load(lib);
   const version = so.func('uint32_t ocirun_program_version()')();
   if (version !== PROGRAM_VERSION) {
     throw new Error(`ocirun: ${lib} speaks program version ${version}, expected ${PROGRAM_VERSION}; rebuild with \`npm run build\``);
   }
-  const stack = c.malloc(STACK_SIZE);
+  const stack = c().malloc(STACK_SIZE);
   if (!stack) throw new SystemCallError('malloc', 12, 'ENOMEM', 'cannot allocate memory');
   executor = {
     path,
@@ -110,7 +121,7 @@ export interface ExecutorFds {
  */
 export function spawnProgram(program: Buffer, fds: ExecutorFds, cloneFlags = 0): number {
   const exe = loadExecutor();
-  const fd = Number(c.memfd_create('ocirun-program', MFD_CLOEXEC));
+  const fd = Number(c().memfd_create('ocirun-program', MFD_CLOEXEC));
   if (fd < 0) fail('memfd_create');
   try {
     writeSync(fd, program);
@@ -138,27 +149,27 @@ const SOCK_CLOEXEC = 0o2000000;
 /** A connected pair of unix stream sockets, both close-on-exec. */
 export function socketPair(): [number, number] {
   const sv = [0, 0];
-  if (c.socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sv) !== 0) fail('socketpair');
+  if (c().socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sv) !== 0) fail('socketpair');
   return [sv[0], sv[1]];
 }
 
 export function mkfifo(path: string, mode: number): void {
-  if (c.mkfifo(path, mode) !== 0) fail('mkfifo', path);
+  if (c().mkfifo(path, mode) !== 0) fail('mkfifo', path);
 }
 
 export function pidfdOpen(pid: number): number {
-  const fd = Number(c.syscall3(nr.pidfd_open, pid, 0, 0));
+  const fd = Number(c().syscall3(nr.pidfd_open, pid, 0, 0));
   if (fd < 0) fail('pidfd_open', String(pid));
   return fd;
 }
 
 /** Signal through a pidfd: the signal can only reach the process the pidfd was opened for. */
 export function pidfdSendSignal(pidfd: number, signal: number): void {
-  if (Number(c.syscall4(nr.pidfd_send_signal, pidfd, signal, null, 0)) !== 0) fail('pidfd_send_signal');
+  if (Number(c().syscall4(nr.pidfd_send_signal, pidfd, signal, null, 0)) !== 0) fail('pidfd_send_signal');
 }
 
 export function kill(pid: number, signal: number): void {
-  if (c.kill(pid, signal) !== 0) fail('kill', String(pid));
+  if (c().kill(pid, signal) !== 0) fail('kill', String(pid));
 }
 
 export interface ExitStatus {
@@ -177,7 +188,7 @@ const CLD_EXITED = 1;
 /** Reap `pid` if it has exited; undefined while it runs. Never blocks. */
 export function tryReap(pid: number, options: { keep?: boolean } = {}): ExitStatus | undefined {
   const info = new Uint8Array(128);
-  const r = c.waitid(P_PID, pid, info, WEXITED | WNOHANG | (options.keep ? WNOWAIT : 0));
+  const r = c().waitid(P_PID, pid, info, WEXITED | WNOHANG | (options.keep ? WNOWAIT : 0));
   if (r !== 0) fail('waitid', String(pid));
   const view = Buffer.from(info.buffer);
   const childPid = view.readInt32LE(16);
@@ -191,9 +202,9 @@ export function tryReap(pid: number, options: { keep?: boolean } = {}): ExitStat
 export function reapBlocking(pid: number): number {
   const status = [0];
   for (;;) {
-    const r = c.waitpid(pid, status, 0);
+    const r = c().waitpid(pid, status, 0);
     if (r === pid) return status[0];
-    if (koffi.errno() !== 4 /* EINTR */) fail('waitpid', String(pid));
+    if (koffi().errno() !== 4 /* EINTR */) fail('waitpid', String(pid));
   }
 }
 
@@ -211,15 +222,15 @@ export function waitReadable(fd: number, timeoutMs: number): boolean {
   view.setInt32(0, fd, true);
   view.setInt16(4, POLLIN, true);
   for (;;) {
-    const r = c.poll(pfd, 1, timeoutMs);
+    const r = c().poll(pfd, 1, timeoutMs);
     if (r > 0) return true;
     if (r === 0) return false;
-    if (koffi.errno() !== EINTR) fail('poll');
+    if (koffi().errno() !== EINTR) fail('poll');
   }
 }
 
 export function flock(fd: number, operation: number): void {
-  if (c.flock(fd, operation) !== 0) fail('flock');
+  if (c().flock(fd, operation) !== 0) fail('flock');
 }
 export const LOCK_EX = 2;
 export const LOCK_UN = 8;
