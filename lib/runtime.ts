@@ -496,10 +496,22 @@ function waitForByte(fd: number, alive: () => boolean): boolean {
         } catch (err) {
           if ((err as NodeJS.ErrnoException).code !== 'EAGAIN') throw err;
         }
-      } else if (!alive()) return false;
+      } else if (!alive()) return readByteNow(fd);
     }
   } finally {
     closeSync(fd);
+  }
+}
+
+/**
+ * After the process was found dead: a quick one opens the fifo, writes its byte, execs and exits
+ * between two looks, and the byte says it was started.
+ */
+function readByteNow(fd: number): boolean {
+  try {
+    return readSync(fd, Buffer.alloc(1), 0, 1, null) === 1;
+  } catch {
+    return false; // EAGAIN: nothing was written
   }
 }
 
@@ -520,8 +532,9 @@ function waitForByteEvents(fd: number, alive: () => boolean): Promise<boolean> {
     // The writer closed (it died after opening) or the read failed: started only if it wrote.
     fifo.once('end', () => finish(got));
     fifo.once('error', () => finish(got));
+    // Timers run before the event loop reads: the byte may be waiting in the fifo.
     const watch = setInterval(() => {
-      if (!alive()) finish(false);
+      if (!alive()) finish(got || readByteNow(fd));
     }, 20);
   });
 }
