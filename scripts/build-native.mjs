@@ -27,7 +27,7 @@ for (const t of targets) {
   try {
     execFileSync(cc, args, { stdio: 'inherit' });
   } catch {
-    console.error(`ocirun: building ${t.out} failed (${cc} ${args.join(' ')}); it needs a C compiler and static libc (apt-get install gcc libc6-dev)`);
+    console.error(`ocirun: building ${t.out} failed (${cc} ${args.join(' ')}); it needs a C compiler and the C library headers (apt-get install gcc libc6-dev)`);
     process.exit(1);
   }
 }
