@@ -83,9 +83,9 @@ export class Runtime {
   private readonly blocking: boolean;
 
   constructor(options: RuntimeOptions = {}) {
-    this.store = new StateStore(options.root ?? '/run/ocirun');
-    this.plans = new PlanCache(this.store.root);
     this.blocking = options.blocking ?? false;
+    this.store = new StateStore(options.root ?? '/run/ocirun', { deferClose: !this.blocking });
+    this.plans = new PlanCache(this.store.root);
     this.warn = options.warn ?? (() => {});
   }
 
