@@ -192,6 +192,8 @@ export class PlanCache {
     length.writeUInt32LE(json.length, 0);
     const tmp = `${path}.${process.pid}.tmp`;
     try {
+      // The root as the state store makes it (lib/state/store.ts), then the cache, private.
+      mkdirSync(this.root!, { recursive: true, mode: 0o711 });
       mkdirSync(join(this.root!, PLAN_CACHE_DIR), { recursive: true, mode: 0o700 });
       const fd = openSync(tmp, 'w', 0o600);
       try {
