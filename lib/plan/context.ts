@@ -78,7 +78,6 @@ export class PlanContext {
       } else {
         b.syscall('mkdirat', [dirFd, this.str(parts[i]), 0o755], `${what}: create directory /${parts.slice(0, i + 1).join('/')}`, { tolerate: [ERRNO.EEXIST] });
       }
-      b.syscall('close', [dirFd], `${what}: close`);
     }
     b.syscall('openat2', [root, this.str(rel), this.how(flags, resolve), 24], `${what}: open ${path} in the rootfs`, { save: into });
     b.place(done);

@@ -63,7 +63,6 @@ function planMknod(ctx: PlanContext, d: LinuxDevice, index: number): void {
   }
   b.syscall('fchmodat', [dir, ctx.str(name), mode & 0o7777], `${what}: chmod ${(mode & 0o7777).toString(8)}`);
   b.syscall('fchownat', [dir, ctx.str(name), d.uid ?? 0, d.gid ?? 0, AT.SYMLINK_NOFOLLOW], `${what}: chown ${d.uid ?? 0}:${d.gid ?? 0}`);
-  b.syscall('close', [dir], `${what}: close`);
 }
 
 function planBindDevice(ctx: PlanContext, d: LinuxDevice): void {
@@ -73,8 +72,6 @@ function planBindDevice(ctx: PlanContext, d: LinuxDevice): void {
   b.syscall('open_tree', [AT.FDCWD, ctx.str(d.path), OPEN_TREE.CLONE | OPEN_TREE.CLOEXEC], `${what}: open_tree ${d.path}`, { save: tree });
   ctx.resolveInRoot(ctx.regs.root, d.path, target, 'file', what);
   b.syscall('move_mount', [tree, ctx.str(''), target, ctx.str(''), MOVE_MOUNT.F_EMPTY_PATH | MOVE_MOUNT.T_EMPTY_PATH], `${what}: move_mount`);
-  b.syscall('close', [target], `${what}: close`);
-  b.syscall('close', [tree], `${what}: close`);
 }
 
 function planDevSymlinks(ctx: PlanContext): void {
@@ -87,5 +84,4 @@ function planDevSymlinks(ctx: PlanContext): void {
   // /dev/ptmx must be the devpts instance's ptmx (config-linux.md, devpts newinstance).
   b.syscall('unlinkat', [dev, ctx.str('ptmx'), 0], 'remove /dev/ptmx', { tolerate: [ERRNO.ENOENT] });
   b.syscall('symlinkat', [ctx.str('pts/ptmx'), dev, ctx.str('ptmx')], 'symlink /dev/ptmx → pts/ptmx');
-  b.syscall('close', [dev], '/dev symlinks: close');
 }

@@ -74,7 +74,6 @@ export function planContainer(input: ContainerPlanInput): Plan {
   planDevices(ctx, linux.devices, userns);
   // runc creates a missing cwd; so do we.
   ctx.resolveInRoot(ctx.regs.root, proc.cwd || '/', ctx.regs.target, 'dir', `cwd ${proc.cwd}`);
-  b.syscall('close', [ctx.regs.target], 'close cwd');
 
   if (spec.hostname !== undefined) {
     const h = Buffer.from(spec.hostname);
@@ -91,6 +90,11 @@ export function planContainer(input: ContainerPlanInput): Plan {
   planReadonlyPaths(ctx, linux.readonlyPaths);
   planMaskedPaths(ctx, linux.maskedPaths);
   if (spec.root?.readonly) planReadonlyRoot(ctx);
+
+  // The rootfs set-up leaves its fds open (all close-on-exec): one close_range here instead of a
+  // close after each use, ~120 system calls fewer. Before the rlimits, which may lower NOFILE.
+  const firstFree = Math.max(input.syncFd, input.fifoDirFd ?? 0, ...Object.values(input.joinFds)) + 1;
+  b.syscall('close_range', [firstFree, 0xffffffff, 0], `close the fds the rootfs set-up opened (from ${firstFree} up)`);
 
   planProcessLimits(ctx, proc, {
     keyring: !input.noNewKeyring,

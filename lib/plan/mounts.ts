@@ -81,9 +81,8 @@ export function planFilesystem(
   // A fresh filesystem has no submounts: recursive and plain attributes mean the same here.
   const set = o.attrSet | o.recAttrSet;
   b.syscall('fsmount', [fs, FSMOUNT_CLOEXEC, set], `${what}: fsmount`, { save: mnt });
-  b.syscall('close', [fs], `${what}: close the filesystem context`);
   ctx.resolveInRoot(ctx.regs.root, destination, target, 'dir', what);
-  attach(ctx, mnt, target, { ...o, attrSet: 0, attrClr: 0, recAttrSet: 0, recAttrClr: 0 }, what, keepMountFd !== undefined);
+  attach(ctx, mnt, target, { ...o, attrSet: 0, attrClr: 0, recAttrSet: 0, recAttrClr: 0 }, what);
 }
 
 function setAttributes(ctx: PlanContext, tree: Reg, o: ParsedMountOptions, what: string): void {
@@ -96,7 +95,7 @@ function setAttributes(ctx: PlanContext, tree: Reg, o: ParsedMountOptions, what:
   }
 }
 
-function attach(ctx: PlanContext, mnt: Reg, target: Reg, o: ParsedMountOptions, what: string, keepMount = false): void {
+function attach(ctx: PlanContext, mnt: Reg, target: Reg, o: ParsedMountOptions, what: string): void {
   const b = ctx.b;
   setAttributes(ctx, mnt, o, what);
   b.syscall('move_mount', [mnt, ctx.str(''), target, ctx.str(''), MOVE_MOUNT.F_EMPTY_PATH | MOVE_MOUNT.T_EMPTY_PATH], `${what}: move_mount`);
@@ -107,8 +106,6 @@ function attach(ctx: PlanContext, mnt: Reg, target: Reg, o: ParsedMountOptions, 
       `${what}: set propagation`,
     );
   }
-  b.syscall('close', [target], `${what}: close the target`);
-  if (!keepMount) b.syscall('close', [mnt], `${what}: close the mount`);
 }
 
 /**
@@ -140,8 +137,6 @@ function planCgroup(ctx: PlanContext, mount: Mount, o: ParsedMountOptions, opts:
       b.syscall('open_tree', [AT.FDCWD, ctx.str(host), OPEN_TREE.CLONE | OPEN_TREE.CLOEXEC | AT.RECURSIVE], `${what}: open_tree ${host}`, { save: tree });
       if (set) b.syscall('mount_setattr', [tree, ctx.str(''), AT.EMPTY_PATH | AT.RECURSIVE, b.bytes(mountAttr(set, 0, 0)), MOUNT_ATTR_SIZE], `${what}: set ${describeAttr(set, 0)}`);
       b.syscall('move_mount', [tree, ctx.str(''), target, ctx.str(''), MOVE_MOUNT.F_EMPTY_PATH | MOVE_MOUNT.T_EMPTY_PATH], `${what}: move_mount`);
-      b.syscall('close', [tree], `${what}: close`);
-      b.syscall('close', [target], `${what}: close`);
       continue;
     }
     b.syscall('fsopen', [ctx.str(type), FSOPEN_CLOEXEC], `${what}: fsopen`, { save: fs });
@@ -153,15 +148,11 @@ function planCgroup(ctx: PlanContext, mount: Mount, o: ParsedMountOptions, opts:
     }
     b.syscall('fsconfig', [fs, FSCONFIG.CMD_CREATE, 0, 0, 0], `${what}: create`);
     b.syscall('fsmount', [fs, FSMOUNT_CLOEXEC, set], `${what}: fsmount`, { save: tree });
-    b.syscall('close', [fs], `${what}: close the filesystem context`);
     b.syscall('move_mount', [tree, ctx.str(''), target, ctx.str(''), MOVE_MOUNT.F_EMPTY_PATH | MOVE_MOUNT.T_EMPTY_PATH], `${what}: move_mount`);
-    b.syscall('close', [tree], `${what}: close`);
-    b.syscall('close', [target], `${what}: close`);
   }
   if (readOnly) {
     b.syscall('mount_setattr', [tmpfsFd, ctx.str(''), AT.EMPTY_PATH, b.bytes(mountAttr(MOUNT_ATTR.RDONLY, 0, 0)), MOUNT_ATTR_SIZE], `mount cgroup on ${base}: make the tmpfs read-only`);
   }
-  b.syscall('close', [tmpfsFd], `mount cgroup on ${base}: close`);
 }
 
 /** Bind a host directory (recursively) at `destination` with the mount's attributes. */

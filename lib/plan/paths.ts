@@ -14,7 +14,6 @@ export function planSysctl(ctx: PlanContext, sysctl: Record<string, string> | un
     b.syscall('openat2', [ctx.regs.root, ctx.str(relativeInRoot(path)), ctx.how(O.WRONLY | O.CLOEXEC, RESOLVE.IN_ROOT | RESOLVE.NO_SYMLINKS), 24], `sysctl ${key}: open ${path}`, { save: fd });
     const data = Buffer.from(value);
     b.syscall('write', [fd, b.bytes(data), data.length], `sysctl ${key}=${value}: write`);
-    b.syscall('close', [fd], `sysctl ${key}: close`);
   }
 }
 
@@ -36,8 +35,6 @@ export function planReadonlyPaths(ctx: PlanContext, paths: readonly string[] | u
     b.syscall('open_tree', [target, ctx.str(''), OPEN_TREE.CLONE | OPEN_TREE.CLOEXEC | AT.EMPTY_PATH | AT.RECURSIVE], `${what}: open_tree`, { save: tree });
     b.syscall('mount_setattr', [tree, ctx.str(''), AT.EMPTY_PATH | AT.RECURSIVE, b.bytes(mountAttr(MOUNT_ATTR.RDONLY, 0, 0)), MOUNT_ATTR_SIZE], `${what}: make read-only`);
     b.syscall('move_mount', [tree, ctx.str(''), target, ctx.str(''), MOVE_MOUNT.F_EMPTY_PATH | MOVE_MOUNT.T_EMPTY_PATH], `${what}: move_mount`);
-    b.syscall('close', [tree], `${what}: close`);
-    b.syscall('close', [target], `${what}: close`);
     b.place(next);
   }
 }
@@ -62,11 +59,8 @@ export function planMaskedPaths(ctx: PlanContext, paths: readonly string[] | und
     b.syscall('fsopen', [ctx.str('tmpfs'), FSOPEN_CLOEXEC], `${what}: fsopen tmpfs`, { save: fs });
     b.syscall('fsconfig', [fs, FSCONFIG.CMD_CREATE, 0, 0, 0], `${what}: create tmpfs`);
     b.syscall('fsmount', [fs, FSMOUNT_CLOEXEC, MOUNT_ATTR.RDONLY], `${what}: fsmount`, { save: tree });
-    b.syscall('close', [fs], `${what}: close`);
     b.place(done);
     b.syscall('move_mount', [tree, ctx.str(''), target, ctx.str(''), MOVE_MOUNT.F_EMPTY_PATH | MOVE_MOUNT.T_EMPTY_PATH], `${what}: move_mount`);
-    b.syscall('close', [tree], `${what}: close`);
-    b.syscall('close', [target], `${what}: close`);
     b.place(next);
   }
 }

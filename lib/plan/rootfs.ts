@@ -26,7 +26,6 @@ export function planRootfsPrepare(ctx: PlanContext, rootfs: string, propagation:
   const { tree, root } = ctx.regs;
   b.syscall('open_tree', [AT.FDCWD, ctx.str(rootfs), OPEN_TREE.CLONE | OPEN_TREE.CLOEXEC | AT.RECURSIVE], `bind the rootfs ${rootfs} onto itself: open_tree`, { save: tree });
   b.syscall('move_mount', [tree, ctx.str(''), AT.FDCWD, ctx.str(rootfs), MOVE_MOUNT.F_EMPTY_PATH], `bind the rootfs ${rootfs} onto itself: move_mount`);
-  b.syscall('close', [tree], 'close the rootfs tree');
   b.syscall('openat', [AT.FDCWD, ctx.str(rootfs), O.PATH | O.DIRECTORY | O.CLOEXEC, 0], `open the rootfs ${rootfs}`, { save: root });
 }
 

@@ -3,7 +3,7 @@
 import { closeSync, existsSync, openSync, readFileSync, writeFileSync, chmodSync, mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { useHarness } from '../support/harness.js';
+import { useHarness, waitFor } from '../support/harness.js';
 import { capNames, sections, statusFields } from '../support/probes.js';
 import { copyRootfs } from '../support/rootfs.js';
 
@@ -116,6 +116,23 @@ describe('limits', () => {
     expect(limit('Max open files')).toEqual(['321', '654']);
     expect(limit('Max processes')).toEqual(['100', '200']);
     expect(limit('Max core file size')).toEqual(['0', '4096']);
+  });
+
+  it('a low NOFILE limit leaves room for the fds create opens after it (the exec fifo)', async () => {
+    // The rootfs set-up opens a hundred fds or so; they are closed before the rlimits apply, or
+    // opening the exec fifo would fail with EMFILE.
+    const mark = h.dir('mark');
+    const bundle = h.bundle((s) => {
+      s.process!.args = ['sh', '-c', 'ulimit -n > /mark/limit'];
+      s.process!.rlimits = [{ type: 'RLIMIT_NOFILE', soft: 16, hard: 16 }];
+      s.mounts!.push({ destination: '/mark', type: 'bind', source: mark, options: ['bind'] });
+    });
+    const id = h.id();
+    const r = await h.cli(['create', '--bundle', bundle, id]);
+    expect(r.stderr).toBe('');
+    expect((await h.cli(['start', id])).code).toBe(0);
+    expect(await waitFor(() => existsSync(join(mark, 'limit')) && readFileSync(join(mark, 'limit'), 'utf8') !== '', 10_000)).toBe(true);
+    expect(readFileSync(join(mark, 'limit'), 'utf8')).toBe('16\n');
   });
 
   it('oomScoreAdj', async () => {
