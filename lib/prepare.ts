@@ -280,8 +280,8 @@ function homeOf(spec: Spec, rootfs: string): string {
   const uid = spec.process?.user?.uid ?? 0;
   try {
     // Read it only if it really lies inside the rootfs: a symlink there could name a host file.
-    const file = realpathSync(join(rootfs, 'etc', 'passwd'));
-    if (!file.startsWith(realpathSync(rootfs) + '/')) return '/';
+    const file = realpathSync.native(join(rootfs, 'etc', 'passwd'));
+    if (!file.startsWith(realpathSync.native(rootfs) + '/')) return '/';
     for (const line of readFileSync(file, 'utf8').split('\n')) {
       const f = line.split(':');
       if (f.length >= 6 && Number(f[2]) === uid && f[5]) return f[5];
