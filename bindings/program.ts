@@ -92,7 +92,12 @@ export class ProgramBuilder {
   private dataSize = 0;
   private readonly relocations: number[] = [];
   private nextRegister = 0;
-  private readonly table = syscallTable();
+  private readonly table: Record<SyscallName, number>;
+
+  /** `arch`: whose syscall numbers to use (a program for another architecture, in tests). */
+  constructor(arch: string = process.arch) {
+    this.table = syscallTable(arch);
+  }
 
   /** Number of ops so far. */
   get length(): number {
