@@ -91,6 +91,7 @@ export class ProgramBuilder {
   private readonly chunks: Buffer[] = [];
   private dataSize = 0;
   private readonly relocations: number[] = [];
+  private readonly slots = new Map<string, { ref: Ref; size: number }>();
   private nextRegister = 0;
   private readonly table: Record<SyscallName, number>;
 
@@ -143,7 +144,6 @@ export class ProgramBuilder {
     this.slots.set(name, { ref, size });
     return ref;
   }
-  private readonly slots = new Map<string, { ref: Ref; size: number }>();
 
   /** A zeroed buffer (for results: statx, read). */
   zeroed(size: number): Ref {

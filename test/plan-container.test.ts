@@ -98,7 +98,7 @@ describe('planContainer', () => {
       s.linux!.namespaces!.push({ type: 'cgroup' }, { type: 'time' });
       s.linux!.timeOffsets = { monotonic: { secs: 5 } };
     });
-    expect(p.cloneFlags).toBe(CLONE.NEWPID | CLONE.NEWNET | CLONE.NEWIPC | CLONE.NEWUTS | CLONE.NEWNS);
+    expect(p.namespaces.cloneFlags).toBe(CLONE.NEWPID | CLONE.NEWNET | CLONE.NEWIPC | CLONE.NEWUTS | CLONE.NEWNS);
     // Nothing joined: the runtime spawns the executor into them; the program does not fork.
     expect(p.namespaces.spawnClones).toBe(true);
     expect(p.program.listing.some((l) => /^\s*\d+\s+fork\s/.test(l))).toBe(false);

@@ -3,6 +3,7 @@
 // only on config.json and the options, never on which fds the Node process happened to have
 // free: that is what lets a planned program be cached and reused (lib/plan/cache.ts).
 import type { LinuxNamespaceType } from '../spec/index.js';
+import { JOIN_ORDER } from './namespaces.js';
 
 export interface ChildFds {
   /** The memfd holding the program (named in the executor's argv). */
@@ -13,11 +14,9 @@ export interface ChildFds {
   fifoDir: number;
   /** O_PATH fd on the container's root (exec). */
   root: number;
-  /** One fd per namespace to join, in a fixed order of types. */
+  /** One fd per namespace to join, numbered in the order they are joined. */
   join: Partial<Record<LinuxNamespaceType, number>>;
 }
-
-const TYPES: LinuxNamespaceType[] = ['user', 'ipc', 'uts', 'network', 'pid', 'cgroup', 'time', 'mount'];
 
 /** Fds 0-2 and the preserved fds 3 .. 3+preserveFds-1 keep their numbers; ours come after. */
 export function childFds(preserveFds: number, joinTypes: Iterable<LinuxNamespaceType>): ChildFds {
@@ -25,6 +24,6 @@ export function childFds(preserveFds: number, joinTypes: Iterable<LinuxNamespace
   const wanted = new Set(joinTypes);
   const join: ChildFds['join'] = {};
   let next = base + 4;
-  for (const t of TYPES) if (wanted.has(t)) join[t] = next++;
+  for (const t of JOIN_ORDER) if (wanted.has(t)) join[t] = next++;
   return { program: base, sync: base + 1, fifoDir: base + 2, root: base + 3, join };
 }

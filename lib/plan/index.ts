@@ -18,7 +18,6 @@ import { planSignal, SYNC_CREATED } from './sync.js';
 
 export interface Plan {
   program: EncodedProgram;
-  cloneFlags: number;
   namespaces: NamespacePhase;
 }
 
@@ -109,7 +108,7 @@ export function planContainer(input: ContainerPlanInput): Plan {
   if (input.fifoDirFd !== undefined) planWaitForStart(ctx, input.fifoDirFd);
   planExec(ctx, proc);
 
-  return { program: b.encode(input.syncFd), cloneFlags: phase.cloneFlags, namespaces: phase };
+  return { program: b.encode(input.syncFd), namespaces: phase };
 }
 
 export interface ExecPlanInput {
@@ -141,7 +140,7 @@ export function planExecProcess(input: ExecPlanInput): Plan {
   planFds(ctx, input.preserveFds ?? 0);
   planExecutableCheck(ctx, proc);
   planExec(ctx, proc);
-  return { program: b.encode(input.syncFd), cloneFlags: phase.cloneFlags, namespaces: phase };
+  return { program: b.encode(input.syncFd), namespaces: phase };
 }
 
 /**

@@ -21,7 +21,7 @@ export const NAMESPACE_FLAGS: Record<LinuxNamespaceType, number> = {
 };
 
 /** Order of setns when joining: user first, mount last (it changes the root). */
-const JOIN_ORDER: LinuxNamespaceType[] = ['user', 'ipc', 'uts', 'network', 'pid', 'cgroup', 'time', 'mount'];
+export const JOIN_ORDER: LinuxNamespaceType[] = ['user', 'ipc', 'uts', 'network', 'pid', 'cgroup', 'time', 'mount'];
 
 export interface NamespaceRequest {
   type: LinuxNamespaceType;
