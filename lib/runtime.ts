@@ -10,7 +10,7 @@ import { OciError } from './errors.js';
 import { waitForExit } from './exit-watcher.js';
 import { host } from './host.js';
 import { initError, netSocket, openInitChannel, type InitChannel } from './init-channel.js';
-import { childFds } from './plan/child-fds.js';
+import { childFds, type ChildFds } from './plan/child-fds.js';
 import { planExecProcess } from './plan/index.js';
 import type { NamespacePhase } from './plan/namespaces.js';
 import { PlanCache } from './prepare.js';
@@ -200,42 +200,35 @@ export class Runtime {
     if (status !== 'created' && status !== 'running') {
       throw new OciError('ERR_CONTAINER_NOT_RUNNING', `cannot exec in a ${status} container: ${id}`);
     }
-    const opened: number[] = [];
-    const moves: [number, number][] = [];
     const fds = childFds(options.preserveFds ?? 0, record.namespaces);
-    const open = (path: string, flags: number, to: number) => {
-      const fd = openSync(path, flags);
-      opened.push(fd);
-      moves.push([fd, to]);
-    };
-    let channel: InitChannel | undefined;
-    let childPid = 0;
-    const children: Children = { executor: () => childPid, container: 0 };
-    try {
-      for (const type of record.namespaces) open(`/proc/${record.pid}/ns/${NS_FILES[type]}`, fsc.O_RDONLY, fds.join[type]!);
-      open(`/proc/${record.pid}/root`, O.PATH | O.DIRECTORY, fds.root);
-      // The fds are only ours if the process is still the one we recorded.
-      if (!isSameLiveProcess(record.pid, record.startTime)) throw new OciError('ERR_CONTAINER_NOT_RUNNING', `container not running: ${id}`);
-      const [parentFd, childFd] = socketPair();
-      opened.push(childFd);
-      moves.push([childFd, fds.sync]);
-      channel = openInitChannel(parentFd, this.blocking);
-      const plan = planExecProcess({ process: proc, host: host(), syncFd: fds.sync, joinFds: fds.join, rootFd: fds.root, preserveFds: options.preserveFds });
-      childPid = spawnProgram(plan.program.bytes, { programFd: fds.program, keep: preserved(options.preserveFds), moves }, spawnFlags(plan.namespaces));
-      if (plan.namespaces.spawnClones) children.container = childPid;
-      closeAll(opened.splice(0));
-      await handshake(channel, { namespaces: plan.namespaces, descriptions: () => plan.program.descriptions }, children, {}, 'exec');
-      channel.close();
-      const pid = children.container;
-      if (options.pidFile) writePidFile(options.pidFile, pid);
-      return { id, pid, wait: lazyExit(pid) };
-    } catch (err) {
-      channel?.close();
-      closeAll(opened);
-      if (childPid > 0) reapQuietly(childPid);
-      if (children.container > 0 && children.container !== childPid) reapQuietly(children.container);
-      throw err;
+    const plan = planExecProcess({ process: proc, host: host(), syncFd: fds.sync, joinFds: fds.join, rootFd: fds.root, preserveFds: options.preserveFds });
+    const open: ChildFile[] = record.namespaces.map((type) => ({ path: `/proc/${record.pid}/ns/${NS_FILES[type]}`, flags: fsc.O_RDONLY, to: fds.join[type]! }));
+    open.push({ path: `/proc/${record.pid}/root`, flags: O.PATH | O.DIRECTORY, to: fds.root });
+    const pid = await launch(
+      {
+        program: plan.program.bytes,
+        plan: { namespaces: plan.namespaces, descriptions: () => plan.program.descriptions },
+        fds,
+        preserveFds: options.preserveFds ?? 0,
+        open,
+        // The fds are only ours if the process is still the one we recorded.
+        check: () => {
+          if (!isSameLiveProcess(record.pid, record.startTime)) throw new OciError('ERR_CONTAINER_NOT_RUNNING', `container not running: ${id}`);
+        },
+      },
+      this.blocking,
+      {},
+      'exec',
+    );
+    if (options.pidFile) {
+      try {
+        writePidFile(options.pidFile, pid);
+      } catch (err) {
+        reapQuietly(pid);
+        throw err;
+      }
     }
+    return { id, pid, wait: lazyExit(pid) };
   }
 
   // ---- internals ----
@@ -266,43 +259,25 @@ export class Runtime {
     const { spec, rootfs, fds } = prepared;
 
     const dir = this.store.createDir(id);
-    const opened: number[] = [];
-    let channel: InitChannel | undefined;
-    let childPid = 0;
     let containerPid = 0;
-    const children: Children = { executor: () => childPid, container: 0 };
     try {
-      const moves: [number, number][] = [];
-      const open = (path: string, flags: number, to: number) => {
-        const fd = openSync(path, flags);
-        opened.push(fd);
-        moves.push([fd, to]);
-      };
+      const open: ChildFile[] = [];
       if (waitForStart) {
         mkfifo(join(dir, FIFO), 0o622);
         // mkfifo applies the umask; the container process may be a mapped root (user namespace)
         // that can only open the fifo through its "others" write bit.
         chmodSync(join(dir, FIFO), 0o622);
-        open(dir, O.PATH | O.DIRECTORY, fds.fifoDir);
+        open.push({ path: dir, flags: O.PATH | O.DIRECTORY, to: fds.fifoDir });
       }
       for (const { type, path } of prepared.joins) {
-        try {
-          open(path, fsc.O_RDONLY, fds.join[type]!);
-        } catch (err) {
-          throw new OciError('ERR_INVALID_CONFIG', `config.json: linux.namespaces: cannot open the ${type} namespace ${path}: ${(err as Error).message}`);
-        }
+        open.push({
+          path,
+          flags: fsc.O_RDONLY,
+          to: fds.join[type]!,
+          error: (err) => new OciError('ERR_INVALID_CONFIG', `config.json: linux.namespaces: cannot open the ${type} namespace ${path}: ${err.message}`),
+        });
       }
-      const [parentFd, childFd] = socketPair();
-      opened.push(childFd);
-      moves.push([childFd, fds.sync]);
-      channel = openInitChannel(parentFd, this.blocking);
-      childPid = spawnProgram(prepared.program, { programFd: fds.program, keep: preserved(totalPreserved), moves }, spawnFlags(prepared.namespaces));
-      if (prepared.namespaces.spawnClones) children.container = childPid;
-      closeAll(opened.splice(0));
-      await handshake(channel, prepared, children, { spec }, 'create');
-      containerPid = children.container;
-      channel.close();
-      channel = undefined;
+      containerPid = await launch({ program: prepared.program, plan: prepared, fds, preserveFds: totalPreserved, open }, this.blocking, { spec }, 'create');
 
       const st = readProcStat(containerPid);
       if (!st) throw new OciError('ERR_CONTAINER_INIT', `create: the container process ${containerPid} exited during create`);
@@ -323,11 +298,8 @@ export class Runtime {
       if (options.pidFile) writePidFile(options.pidFile, containerPid);
       return record;
     } catch (err) {
-      channel?.close();
-      closeAll(opened);
-      // Our own children cannot be recycled before we reap them, so signalling their pids is safe.
-      if (childPid > 0) reapQuietly(childPid);
-      if (children.container > 0 && children.container !== childPid) reapQuietly(children.container);
+      // Our own child until we reap it: its pid cannot have been recycled.
+      if (containerPid > 0) reapQuietly(containerPid);
       this.store.remove(id);
       throw err;
     }
@@ -380,9 +352,68 @@ interface Children {
   container: number;
 }
 
-/** The clone flags to spawn the executor with: the container's new namespaces, if it joins none. */
-function spawnFlags(phase: NamespacePhase): number {
-  return phase.spawnClones ? phase.cloneFlags : 0;
+/** A file the executor gets open at fd `to`; `error` words a failure to open it. */
+interface ChildFile {
+  path: string;
+  flags: number;
+  to: number;
+  error?: (err: Error) => Error;
+}
+
+/** What the executor starts with: its program and the fds it expects (lib/plan/child-fds.ts). */
+interface Launch {
+  program: Buffer;
+  plan: { namespaces: NamespacePhase; descriptions(): readonly string[] };
+  fds: ChildFds;
+  preserveFds: number;
+  open: ChildFile[];
+  /** Runs once the files are open, before the spawn. */
+  check?: () => void;
+}
+
+/**
+ * Spawn the executor and run the sync protocol with it (create and exec alike); returns the
+ * container process's pid once it is created or has exec'd. On any failure nothing is left: every
+ * fd is closed, and the executor and the container process are killed and reaped.
+ */
+async function launch(l: Launch, blocking: boolean, ctx: { spec?: Spec }, verb: 'create' | 'exec'): Promise<number> {
+  const opened: number[] = [];
+  const moves: [number, number][] = [];
+  let channel: InitChannel | undefined;
+  let childPid = 0;
+  const children: Children = { executor: () => childPid, container: 0 };
+  try {
+    for (const f of l.open) {
+      let fd: number;
+      try {
+        fd = openSync(f.path, f.flags);
+      } catch (err) {
+        throw f.error ? f.error(err as Error) : err;
+      }
+      opened.push(fd);
+      moves.push([fd, f.to]);
+    }
+    l.check?.();
+    const [parentFd, childFd] = socketPair();
+    opened.push(childFd);
+    moves.push([childFd, l.fds.sync]);
+    channel = openInitChannel(parentFd, blocking);
+    const { namespaces } = l.plan;
+    // Nothing joined by path: the executor starts in the new namespaces (NamespacePhase.spawnClones).
+    childPid = spawnProgram(l.program, { programFd: l.fds.program, keep: preserved(l.preserveFds), moves }, namespaces.spawnClones ? namespaces.cloneFlags : 0);
+    if (namespaces.spawnClones) children.container = childPid;
+    closeAll(opened);
+    await handshake(channel, l.plan, children, ctx, verb);
+    return children.container;
+  } catch (err) {
+    closeAll(opened);
+    // Our own children cannot be recycled before we reap them, so signalling their pids is safe.
+    if (childPid > 0) reapQuietly(childPid);
+    if (children.container > 0 && children.container !== childPid) reapQuietly(children.container);
+    throw err;
+  } finally {
+    channel?.close();
+  }
 }
 
 /**
