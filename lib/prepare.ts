@@ -75,35 +75,24 @@ export class PlanCache {
   constructor(private readonly root?: string) {}
 
   prepare(options: PrepareOptions, id: string, warn: (message: string) => void): Prepared {
-    const file = join(options.bundle, 'config.json');
-    let text: string;
-    let parsed: Spec;
+    let text: string | undefined;
+    let parsed: Spec | undefined;
     try {
-      text = readFileSync(file, 'utf8');
+      text = readFileSync(join(options.bundle, 'config.json'), 'utf8');
       parsed = JSON.parse(text) as Spec;
     } catch {
       // Unreadable or not JSON: validation says exactly what is wrong.
-      return this.make(options, id, warn, undefined);
     }
-    if (typeof parsed?.root?.path !== 'string') return this.make(options, id, warn, text);
+    if (text === undefined || typeof parsed?.root?.path !== 'string') return this.make(options, id, warn, text);
     const rootfs = rootfsOf(parsed, options.bundle);
     const extraEnv = processEnv(parsed, rootfs, options.listenFds);
     const key = keyOf(options, extraEnv, text);
-
     const entry = this.lookup(key, diskName(options));
     if (!entry) return this.make(options, id, warn, text);
     for (const w of entry.warnings) warn(w);
     const spec = withEnv(parsed, extraEnv);
     const fds = fdsFor(spec, options);
-    return {
-      spec,
-      rootfs,
-      program: withId(entry.program, entry.slots, id),
-      namespaces: entry.namespaces,
-      fds,
-      joins: joinsOf(spec),
-      descriptions: () => plan(spec, rootfs, fds, options).program.descriptions,
-    };
+    return prepared(spec, rootfs, fds, entry, id, () => plan(spec, rootfs, fds, options).program.descriptions);
   }
 
   /** Validate and plan (a cache miss), then remember the result under its key. */
@@ -124,20 +113,10 @@ export class PlanCache {
       return { spec, rootfs, extraEnv, fds, plan: plan(spec, rootfs, fds, options, say) };
     });
     const { spec, rootfs, extraEnv, fds } = value;
-    const program = value.plan.program;
-    if (text !== undefined) {
-      const key = keyOf(options, extraEnv, text);
-      this.remember({ key, facts, warnings, namespaces: value.plan.namespaces, slots: program.slots, program: program.bytes }, diskName(options));
-    }
-    return {
-      spec,
-      rootfs,
-      program: withId(program.bytes, program.slots, id),
-      namespaces: value.plan.namespaces,
-      fds,
-      joins: joinsOf(spec),
-      descriptions: () => program.descriptions,
-    };
+    const { program, namespaces } = value.plan;
+    const entry = { facts, warnings, namespaces, slots: program.slots, program: program.bytes };
+    if (text !== undefined) this.remember({ key: keyOf(options, extraEnv, text), ...entry }, diskName(options));
+    return prepared(spec, rootfs, fds, entry, id, () => program.descriptions);
   }
 
   private lookup(key: string, name: string): Entry | undefined {
@@ -292,11 +271,12 @@ function homeOf(spec: Spec, rootfs: string): string {
   return '/';
 }
 
-function withId(program: Buffer, slots: Record<string, Slot>, id: string): Buffer {
-  const copy = Buffer.from(program);
-  const slot = slots[CONTAINER_ID_SLOT];
-  if (slot) fillSlot(copy, slot, id);
-  return copy;
+/** A container's view of an entry: its own copy of the program, with its id in the slot. */
+function prepared(spec: Spec, rootfs: string, fds: ChildFds, entry: Pick<Entry, 'program' | 'slots' | 'namespaces'>, id: string, descriptions: () => readonly string[]): Prepared {
+  const program = Buffer.from(entry.program);
+  const slot = entry.slots[CONTAINER_ID_SLOT];
+  if (slot) fillSlot(program, slot, id);
+  return { spec, rootfs, program, namespaces: entry.namespaces, fds, joins: joinsOf(spec), descriptions };
 }
 
 let build: string | undefined | null = null;
