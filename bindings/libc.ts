@@ -2,9 +2,9 @@
 // executor's entry points. Nothing else in ocirun calls koffi: swap the FFI engine here.
 import { closeSync, existsSync, writeSync } from 'node:fs';
 import { constants } from 'node:os';
-import { dirname, join } from 'node:path';
-import { fileURLToPath } from 'node:url';
-import { SystemCallError } from '../lib/errors.js';
+import { join } from 'node:path';
+import { OciError, SystemCallError } from '../lib/errors.js';
+import { packageRoot } from '../lib/package-root.js';
 import { loadKoffi } from './koffi.js';
 import { PROGRAM_VERSION } from './program.js';
 import { syscallTable } from './syscalls.js';
@@ -71,28 +71,18 @@ function fail(syscall: string, path?: string): never {
 let executor: { path: string; spawn: (...args: unknown[]) => number | bigint; stack: unknown } | undefined;
 const STACK_SIZE = 64 * 1024;
 
-function packageRoot(): string {
-  let dir = dirname(fileURLToPath(import.meta.url));
-  while (!existsSync(join(dir, 'package.json'))) {
-    const up = dirname(dir);
-    if (up === dir) throw new Error('ocirun: cannot find the package root');
-    dir = up;
-  }
-  return dir;
-}
-
 function loadExecutor() {
   if (executor) return executor;
   const build = join(packageRoot(), 'build');
   const lib = join(build, 'libocirun-executor.so');
   const path = join(build, 'ocirun-executor');
   for (const f of [lib, path]) {
-    if (!existsSync(f)) throw new Error(`ocirun: the native executor ${f} is missing; run \`npm run build\` (needs gcc and libc6-dev)`);
+    if (!existsSync(f)) throw new OciError('ERR_NOT_SUPPORTED', `the native executor ${f} is missing; run \`npm run build\` (needs gcc and libc6-dev)`);
   }
   const so = koffi().load(lib);
   const version = so.func('uint32_t ocirun_program_version()')();
   if (version !== PROGRAM_VERSION) {
-    throw new Error(`ocirun: ${lib} speaks program version ${version}, expected ${PROGRAM_VERSION}; rebuild with \`npm run build\``);
+    throw new OciError('ERR_NOT_SUPPORTED', `${lib} speaks program version ${version}, expected ${PROGRAM_VERSION}; rebuild with \`npm run build\``);
   }
   const stack = c().malloc(STACK_SIZE);
   if (!stack) throw new SystemCallError('malloc', 12, 'ENOMEM', 'cannot allocate memory');

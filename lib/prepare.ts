@@ -20,7 +20,7 @@ import type { NamespacePhase } from './plan/namespaces.js';
 import { CONTAINER_ID_SLOT } from './plan/process.js';
 import type { LinuxNamespaceType, Spec } from './spec/index.js';
 import { loadBundle, loadBundleText } from './validate/index.js';
-import { packageRoot } from './validate/validators.js';
+import { packageRoot } from './package-root.js';
 
 export interface PrepareOptions {
   /** Absolute bundle directory. */

@@ -5,7 +5,8 @@ import { cpSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { spawnSync } from 'node:child_process';
-import { loadValidators, packageRoot } from '../lib/validate/validators.js';
+import { packageRoot } from '../lib/package-root.js';
+import { loadValidators } from '../lib/validate/validators.js';
 
 const ROOT = join(import.meta.dirname, '..');
 const dirs: string[] = [];
@@ -24,7 +25,7 @@ it('finds it from a nested dist/ file and explains a missing build', () => {
   writeFileSync(join(pkg, 'package.json'), '{"type": "module"}');
   mkdirSync(join(pkg, 'dist', 'lib', 'validate'), { recursive: true });
   for (const f of ['validators.js', 'bundled.js']) cpSync(join(ROOT, 'dist', 'lib', 'validate', f), join(pkg, 'dist', 'lib', 'validate', f));
-  cpSync(join(ROOT, 'dist', 'lib', 'errors.js'), join(pkg, 'dist', 'lib', 'errors.js'));
+  for (const f of ['errors.js', 'package-root.js']) cpSync(join(ROOT, 'dist', 'lib', f), join(pkg, 'dist', 'lib', f));
   const probe = `import('./dist/lib/validate/validators.js').then((m) => { try { m.loadValidators(); console.log('loaded'); } catch (e) { console.log(e.code + ': ' + e.message); } })`;
   const missing = spawnSync(process.execPath, ['-e', probe], { cwd: pkg, encoding: 'utf8' });
   expect(missing.stdout.trim()).toBe(`ERR_NOT_SUPPORTED: the precompiled schema validators are missing (${join(pkg, 'build', 'validators.cjs')}); run \`npm run build\` in ${pkg}`);

@@ -31,7 +31,7 @@ const nonNegativeInt = (flag: string) => (value: string) => {
 
 // Flags that Go-based clients may spell with one dash (urfave/cli accepts `-bundle`).
 const LONG_FLAGS = new Set([
-  'root', 'log', 'log-format', 'debug', 'systemd-cgroup', 'rootless', 'bundle', 'console-socket', 'pid-file',
+  'root', 'log', 'log-format', 'debug', 'systemd-cgroup', 'rootless', 'criu', 'bundle', 'console-socket', 'pid-file',
   'no-pivot', 'no-new-keyring', 'preserve-fds', 'detach', 'keep', 'no-subreaper', 'all', 'force', 'format',
   'quiet', 'cwd', 'env', 'tty', 'user', 'process', 'cap', 'additional-gids', 'process-label', 'apparmor',
   'no-new-privs', 'stats', 'interval', 'json', 'version', 'help',
@@ -41,7 +41,7 @@ const LONG_FLAGS = new Set([
  * Rewrites `-bundle x` to `--bundle x`, but never inside the command line given to `exec`, and
  * finds the verb: the first word that is not a global flag or its value.
  */
-function scanArgv(argv: string[]): { argv: string[]; verb?: string } {
+export function scanArgv(argv: string[]): { argv: string[]; verb?: string } {
   const out: string[] = [];
   let verb: string | undefined;
   let positionals = 0;
@@ -69,7 +69,7 @@ function scanArgv(argv: string[]): { argv: string[]; verb?: string } {
   return { argv: out, verb };
 }
 
-const GLOBAL_WITH_VALUE = new Set(['--root', '-root', '--log', '-log', '--log-format', '-log-format', '--rootless', '-rootless']);
+const GLOBAL_WITH_VALUE = new Set(['--root', '-root', '--log', '-log', '--log-format', '-log-format', '--rootless', '-rootless', '--criu', '-criu']);
 function isGlobalValue(argv: string[], i: number): boolean {
   return i > 0 && GLOBAL_WITH_VALUE.has(argv[i - 1]);
 }

@@ -11,13 +11,6 @@ export function runtimeFor(ctx: CommandContext): Runtime {
   return new Runtime({ root: ctx.globals.root, warn: (m) => ctx.logger.warn(m), blocking: true });
 }
 
-/** Positional argument or a clear usage error. */
-export function required(args: string[], index: number, what: string, verb: string): string {
-  const v = args[index];
-  if (!v) throw new OciError('ERR_INVALID_ARGUMENT', `${verb}: missing ${what}`);
-  return v;
-}
-
 /** systemd socket activation: LISTEN_FDS counts for us only when LISTEN_PID names this process. */
 export function listenFds(): number {
   const n = Number(process.env.LISTEN_FDS);

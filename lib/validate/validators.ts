@@ -3,8 +3,8 @@
 // the package root is found by walking up to the directory that holds package.json.
 import { existsSync } from 'node:fs';
 import { createRequire } from 'node:module';
-import { dirname, join } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { join } from 'node:path';
+import { packageRoot } from '../package-root.js';
 import { OciError } from '../errors.js';
 import { bundledValidators } from './bundled.js';
 
@@ -36,16 +36,6 @@ interface ValidatorsModule extends Record<DocumentKind, CompiledValidator> {
 }
 
 let loaded: ValidatorsModule | undefined;
-
-export function packageRoot(from: string = fileURLToPath(import.meta.url)): string {
-  let dir = dirname(from);
-  for (;;) {
-    if (existsSync(join(dir, 'package.json'))) return dir;
-    const parent = dirname(dir);
-    if (parent === dir) throw new OciError('ERR_NOT_SUPPORTED', `cannot find the ocirun package root above ${from}`);
-    dir = parent;
-  }
-}
 
 export function loadValidators(): ValidatorsModule {
   if (loaded) return loaded;
