@@ -1,10 +1,10 @@
 // The built command, dist/cli/ocirun.cjs: it runs the bundle with the code cache made at build
 // time, works the same when the cache is missing, corrupt or from another build (and then rewrites
 // it), never prints anything about the cache, and loads no child_process, net or dgram at start-up.
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
+import { useTempDirs } from './support/temp-dirs.js';
 import { spawnSync, type SpawnSyncOptions } from 'node:child_process';
-import { closeSync, cpSync, mkdirSync, mkdtempSync, openSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { closeSync, cpSync, mkdirSync, openSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { Script } from 'node:vm';
 import { SPEC_VERSION, VERSION } from '../lib/version.js';
@@ -16,15 +16,11 @@ const FILES = ['bundle.cjs', 'bundle.v8cache', 'ocirun.cjs', 'validators.cjs', '
 // Without NODE_OPTIONS, as a user would run it (the launcher leaves the cache alone under options).
 const { NODE_OPTIONS: _, ...ENV } = process.env;
 
-const dirs: string[] = [];
-afterEach(() => {
-  for (const d of dirs.splice(0)) rmSync(d, { recursive: true, force: true });
-});
+const tempDir = useTempDirs('ocirun-launcher-');
 
 /** A copy of dist/cli to spoil. */
 function copyCli(): string {
-  const dir = mkdtempSync(join(tmpdir(), 'ocirun-launcher-'));
-  dirs.push(dir);
+  const dir = tempDir();
   cpSync(DIST_CLI, dir, { recursive: true });
   return dir;
 }
@@ -42,8 +38,7 @@ function cacheSnapshot(dir: string, name = 'bundle') {
 
 /** A bundle directory with a valid config.json, for `validate`. */
 function validBundle(): string {
-  const dir = mkdtempSync(join(tmpdir(), 'ocirun-launcher-bundle-'));
-  dirs.push(dir);
+  const dir = tempDir('ocirun-launcher-bundle-');
   mkdirSync(join(dir, 'rootfs'));
   expect(ocirun(DIST_CLI, ['spec', '--bundle', dir]).code).toBe(0);
   return dir;
@@ -140,8 +135,7 @@ describe('the ocirun launcher', () => {
   });
 
   it.each([[['--version']], [['--root', '/nonexistent-ocirun-root', 'state', 'c1']]])('%j loads no child_process, net or dgram', (args) => {
-    const dir = mkdtempSync(join(tmpdir(), 'ocirun-launcher-'));
-    dirs.push(dir);
+    const dir = tempDir();
     const list = join(dir, 'modules.json');
     const preload = join(dir, 'preload.cjs');
     writeFileSync(preload, `process.on('exit', () => require('fs').writeFileSync(${JSON.stringify(list)}, JSON.stringify(process.moduleLoadList)));\n`);

@@ -1,24 +1,16 @@
 // The native executor, driven directly with small programs (no namespaces, no root needed):
 // ops run in order, results land in registers, tolerated errnos and skips steer the flow,
 // failures come back as {op index, errno}, and a fork reports the new pid.
-import { afterEach, describe, expect, it } from 'vitest';
-import { closeSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { describe, expect, it } from 'vitest';
+import { closeSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { reapBlocking, socketPair, spawnProgram } from '../bindings/libc.js';
 import { AT, ERRNO, O } from '../bindings/constants.js';
 import { MSG_PID, ProgramBuilder } from '../bindings/program.js';
 import { openInitChannel, type InitMessage } from '../lib/init-channel.js';
+import { useTempDirs } from './support/temp-dirs.js';
 
-const dirs: string[] = [];
-afterEach(() => {
-  for (const d of dirs.splice(0)) rmSync(d, { recursive: true, force: true });
-});
-function tempDir(): string {
-  const d = mkdtempSync(join(tmpdir(), 'ocirun-exec-'));
-  dirs.push(d);
-  return d;
-}
+const tempDir = useTempDirs('ocirun-exec-');
 
 /** Run a program; collect its messages until end of file; reap it. */
 async function execute(

@@ -1,8 +1,8 @@
 // `ocirun spec` writes runc's default config.json (with documented differences) and it validates.
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
+import { useTempDirs } from './support/temp-dirs.js';
 import { spawnSync } from 'node:child_process';
-import { existsSync, mkdtempSync, mkdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { existsSync, mkdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { defaultSpec, formatSpec } from '../lib/spec/default-config.js';
 import { validateBundle, validateConfig } from '../lib/validate/index.js';
@@ -11,15 +11,7 @@ import { SPEC_VERSION } from '../lib/version.js';
 const CLI = join(import.meta.dirname, '..', 'dist', 'cli', 'ocirun.cjs');
 const FIXTURES = join(import.meta.dirname, 'fixtures');
 const RUNC = '/usr/sbin/runc';
-const dirs: string[] = [];
-afterEach(() => {
-  for (const d of dirs.splice(0)) rmSync(d, { recursive: true, force: true });
-});
-function tempDir(): string {
-  const d = mkdtempSync(join(tmpdir(), 'ocirun-spec-'));
-  dirs.push(d);
-  return d;
-}
+const tempDir = useTempDirs('ocirun-spec-');
 function ocirun(args: string[], cwd?: string) {
   const r = spawnSync(process.execPath, [CLI, ...args], { cwd, encoding: 'utf8' });
   return { code: r.status, stdout: r.stdout, stderr: r.stderr };

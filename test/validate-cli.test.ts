@@ -1,20 +1,16 @@
 // `ocirun validate` as a user runs it: the built CLI (dist/, made by `npm run build`/pretest).
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
+import { useTempDirs } from './support/temp-dirs.js';
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { defaultSpec, formatSpec } from '../lib/spec/default-config.js';
 
 const CLI = join(import.meta.dirname, '..', 'dist', 'cli', 'ocirun.cjs');
-const dirs: string[] = [];
-afterEach(() => {
-  for (const d of dirs.splice(0)) rmSync(d, { recursive: true, force: true });
-});
+const tempDir = useTempDirs('ocirun-cli-');
 
 function bundle(text: string): string {
-  const dir = mkdtempSync(join(tmpdir(), 'ocirun-cli-'));
-  dirs.push(dir);
+  const dir = tempDir();
   mkdirSync(join(dir, 'rootfs'));
   writeFileSync(join(dir, 'config.json'), text);
   return dir;
@@ -99,8 +95,7 @@ describe('ocirun validate', () => {
   });
 
   it('reports a directory without config.json', () => {
-    const dir = mkdtempSync(join(tmpdir(), 'ocirun-cli-'));
-    dirs.push(dir);
+    const dir = tempDir();
     const r = ocirun(['validate', dir]);
     expect(r.code).toBe(1);
     expect(r.stdout).toContain('config.json does not exist');

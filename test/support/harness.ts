@@ -11,6 +11,7 @@ import { PLAN_CACHE_DIR } from '../../lib/prepare.js';
 import { Runtime } from '../../lib/runtime.js';
 import { defaultSpec } from '../../lib/spec/default-config.js';
 import type { Spec } from '../../lib/spec/index.js';
+import { parseMountinfo } from './probes.js';
 import { sharedRootfs } from './rootfs.js';
 
 export const REPO = resolve(import.meta.dirname, '../..');
@@ -202,8 +203,9 @@ export class Harness {
   /** Force-delete every container, kill stragglers, then assert nothing is left. */
   async cleanup(): Promise<void> {
     const before = this.leftovers();
+    const failures: string[] = [];
     for (const id of before.stateDirs) {
-      await this.rt.delete(id, { force: true }).catch(() => {});
+      await this.rt.delete(id, { force: true }).catch((err) => failures.push(`delete --force ${id}: ${(err as Error).message}`));
     }
     for (const line of this.leftovers().processes) {
       try {
@@ -217,7 +219,7 @@ export class Harness {
     const after = this.leftovers();
     if (existsSync(this.root)) for (const d of after.stateDirs) rmSync(join(this.root, d), { recursive: true, force: true });
     // delete --force must have removed every state dir and process; a stray mount is a leak.
-    expect(after).toEqual({ stateDirs: [], processes: [], mounts: [] });
+    expect(after, failures.join('\n')).toEqual({ stateDirs: [], processes: [], mounts: [] });
   }
 
   private reapOwn(): void {
@@ -232,6 +234,9 @@ export class Harness {
 
   dispose(): void {
     this.reapOwn();
+    // Deleting through a leaked bind mount would delete its source.
+    const mounts = mountPointsUnder([this.tmp]);
+    if (mounts.length) throw new Error(`left ${this.tmp} in place: mounts remain under it: ${mounts.join(', ')}`);
     rmSync(this.tmp, { recursive: true, force: true });
   }
 }
@@ -276,11 +281,10 @@ function readProc(path: string): string {
 }
 
 /** Mount points in this process's mount namespace at or below any of `dirs`. */
-export function mountPointsUnder(dirs: string[], mountinfo = readProc('/proc/self/mountinfo')): string[] {
-  return mountinfo
-    .split('\n')
-    .map((l) => l.split(' ')[4])
-    .filter((mp): mp is string => Boolean(mp) && dirs.some((d) => mp === d || mp.startsWith(d + '/')));
+export function mountPointsUnder(dirs: string[]): string[] {
+  return parseMountinfo(readProc('/proc/self/mountinfo'))
+    .map((m) => m.mountPoint)
+    .filter((mp) => dirs.some((d) => mp === d || mp.startsWith(d + '/')));
 }
 
 export async function waitFor(cond: () => boolean, timeoutMs: number, stepMs = 20): Promise<boolean> {

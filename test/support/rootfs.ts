@@ -18,7 +18,12 @@ export function sharedRootfs(): string {
   const dir = join(tmpdir(), `${PREFIX}${process.ppid}`);
   if (!existsSync(join(dir, 'bin', 'busybox'))) {
     const staging = mkdtempSync(join(tmpdir(), 'ocirun-test-staging-'));
-    populate(staging);
+    try {
+      populate(staging);
+    } catch (err) {
+      rmSync(staging, { recursive: true, force: true });
+      throw err;
+    }
     // mkdtemp makes 0700: containers running as another user must reach their programs.
     chmodSync(staging, 0o755);
     try {
