@@ -3,7 +3,7 @@
 //   npm run build && npm run bench -- [--runtime runc] [--runtime crun] [--runs 30] [--publish]
 // Needs root (containers with every namespace). Writes bench/results/latest.json and
 // bench/results/latency.svg; --publish also writes bench/RESULTS.json and bench/latency.svg.
-import { existsSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -11,7 +11,7 @@ import { parseArgs } from './lib/argv.mjs';
 import { makeWorkspace } from './lib/bundle.mjs';
 import { execBench } from './lib/exec.mjs';
 import { ID_PREFIX, interleaved, newId } from './lib/interleave.mjs';
-import { findLeaks, snapshot } from './lib/leaks.mjs';
+import { findLeaks } from './lib/leaks.mjs';
 import { machine } from './lib/machine.mjs';
 import { memoryBench } from './lib/memory.mjs';
 import { parallelBench } from './lib/parallel.mjs';
@@ -42,10 +42,10 @@ if (process.getuid() !== 0) {
 
 const log = (m) => process.stderr.write(`bench: ${m}\n`);
 const ws = await makeWorkspace(dist);
-const before = snapshot(ws);
 setErrorLog(join(ws.dir, 'stderr.log'));
 const result = { machine: machine(repo), options: { ...opts, only: [...opts.only] }, peers: {}, goals: {} };
 
+const contenders = [];
 try {
   const cli = cliRunner('ocirun CLI', [process.execPath, cliMain], ws.root('ocirun-cli'), ws);
   const lib = await libraryRunner(dist, ws.root('ocirun-lib'), ws);
@@ -57,8 +57,9 @@ try {
     if (probe.available) peers.push(cliRunner(name, [probe.path], root, ws));
     else log(`${name}: unavailable (${probe.reason})`);
   }
-  const contenders = [lib, cli, ...peers];
-  const roots = contenders.map((r) => r.root);
+  contenders.push(lib, cli, ...peers);
+  const memRoot = ws.root('ocirun-lib-mem');
+  const roots = [...contenders.map((r) => r.root), memRoot];
 
   if (opts.only.has('lifecycle')) {
     log(`sequential lifecycle: ${opts.runs} interleaved rounds`);
@@ -87,7 +88,7 @@ try {
   }
   if (opts.only.has('memory')) {
     log(`memory: ${opts.memRuns} creates each`);
-    result.memory = await memoryBench([cli, ...peers], dist, ws.root('ocirun-lib-mem'), ws, opts.memRuns);
+    result.memory = await memoryBench([cli, ...peers], dist, memRoot, ws, opts.memRuns);
     result.memoryLimit = { smallestLimitMiB: null, reason: 'not measured: ocirun does not apply linux.resources (memory limits) yet' };
   }
   if (opts.only.has('startup')) {
@@ -95,11 +96,26 @@ try {
     result.validation = await validationBench(dist, ws);
     result.startup = await startupBench(cliMain, ws.root('ocirun-startup'), Math.max(10, Math.min(opts.runs, 30)));
   }
-  result.leaks = findLeaks(ws, roots, ID_PREFIX, before);
+  result.leaks = findLeaks(ws, roots, ID_PREFIX);
   result.machine.loadavgAfter = os.loadavg();
+} catch (err) {
+  // Keep what was measured; the run still fails.
+  result.error = err.stack ?? String(err);
+  log(`failed: ${err.message}`);
+  process.exitCode = 1;
 } finally {
+  // Containers a failed scenario left behind are deleted by their own runtime first.
+  for (const r of contenders) {
+    let ids = [];
+    try {
+      ids = readdirSync(r.root).filter((e) => e.startsWith(ID_PREFIX));
+    } catch {
+      // no state root
+    }
+    for (const id of ids) await r.cleanup?.(id);
+  }
   // Never delete through a mount a runtime left behind.
-  if (findLeaks(ws, [], ID_PREFIX, before).mounts.length === 0) rmSync(ws.dir, { recursive: true, force: true });
+  if (findLeaks(ws, [], ID_PREFIX).mounts.length === 0) rmSync(ws.dir, { recursive: true, force: true });
   else log(`left ${ws.dir} in place: mounts remain under it`);
 }
 

@@ -6,6 +6,7 @@ import { spawnSync } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
+import { perCallUs, summarize } from './lib/stats.mjs';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 const dist = join(root, 'dist', 'lib', 'validate', 'index.js');
@@ -17,10 +18,7 @@ const runsArg = process.argv.indexOf('--runs');
 const RUNS = runsArg > 0 ? Number(process.argv[runsArg + 1]) : 2000;
 const COLD = 15;
 
-const median = (xs) => {
-  const s = [...xs].sort((a, b) => a - b);
-  return s.length % 2 ? s[(s.length - 1) / 2] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2;
-};
+const median = (xs) => summarize(xs).median;
 const fmt = (x, unit) => `${x < 10 ? x.toFixed(2) : x < 100 ? x.toFixed(1) : x.toFixed(0)} ${unit}`;
 
 // --- cold: each measurement in a new node process -------------------------------------------
@@ -71,16 +69,7 @@ const configs = {
   'podman (resources, seccomp)': join(root, 'test', 'fixtures', 'client-configs', 'podman-config-resources.json'),
   'containerd (run -d)': join(root, 'test', 'fixtures', 'client-configs', 'containerd-config-run-d-sleep.json'),
 };
-function perCall(fn) {
-  for (let i = 0; i < Math.min(RUNS, 200); i++) fn(); // warm up the JIT
-  const times = [];
-  for (let i = 0; i < RUNS; i++) {
-    const t = process.hrtime.bigint();
-    fn();
-    times.push(Number(process.hrtime.bigint() - t) / 1000);
-  }
-  return median(times);
-}
+const perCall = (fn) => perCallUs(fn, RUNS).median;
 const rows = [];
 for (const [name, file] of Object.entries(configs)) {
   const config = JSON.parse(readFileSync(file, 'utf8'));

@@ -16,10 +16,13 @@ export async function makeWorkspace(dist) {
   for (const a of APPLETS) symlinkSync('busybox', join(rootfs, 'bin', a));
   for (const d of ['proc', 'dev', 'sys', 'tmp']) mkdirSync(join(rootfs, d));
 
+  // In every container's environment, so the leak check can find them from outside.
+  const token = `OCIRUN_BENCH=${dir}`;
   const bundle = (name, args) => {
     const spec = defaultSpec();
     spec.process.terminal = false;
     spec.process.args = args;
+    spec.process.env.push(token);
     spec.root = { path: rootfs, readonly: true };
     const b = join(dir, name);
     mkdirSync(b);
@@ -32,5 +35,5 @@ export async function makeWorkspace(dist) {
     mkdirSync(r, { recursive: true });
     return r;
   };
-  return { dir, rootfs, trueBundle: bundle('bundle-true', ['/bin/true']), sleepBundle: bundle('bundle-sleep', ['/bin/sleep', '3600']), root };
+  return { dir, token, rootfs, trueBundle: bundle('bundle-true', ['/bin/true']), sleepBundle: bundle('bundle-sleep', ['/bin/sleep', '3600']), root };
 }

@@ -3,13 +3,19 @@
 import { readdirSync, readFileSync, readlinkSync } from 'node:fs';
 import { join } from 'node:path';
 
+/** Mount points (mountinfo's fifth field) at or below `dir`. */
 function mountsUnder(dir) {
   return readFileSync('/proc/self/mountinfo', 'utf8')
     .split('\n')
-    .filter((l) => l.includes(dir));
+    .map((l) => l.split(' ')[4])
+    .filter((mp) => mp && (mp === dir || mp.startsWith(dir + '/')));
 }
 
-/** Processes rooted in (or running from) the workspace, and our own unreaped children. */
+/**
+ * Processes of the bench's containers (their environment carries the workspace's token, see
+ * bundle.mjs: a container's root and cwd say nothing from outside its mount namespace), processes
+ * running from the workspace, and our own unreaped children.
+ */
 function strayProcesses(ws) {
   const out = [];
   for (const name of readdirSync('/proc')) {
@@ -28,7 +34,13 @@ function strayProcesses(ws) {
           return '';
         }
       });
-      if (links.some((l) => l.startsWith(ws.dir))) out.push(`${name} (${stat.slice(stat.indexOf('('), stat.lastIndexOf(')') + 1)})`);
+      let environ = '';
+      try {
+        environ = readFileSync(`/proc/${name}/environ`, 'latin1');
+      } catch {
+        // a kernel thread, or gone
+      }
+      if (links.some((l) => l.startsWith(ws.dir)) || environ.includes(ws.token)) out.push(`${name} (${stat.slice(stat.indexOf('('), stat.lastIndexOf(')') + 1)})`);
     } catch {
       // exited while we looked
     }
@@ -56,12 +68,8 @@ function cgroupDirs(prefix) {
   return out;
 }
 
-export function snapshot(ws) {
-  return { mounts: mountsUnder(ws.dir).length };
-}
-
-/** Everything left over, relative to `before` (a snapshot taken before the runs). */
-export function findLeaks(ws, roots, prefix, before) {
+/** Everything left over under the workspace (a fresh directory, so anything there is a leak). */
+export function findLeaks(ws, roots, prefix) {
   const stateDirs = roots.flatMap((r) => {
     try {
       // @plans is ocirun's plan cache (lib/prepare.ts): the runtime's, not a container's.
@@ -70,10 +78,9 @@ export function findLeaks(ws, roots, prefix, before) {
       return [];
     }
   });
-  const mounts = mountsUnder(ws.dir);
   return {
     stateDirs,
-    mounts: mounts.length > before.mounts ? mounts.slice(before.mounts) : [],
+    mounts: mountsUnder(ws.dir),
     processes: strayProcesses(ws),
     cgroups: cgroupDirs(prefix),
   };

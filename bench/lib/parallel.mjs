@@ -1,12 +1,11 @@
 // N containers at once per runtime: wall time of the batch, throughput, per-container latency,
 // failures, and a leak check after every batch.
-import { findLeaks, leakCount, snapshot } from './leaks.mjs';
+import { findLeaks, leakCount } from './leaks.mjs';
 import { ID_PREFIX, newId } from './interleave.mjs';
 import { summarize } from './stats.mjs';
 
 export async function parallelBench(runners, sizes, batches, ws) {
-  const before = snapshot(ws);
-  const results = [];
+    const results = [];
   for (const size of sizes) {
     const per = new Map(runners.map((r) => [r.name, { walls: [], latencies: [], failures: [], leaks: [] }]));
     for (let b = 0; b < batches; b++) {
@@ -24,7 +23,7 @@ export async function parallelBench(runners, sizes, batches, ws) {
         // A failed run leaves its container for the caller to delete, as runc does: delete it
         // (--force), then check that nothing at all is left.
         for (const [i, s] of settled.entries()) if (s.status === 'rejected') await r.cleanup(ids[i]);
-        const leaks = findLeaks(ws, [r.root], ID_PREFIX, before);
+        const leaks = findLeaks(ws, [r.root], ID_PREFIX);
         if (leakCount(leaks)) acc.leaks.push(leaks);
       }
     }

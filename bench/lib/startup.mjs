@@ -4,18 +4,7 @@
 import { spawnSync } from 'node:child_process';
 import { join } from 'node:path';
 import { interleaved } from './interleave.mjs';
-import { summarize } from './stats.mjs';
-
-function perCallUs(fn, runs) {
-  for (let i = 0; i < 200; i++) fn(); // let the JIT settle
-  const times = [];
-  for (let i = 0; i < runs; i++) {
-    const t = process.hrtime.bigint();
-    fn();
-    times.push(Number(process.hrtime.bigint() - t) / 1000);
-  }
-  return summarize(times);
-}
+import { perCallUs, summarize } from './stats.mjs';
 
 export async function validationBench(dist, ws) {
   const { validateConfig, validateBundle } = await import(join(dist, 'lib', 'validate', 'index.js'));
@@ -30,17 +19,22 @@ export async function validationBench(dist, ws) {
 }
 
 export async function startupBench(cliMain, root, runs) {
-  const timed = (args) => () => {
+  // A command that fails at once would look fast: each must end as expected to count.
+  const timed = (args, expectedStatus) => () => {
     const t = process.hrtime.bigint();
-    spawnSync(process.execPath, args, { stdio: 'ignore' });
-    return Number(process.hrtime.bigint() - t) / 1e6;
+    const r = spawnSync(process.execPath, args, { stdio: ['ignore', 'ignore', 'pipe'] });
+    const ms = Number(process.hrtime.bigint() - t) / 1e6;
+    if (r.status !== expectedStatus) throw new Error(`node ${args.join(' ')}: exit ${r.status ?? r.signal}, expected ${expectedStatus}: ${String(r.stderr).trim()}`);
+    return ms;
   };
   const runners = [
-    { name: 'node -e 0', fn: timed(['-e', '0']) },
-    { name: 'ocirun --version', fn: timed([cliMain, '--version']) },
-    { name: 'ocirun state <missing>', fn: timed([cliMain, '--root', root, 'state', 'no-such-container']) },
+    { name: 'node -e 0', fn: timed(['-e', '0'], 0) },
+    { name: 'ocirun --version', fn: timed([cliMain, '--version'], 0) },
+    // "container does not exist", exit 1: the answer runc gives.
+    { name: 'ocirun state <missing>', fn: timed([cliMain, '--root', root, 'state', 'no-such-container'], 1) },
   ];
-  const { samples } = await interleaved(runners, runs, 2, (r) => r.fn());
+  const { samples, failures } = await interleaved(runners, runs, 2, (r) => r.fn());
+  for (const [name, errs] of failures) if (errs.length) throw new Error(`${name}: ${errs[0]}`);
   const base = summarize(samples.get('node -e 0'));
   return runners.map((r) => {
     const s = summarize(samples.get(r.name));

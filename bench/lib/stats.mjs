@@ -27,3 +27,15 @@ export function fmt(x, digits = 3) {
   if (Math.abs(x) >= 100) return x.toFixed(0);
   return Number(x.toPrecision(digits)).toString();
 }
+
+/** Time one synchronous call (µs) `runs` times, after `warmup` calls that let the JIT settle. */
+export function perCallUs(fn, runs, warmup = 200) {
+  for (let i = 0; i < Math.min(runs, warmup); i++) fn();
+  const times = [];
+  for (let i = 0; i < runs; i++) {
+    const t = process.hrtime.bigint();
+    fn();
+    times.push(Number(process.hrtime.bigint() - t) / 1000);
+  }
+  return summarize(times);
+}
