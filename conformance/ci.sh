@@ -15,6 +15,8 @@ trap 'rm -rf "$work"' EXIT
 runtimes=("ocirun=$ocirun")
 if [ -x /usr/sbin/runc ]; then runtimes+=("runc=/usr/sbin/runc"); fi
 pids=()
+# Interrupted: stop the suites too, or they go on creating containers.
+trap 'kill "${pids[@]}" 2>/dev/null; exit 130' INT TERM
 for rt in "${runtimes[@]}"; do
   name=${rt%%=*}
   node conformance/report.mjs --check --runtime "$rt" --keep-json "$work/json" >"$work/$name.log" 2>&1 &

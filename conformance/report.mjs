@@ -69,13 +69,15 @@ function runSuite(name, path, dir) {
   process.stderr.write(`${((Date.now() - t0) / 1000).toFixed(0)}s\n`);
   if (!existsSync(out)) {
     console.error(r.stderr);
-    console.error(`report: vitest produced no report for ${name} (exit ${r.status})`);
-    process.exit(2);
+    throw new SuiteError(`vitest produced no report for ${name} (exit ${r.status})`);
   }
   return out;
 }
 
 const ID = /\[([A-Za-z0-9_.-]+)\]\s*$/;
+
+/** The suite itself is broken (not a runtime result): exit 2, after the temp dir is removed. */
+class SuiteError extends Error {}
 
 /** vitest JSON → ordered list of { id, name, result, reason } */
 function parseReport(file) {
@@ -90,8 +92,7 @@ function parseReport(file) {
       if (!m) continue;
       if (wanted && !wanted.test(t.fullName ?? t.title)) continue;
       if (seen.has(m[1])) {
-        console.error(`report: duplicate test id ${m[1]}`);
-        process.exit(2);
+        throw new SuiteError(`duplicate test id ${m[1]}`);
       }
       seen.add(m[1]);
       const result = t.status === 'passed' ? 'pass' : t.status === 'failed' ? 'fail' : 'skip';
@@ -100,8 +101,7 @@ function parseReport(file) {
     }
     // a file that failed to load has no tests: that is a broken suite, not a runtime result
     if ((f.assertionResults ?? []).length === 0 && f.status === 'failed') {
-      console.error(`report: ${f.name} failed to load: ${f.message}`);
-      process.exit(2);
+      throw new SuiteError(`${f.name} failed to load: ${f.message}`);
     }
   }
   return rows;
@@ -119,9 +119,14 @@ try {
     }
     runs.push({ name, rows: parseReport(file) });
   }
+} catch (err) {
+  if (!(err instanceof SuiteError)) throw err;
+  console.error(`report: ${err.message}`);
+  process.exitCode = 2;
 } finally {
   rmSync(work, { recursive: true, force: true });
 }
+if (process.exitCode === 2) process.exit(2);
 
 // ---- side-by-side table ----------------------------------------------------------------------
 const order = [];
