@@ -24,7 +24,9 @@ if (process.argv[1] === fileURLToPath(import.meta.url)) build();
 
 function build() {
   for (const t of targets) {
-    if (existsSync(t.out) && statSync(t.out).mtimeMs >= statSync(src).mtimeMs) continue;
+    // Up to date unless the source or this script (the flags) changed since.
+    const newest = Math.max(statSync(src).mtimeMs, statSync(fileURLToPath(import.meta.url)).mtimeMs);
+    if (existsSync(t.out) && statSync(t.out).mtimeMs >= newest) continue;
     mkdirSync(dirname(t.out), { recursive: true });
     const args = [...t.args, '-o', t.out, src];
     try {
