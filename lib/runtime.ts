@@ -19,7 +19,7 @@ import { timensOffsets } from './plan/namespaces.js';
 import { isSameLiveProcess, readProcStat } from './process-info.js';
 import { parseSignal } from './signals.js';
 import type { LinuxIDMapping, LinuxNamespaceType, Process, Spec, State } from './spec/index.js';
-import { StateStore, type ContainerRecord } from './state/store.js';
+import { StateStore, validateId, type ContainerRecord } from './state/store.js';
 import { SPEC_VERSION } from './version.js';
 
 export type { ContainerStatus } from './spec/index.js';
@@ -248,6 +248,8 @@ export class Runtime {
     if (options.consoleSocket) {
       throw new OciError('ERR_NOT_SUPPORTED', 'create: --console-socket is not supported by ocirun yet (no console support)');
     }
+    // Before the id goes into the program (and before any bundle work): a bad id is the error.
+    validateId(id);
     const bundle = resolve(bundleArg);
     const listenFds = options.listenFds ?? 0;
     const totalPreserved = (options.preserveFds ?? 0) + listenFds;

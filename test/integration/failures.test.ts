@@ -1,6 +1,9 @@
 // Failures: each gives a clear error naming the cause, and leaves no state dir, mount or process
 // behind (checked right after the failure, before the harness's own cleanup).
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { Runtime } from '../../lib/runtime.js';
 import { alive, useHarness, waitFor } from '../support/harness.js';
 
 const h = useHarness('fail');
@@ -64,6 +67,14 @@ describe('lifecycle failures', () => {
     h.expectClean();
     await expect(h.rt.create(bad, h.bundle())).rejects.toMatchObject({ code: 'ERR_INVALID_ID' });
     h.expectClean();
+  });
+
+  it('a bad id is refused before any work: not even the plan cache is written', async () => {
+    const root = join(h.dir('root'), 'state');
+    const rt = new Runtime({ root });
+    await expect(rt.create('bad/id', h.bundle())).rejects.toMatchObject({ code: 'ERR_INVALID_ID' });
+    await expect(rt.create('x'.repeat(1100), h.bundle())).rejects.toMatchObject({ code: 'ERR_INVALID_ID' });
+    expect(existsSync(root)).toBe(false);
   });
 
   it('start twice: the second start is refused', async () => {
