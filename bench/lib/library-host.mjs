@@ -24,7 +24,11 @@ process.on('message', async (m) => {
       await exits.get(m.id);
       exits.delete(m.id);
     }
-    if (m.op === 'exit') process.exit(0);
+    if (m.op === 'exit') {
+      // Containers a failed run left behind go with it.
+      for (const id of exits.keys()) await rt.delete(id, { force: true }).catch(() => {});
+      process.exit(0);
+    }
     process.send({ ok: true });
   } catch (err) {
     process.send({ ok: false, error: err.message });

@@ -10,28 +10,38 @@ import { summarize } from './stats.mjs';
 const here = dirname(fileURLToPath(import.meta.url));
 
 // 'exit', not 'close': the created container keeps the CLI's stdio open until it runs.
-function exited(child) {
+function exited(child, what) {
   return new Promise((resolve, reject) => {
-    child.on('exit', (code) => (code === 0 ? resolve() : reject(new Error(`create: exit ${code}`))));
+    child.on('exit', (code) => (code === 0 ? resolve() : reject(new Error(`${what}: exit ${code}`))));
   });
 }
 
 async function cliCreate(r, id) {
   const [cmd, args] = r.createArgs(id);
-  const child = spawn(cmd, args, { stdio: 'ignore' });
-  const peak = await samplePeak(child.pid, exited(child));
-  const state = JSON.parse(spawnSync(r.command[0], [...r.command.slice(1), 'state', id], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] }).stdout);
-  const held = memory(state.pid);
-  await r.cleanup(id);
-  return { peak, held };
+  try {
+    const child = spawn(cmd, args, { stdio: 'ignore' });
+    const peak = await samplePeak(child.pid, exited(child, `${r.name} create ${id}`));
+    const state = spawnSync(r.command[0], [...r.command.slice(1), 'state', id], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] });
+    if (state.status !== 0) throw new Error(`${r.name} state ${id}: exit ${state.status}: ${state.stderr.trim()}`);
+    return { peak, held: memory(JSON.parse(state.stdout).pid) };
+  } finally {
+    await r.cleanup(id);
+  }
 }
 
 function libraryHost(dist, root) {
   const host = fork(join(here, 'library-host.mjs'), [dist, root], { stdio: ['ignore', 'ignore', 'inherit', 'ipc'] });
   let waiter;
+  let died;
   host.on('message', (m) => waiter?.(m));
+  // A host that dies (a failed import, say) fails the waiting call instead of hanging the bench.
+  host.on('exit', (code, signal) => {
+    died = new Error(`library host exited (${code ?? signal})`);
+    waiter?.({ ok: false, error: died.message });
+  });
   const call = (m) =>
     new Promise((resolve, reject) => {
+      if (died) return reject(died);
       waiter = (reply) => (reply.ok ? resolve(reply) : reject(new Error(reply.error)));
       if (m) host.send(m);
     });
@@ -62,9 +72,11 @@ export async function memoryBench(cliRunners, dist, libRoot, ws, runs) {
     out.push({ ...row('ocirun library', rows), idleHostKb: idle.total, note: 'includes the embedding Node process' });
   } finally {
     // Wait for it to be reaped, or the leak check would see it as a zombie.
-    const gone = new Promise((resolve) => host.once('exit', resolve));
-    host.send({ op: 'exit' });
-    await gone;
+    if (host.exitCode === null && host.signalCode === null) {
+      const gone = new Promise((resolve) => host.once('exit', resolve));
+      host.send({ op: 'exit' });
+      await gone;
+    }
   }
   return out;
 }
