@@ -11,6 +11,7 @@ import { describeResult, runCli, type CliOptions, type CliResult } from './cli.j
 import { cgroupMounts, pidAlive, removeCgroupTree, removeTree } from './host.js';
 import type { Requirement } from './requires.js';
 import { startReaper } from './reaper.js';
+import { KEEP } from './env.js';
 
 startReaper();
 
@@ -258,11 +259,16 @@ export class Harness {
       }
     }
     for (const id of this.ids) {
-      for (const mount of new Set(cgroupMounts().values())) {
-        const procs = join(mount, this.cgroupsPath(id), 'cgroup.procs');
-        if (existsSync(procs) && readFileSync(procs, 'utf8').trim()) problems.push(`processes left in ${procs}`);
+      // One container's cgroup trouble (a race with the kernel, say) must not skip the steps below.
+      try {
+        for (const mount of new Set(cgroupMounts().values())) {
+          const procs = join(mount, this.cgroupsPath(id), 'cgroup.procs');
+          if (existsSync(procs) && readFileSync(procs, 'utf8').trim()) problems.push(`processes left in ${procs}`);
+        }
+        removeCgroupTree(this.cgroupsPath(id));
+      } catch (err) {
+        problems.push(`cgroups of ${id}: ${(err as Error).message}`);
       }
-      removeCgroupTree(this.cgroupsPath(id));
     }
     for (const fn of this.deferred.reverse()) {
       try {
@@ -271,7 +277,7 @@ export class Harness {
         /* best effort: the thing may be gone with the container */
       }
     }
-    if (!process.env.CONFORMANCE_KEEP) removeTree(this.dir);
+    if (!KEEP) removeTree(this.dir);
     if (problems.length) throw new Error(`cleanup: ${problems.join('; ')}`);
   }
 }
