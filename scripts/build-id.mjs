@@ -1,4 +1,4 @@
-// Writes build/build-id: a digest of the compiled library and the executor. Cached plans
+// Writes build/build-id: a digest of the compiled library, the executor and the addon. Cached plans
 // (lib/prepare.ts) carry it in their key, so a rebuilt ocirun never reuses a plan made by another.
 import { createHash } from 'node:crypto';
 import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
@@ -16,6 +16,6 @@ const walk = (dir) => {
   }
 };
 walk(join(root, 'dist'));
-files.push(join(root, 'build', 'ocirun-executor'));
+files.push(join(root, 'build', 'ocirun-executor'), join(root, 'build', 'ocirun.node'));
 for (const f of files.sort()) hash.update(f.slice(root.length)).update(readFileSync(f));
 writeFileSync(join(root, 'build', 'build-id'), hash.digest('hex').slice(0, 32) + '\n');

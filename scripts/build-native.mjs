@@ -1,34 +1,43 @@
-// Builds the native parts from bindings/executor.c:
-//   build/ocirun-executor        the executor program (static, without libc: starts fast)
-//   build/libocirun-executor.so  the spawn function Node calls through koffi
-// Neither links against Node or V8: nothing native here may touch V8 memory (DESIGN.md).
+// Builds the native parts:
+//   build/ocirun-executor  the executor program, from bindings/executor.c (static, without libc:
+//                          starts fast)
+//   build/ocirun.node      the Node-API addon of bindings/addon.c: the runtime process's libc
+//                          calls and the executor's spawn (executor.c's ocirun_spawn)
+// The addon uses Node-API only (headers from the node-api-headers package), so one build serves
+// every Node version; the executor links against nothing.
 import { execFileSync } from 'node:child_process';
 import { existsSync, mkdirSync, statSync } from 'node:fs';
+import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 const src = join(root, 'bindings', 'executor.c');
+const addonSrc = join(root, 'bindings', 'addon.c');
 const cc = process.env.CC || 'cc';
 const common = ['-std=gnu11', '-O2', '-Wall', '-Wextra', '-Werror', '-fno-stack-protector'];
 /** No libc (see the top of executor.c): freestanding, its own _start, memcpy and memset. */
 export const EXECUTOR_FLAGS = [...common, '-static', '-nostdlib', '-ffreestanding', '-fno-tree-loop-distribute-patterns', '-fno-pie', '-no-pie', '-fno-asynchronous-unwind-tables', '-DOCIRUN_EXECUTOR_MAIN'];
 export const EXECUTOR_SOURCE = src;
 const targets = [
-  { out: join(root, 'build', 'ocirun-executor'), args: EXECUTOR_FLAGS },
-  { out: join(root, 'build', 'libocirun-executor.so'), args: [...common, '-fPIC', '-shared'] },
+  { out: join(root, 'build', 'ocirun-executor'), args: EXECUTOR_FLAGS, sources: [src] },
+  { out: join(root, 'build', 'ocirun.node'), args: () => [...common, '-fPIC', '-shared', '-fvisibility=hidden', '-I', napiHeaders()], sources: [src, addonSrc] },
 ];
+
+function napiHeaders() {
+  return createRequire(import.meta.url)('node-api-headers').include_dir;
+}
 
 // Run as a script it builds; the tests import it for the executor's flags.
 if (process.argv[1] === fileURLToPath(import.meta.url)) build();
 
 function build() {
   for (const t of targets) {
-    // Up to date unless the source or this script (the flags) changed since.
-    const newest = Math.max(statSync(src).mtimeMs, statSync(fileURLToPath(import.meta.url)).mtimeMs);
+    // Up to date unless a source or this script (the flags) changed since.
+    const newest = Math.max(...[...t.sources, fileURLToPath(import.meta.url)].map((f) => statSync(f).mtimeMs));
     if (existsSync(t.out) && statSync(t.out).mtimeMs >= newest) continue;
     mkdirSync(dirname(t.out), { recursive: true });
-    const args = [...t.args, '-o', t.out, src];
+    const args = [...(typeof t.args === 'function' ? t.args() : t.args), '-o', t.out, ...t.sources];
     try {
       execFileSync(cc, args, { stdio: 'inherit' });
     } catch {

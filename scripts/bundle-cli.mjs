@@ -1,7 +1,7 @@
 // Builds the ocirun command in dist/cli/ (the rest of dist/ stays for library users):
 //   ocirun.cjs         the launcher (a copy of lib/cli/ocirun.cjs)
 //   bundle.cjs         the CLI and the library folded into one CommonJS script (koffi stays
-//                      external: it is a native addon)
+//                      external: it is a native module, loaded for libseccomp only)
 //   validators.cjs     build/validators.cjs, minified, loaded when a verb validates a config
 //   *.v8cache          V8's code cache for each script, made by a child node process
 // Why: the CLI starts on every call. Loading one ES module bundle cost the ESM loader, compiling
@@ -69,7 +69,7 @@ async function bundle() {
     target: 'node20',
     external: ['koffi'],
     plugins: [lazyBuiltins, bundledValidators],
-    // The library finds koffi and build/ from its own URL; in the bundle that is bundle.cjs's,
+    // The library finds koffi and build/ (the executor, the addon) from its own URL; in the bundle that is bundle.cjs's,
     // computed when first asked for (most verbs never do).
     define: { 'import.meta.url': '__ocirunModule.url' },
     // The launcher's module function is part of the file (see lib/cli/ocirun.cjs). 'use strict'

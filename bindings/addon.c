@@ -1,0 +1,277 @@
+/*
+ * ocirun's Node-API addon (build/ocirun.node): the few libc calls the runtime process makes, and
+ * the executor's spawn (ocirun_spawn, from executor.c, linked into the same module).
+ *
+ * Why an addon and not koffi for these: a CLI call pays for loading its FFI. koffi's native
+ * module (1.1 MB) took 3–5 ms to load and declaring the functions another 1–2 ms, of a ~15 ms
+ * budget per call; this module loads in ~0.3 ms. koffi stays the FFI for libraries with a wide
+ * surface (libseccomp, bindings/libseccomp.ts).
+ *
+ * Convention: a call returns its result (>= 0) or -errno; bindings/libc.ts turns -errno into an
+ * error that names the system call. Nothing here keeps state, blocks longer than the call it
+ * wraps, or touches V8 memory from another thread.
+ */
+#define _GNU_SOURCE
+#define NAPI_VERSION 8
+#include <errno.h>
+#include <fcntl.h>
+#include <node_api.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdint.h>
+#include <string.h>
+#include <sys/file.h>
+#include <sys/mman.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/syscall.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+long ocirun_spawn(const char *executor, const int *src, const int *dst, int n, int clone_flags, uint8_t *stack, uint64_t stack_size);
+uint32_t ocirun_program_version(void);
+
+#define MAX_ARGS 4
+#define MAX_PATH 4096
+#define MAX_FDS 64
+/* The vfork-style child runs on this until it execs; the caller is suspended meanwhile. */
+#define SPAWN_STACK (32 * 1024)
+
+static napi_value number(napi_env env, double v)
+{
+	napi_value r;
+	napi_create_double(env, v, &r);
+	return r;
+}
+
+static napi_value fail_type(napi_env env, const char *what)
+{
+	napi_throw_type_error(env, NULL, what);
+	return NULL;
+}
+
+/* The call's arguments; fails (with a TypeError thrown) unless exactly `want` were passed. */
+static int args(napi_env env, napi_callback_info info, size_t want, napi_value *argv)
+{
+	size_t argc = MAX_ARGS;
+	napi_get_cb_info(env, info, &argc, argv, NULL, NULL);
+	if (argc != want) {
+		napi_throw_type_error(env, NULL, "ocirun.node: wrong number of arguments");
+		return 0;
+	}
+	return 1;
+}
+
+static int int_arg(napi_env env, napi_value v, int32_t *out)
+{
+	if (napi_get_value_int32(env, v, out) != napi_ok) {
+		napi_throw_type_error(env, NULL, "ocirun.node: expected a number");
+		return 0;
+	}
+	return 1;
+}
+
+static int path_arg(napi_env env, napi_value v, char *out)
+{
+	size_t len;
+	if (napi_get_value_string_utf8(env, v, out, MAX_PATH, &len) != napi_ok) {
+		napi_throw_type_error(env, NULL, "ocirun.node: expected a string");
+		return 0;
+	}
+	if (len >= MAX_PATH - 1) {
+		napi_throw_range_error(env, NULL, "ocirun.node: path too long");
+		return 0;
+	}
+	return 1;
+}
+
+static long result(long r)
+{
+	return r < 0 ? -errno : r;
+}
+
+/* programVersion(): the program layout the executor in this build reads. */
+static napi_value program_version(napi_env env, napi_callback_info info)
+{
+	(void)info;
+	return number(env, ocirun_program_version());
+}
+
+/* spawn(executor, src: Int32Array, dst: Int32Array, cloneFlags) -> pid | -errno */
+static napi_value spawn(napi_env env, napi_callback_info info)
+{
+	napi_value argv[MAX_ARGS];
+	char path[MAX_PATH];
+	int32_t flags;
+	int32_t *fds[2];
+	size_t lengths[2];
+	if (!args(env, info, 4, argv) || !path_arg(env, argv[0], path) || !int_arg(env, argv[3], &flags))
+		return NULL;
+	for (int i = 0; i < 2; i++) {
+		napi_typedarray_type type;
+		void *data;
+		if (napi_get_typedarray_info(env, argv[1 + i], &type, &lengths[i], &data, NULL, NULL) != napi_ok || type != napi_int32_array)
+			return fail_type(env, "ocirun.node: spawn: fds must be Int32Arrays");
+		fds[i] = data;
+	}
+	if (lengths[0] != lengths[1] || lengths[0] < 1 || lengths[0] > MAX_FDS)
+		return fail_type(env, "ocirun.node: spawn: src and dst must have the same length, 1 to 64");
+	uint8_t stack[SPAWN_STACK] __attribute__((aligned(16)));
+	return number(env, ocirun_spawn(path, fds[0], fds[1], (int)lengths[0], flags, stack, sizeof(stack)));
+}
+
+/* socketpair() -> [fd, fd] | -errno: unix stream sockets, close-on-exec. */
+static napi_value socket_pair(napi_env env, napi_callback_info info)
+{
+	(void)info;
+	int sv[2];
+	if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sv) != 0)
+		return number(env, -errno);
+	napi_value pair;
+	napi_create_array_with_length(env, 2, &pair);
+	napi_set_element(env, pair, 0, number(env, sv[0]));
+	napi_set_element(env, pair, 1, number(env, sv[1]));
+	return pair;
+}
+
+/* memfdCreate(name) -> fd | -errno (close-on-exec) */
+static napi_value memfd(napi_env env, napi_callback_info info)
+{
+	napi_value argv[MAX_ARGS];
+	char name[MAX_PATH];
+	if (!args(env, info, 1, argv) || !path_arg(env, argv[0], name))
+		return NULL;
+	return number(env, result(memfd_create(name, MFD_CLOEXEC)));
+}
+
+/* mkfifo(path, mode) -> 0 | -errno */
+static napi_value make_fifo(napi_env env, napi_callback_info info)
+{
+	napi_value argv[MAX_ARGS];
+	char path[MAX_PATH];
+	int32_t mode;
+	if (!args(env, info, 2, argv) || !path_arg(env, argv[0], path) || !int_arg(env, argv[1], &mode))
+		return NULL;
+	return number(env, result(mkfifo(path, (mode_t)mode)));
+}
+
+/* kill(pid, signal) -> 0 | -errno */
+static napi_value kill_pid(napi_env env, napi_callback_info info)
+{
+	napi_value argv[MAX_ARGS];
+	int32_t pid, sig;
+	if (!args(env, info, 2, argv) || !int_arg(env, argv[0], &pid) || !int_arg(env, argv[1], &sig))
+		return NULL;
+	return number(env, result(kill(pid, sig)));
+}
+
+/* pidfdOpen(pid) -> fd | -errno */
+static napi_value pidfd_open(napi_env env, napi_callback_info info)
+{
+	napi_value argv[MAX_ARGS];
+	int32_t pid;
+	if (!args(env, info, 1, argv) || !int_arg(env, argv[0], &pid))
+		return NULL;
+	return number(env, result(syscall(SYS_pidfd_open, pid, 0)));
+}
+
+/* pidfdSendSignal(pidfd, signal) -> 0 | -errno */
+static napi_value pidfd_send_signal(napi_env env, napi_callback_info info)
+{
+	napi_value argv[MAX_ARGS];
+	int32_t fd, sig;
+	if (!args(env, info, 2, argv) || !int_arg(env, argv[0], &fd) || !int_arg(env, argv[1], &sig))
+		return NULL;
+	return number(env, result(syscall(SYS_pidfd_send_signal, fd, sig, NULL, 0)));
+}
+
+/* waitid(pid, options) -> [pid, code, status] (pid 0: nothing to report yet) | -errno */
+static napi_value wait_id(napi_env env, napi_callback_info info)
+{
+	napi_value argv[MAX_ARGS];
+	int32_t pid, options;
+	if (!args(env, info, 2, argv) || !int_arg(env, argv[0], &pid) || !int_arg(env, argv[1], &options))
+		return NULL;
+	siginfo_t si;
+	memset(&si, 0, sizeof(si));
+	if (waitid(P_PID, (id_t)pid, &si, options) != 0)
+		return number(env, -errno);
+	napi_value r;
+	napi_create_array_with_length(env, 3, &r);
+	napi_set_element(env, r, 0, number(env, si.si_pid));
+	napi_set_element(env, r, 1, number(env, si.si_code));
+	napi_set_element(env, r, 2, number(env, si.si_status));
+	return r;
+}
+
+/* waitpid(pid) -> wait status | -errno: blocks, for a child known to exit at once. */
+static napi_value wait_pid(napi_env env, napi_callback_info info)
+{
+	napi_value argv[MAX_ARGS];
+	int32_t pid;
+	if (!args(env, info, 1, argv) || !int_arg(env, argv[0], &pid))
+		return NULL;
+	int status;
+	pid_t r;
+	while ((r = waitpid(pid, &status, 0)) < 0 && errno == EINTR)
+		;
+	return number(env, r < 0 ? -errno : status);
+}
+
+/* poll(fd, timeoutMs) -> 1 readable or hung up, 0 timed out | -errno (EINTR included) */
+static napi_value poll_in(napi_env env, napi_callback_info info)
+{
+	napi_value argv[MAX_ARGS];
+	int32_t fd, timeout;
+	if (!args(env, info, 2, argv) || !int_arg(env, argv[0], &fd) || !int_arg(env, argv[1], &timeout))
+		return NULL;
+	struct pollfd p = { .fd = fd, .events = POLLIN };
+	return number(env, result(poll(&p, 1, timeout)));
+}
+
+/* flock(fd, operation) -> 0 | -errno */
+static napi_value file_lock(napi_env env, napi_callback_info info)
+{
+	napi_value argv[MAX_ARGS];
+	int32_t fd, op;
+	if (!args(env, info, 2, argv) || !int_arg(env, argv[0], &fd) || !int_arg(env, argv[1], &op))
+		return NULL;
+	int r;
+	while ((r = flock(fd, op)) < 0 && errno == EINTR)
+		;
+	return number(env, r < 0 ? -errno : 0);
+}
+
+/* strerror(errno) -> the C library's message */
+static napi_value error_text(napi_env env, napi_callback_info info)
+{
+	napi_value argv[MAX_ARGS];
+	int32_t err;
+	if (!args(env, info, 1, argv) || !int_arg(env, argv[0], &err))
+		return NULL;
+	char buf[256];
+	const char *text = strerror_r(err, buf, sizeof(buf));
+	napi_value r;
+	napi_create_string_utf8(env, text, NAPI_AUTO_LENGTH, &r);
+	return r;
+}
+
+NAPI_MODULE_INIT()
+{
+	static const struct {
+		const char *name;
+		napi_callback fn;
+	} table[] = {
+		{ "programVersion", program_version }, { "spawn", spawn }, { "socketpair", socket_pair },
+		{ "memfdCreate", memfd }, { "mkfifo", make_fifo }, { "kill", kill_pid },
+		{ "pidfdOpen", pidfd_open }, { "pidfdSendSignal", pidfd_send_signal }, { "waitid", wait_id },
+		{ "waitpid", wait_pid }, { "poll", poll_in }, { "flock", file_lock }, { "strerror", error_text },
+	};
+	for (size_t i = 0; i < sizeof(table) / sizeof(table[0]); i++) {
+		napi_value fn;
+		if (napi_create_function(env, table[i].name, NAPI_AUTO_LENGTH, table[i].fn, NULL, &fn) != napi_ok ||
+		    napi_set_named_property(env, exports, table[i].name, fn) != napi_ok)
+			return NULL;
+	}
+	return exports;
+}

@@ -1,0 +1,72 @@
+// bindings/libc.ts over the Node-API addon (build/ocirun.node): results come back as values,
+// failures as SystemCallErrors that name the call, the errno and the path.
+import { describe, expect, it } from 'vitest';
+import { closeSync, openSync, readSync, writeSync } from 'node:fs';
+import { join } from 'node:path';
+import { describeErrno, flock, kill, LOCK_EX, LOCK_UN, mkfifo, pidfdOpen, reapBlocking, socketPair, tryReap, waitReadable } from '../bindings/libc.js';
+import { SystemCallError } from '../lib/errors.js';
+import { useTempDirs } from './support/temp-dirs.js';
+
+const tempDir = useTempDirs('ocirun-addon-');
+
+function thrown(fn: () => unknown): SystemCallError {
+  try {
+    fn();
+  } catch (err) {
+    expect(err).toBeInstanceOf(SystemCallError);
+    return err as SystemCallError;
+  }
+  throw new Error('expected a SystemCallError');
+}
+
+describe('libc through the addon', () => {
+  it('socketPair: two connected fds; waitReadable sees data and times out without', () => {
+    const [a, b] = socketPair();
+    try {
+      expect(waitReadable(a, 0)).toBe(false);
+      writeSync(b, 'x');
+      expect(waitReadable(a, 1000)).toBe(true);
+      const buf = Buffer.alloc(1);
+      expect(readSync(a, buf, 0, 1, null)).toBe(1);
+      expect(buf.toString()).toBe('x');
+    } finally {
+      closeSync(a);
+      closeSync(b);
+    }
+  });
+
+  it('mkfifo: a second one at the same path names the call, the path and EEXIST', () => {
+    const path = join(tempDir(), 'fifo');
+    mkfifo(path, 0o600);
+    const err = thrown(() => mkfifo(path, 0o600));
+    expect(err.syscall).toBe('mkfifo');
+    expect(err.errnoCode).toBe('EEXIST');
+    expect(err.message).toBe(`mkfifo ${path}: file exists`);
+  });
+
+  it('waitid and waitpid on a process that is not our child: ECHILD, named', () => {
+    expect(thrown(() => tryReap(1)).message).toBe('waitid 1: no child processes');
+    expect(thrown(() => reapBlocking(1)).errnoCode).toBe('ECHILD');
+  });
+
+  it('kill and pidfd_open of a pid that cannot exist: ESRCH', () => {
+    expect(thrown(() => kill(0x3fffffff, 0)).errnoCode).toBe('ESRCH');
+    expect(thrown(() => pidfdOpen(0x3fffffff)).syscall).toBe('pidfd_open');
+    kill(process.pid, 0);
+  });
+
+  it('flock: an exclusive lock and its release; a bad fd is EBADF', () => {
+    const fd = openSync(tempDir(), 'r');
+    try {
+      flock(fd, LOCK_EX);
+      flock(fd, LOCK_UN);
+    } finally {
+      closeSync(fd);
+    }
+    expect(thrown(() => flock(fd, LOCK_EX)).errnoCode).toBe('EBADF');
+  });
+
+  it('describeErrno: the name and the lower-cased C library text', () => {
+    expect(describeErrno(2)).toEqual({ code: 'ENOENT', message: 'no such file or directory' });
+  });
+});
