@@ -17,6 +17,7 @@ import { PlanCache } from './prepare.js';
 import { SYNC_CREATED, SYNC_READY } from './plan/sync.js';
 import { timensOffsets } from './plan/namespaces.js';
 import { isSameLiveProcess, readProcStat } from './process-info.js';
+import { utcTimestamp } from './timestamp.js';
 import { parseSignal } from './signals.js';
 import type { LinuxIDMapping, LinuxNamespaceType, Process, Spec, State } from './spec/index.js';
 import { StateStore, validateId, type ContainerRecord } from './state/store.js';
@@ -290,7 +291,7 @@ export class Runtime {
         startTime: st.startTime,
         bundle,
         rootfs,
-        created: new Date().toISOString(),
+        created: utcTimestamp(),
         owner: owner(),
         annotations: spec.annotations,
         namespaces: (spec.linux?.namespaces ?? []).map((n) => n.type),

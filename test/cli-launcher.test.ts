@@ -12,7 +12,9 @@ import { SPEC_VERSION, VERSION } from '../lib/version.js';
 const DIST_CLI = join(import.meta.dirname, '..', 'dist', 'cli');
 const VERSION_TEXT = `ocirun version ${VERSION}\nspec: ${SPEC_VERSION}\n`;
 const SCRIPTS = ['bundle', 'validators'];
-const FILES = ['bundle.cjs', 'bundle.v8cache', 'ocirun.cjs', 'validators.cjs', 'validators.v8cache'];
+const FILES = ['bundle.cjs', 'bundle.container.v8cache', 'bundle.v8cache', 'ocirun.cjs', 'validators.cjs', 'validators.v8cache'];
+/** [script, cache]: the container verbs' cache is a second cache of the bundle. */
+const CACHES = [['bundle', 'bundle'], ['bundle', 'bundle.container'], ['validators', 'validators']] as const;
 // Without NODE_OPTIONS, as a user would run it (the launcher leaves the cache alone under options).
 const { NODE_OPTIONS: _, ...ENV } = process.env;
 
@@ -48,14 +50,14 @@ describe('the ocirun launcher', () => {
   it('is built: executable, with caches for these scripts that V8 accepts', () => {
     expect(statSync(join(DIST_CLI, 'ocirun.cjs')).mode & 0o111).toBe(0o111);
     expect(readFileSync(join(DIST_CLI, 'ocirun.cjs'), 'utf8')).toMatch(/^#!\/usr\/bin\/env node\n/);
-    for (const name of SCRIPTS) {
+    for (const [name, cacheName] of CACHES) {
       const source = readFileSync(join(DIST_CLI, `${name}.cjs`), 'utf8');
       const build = source.slice(0, source.indexOf('\n') + 1);
       expect(build).toMatch(/^\/\/ocirun-build [0-9a-f]{48}\n$/);
-      const cache = readFileSync(join(DIST_CLI, `${name}.v8cache`));
+      const cache = readFileSync(join(DIST_CLI, `${cacheName}.v8cache`));
       expect(cache.toString('latin1', 0, build.length)).toBe(build);
       const script = new Script(source, { filename: join(DIST_CLI, `${name}.cjs`), cachedData: cache.subarray(build.length) });
-      expect(script.cachedDataRejected, name).toBe(false);
+      expect(script.cachedDataRejected, cacheName).toBe(false);
     }
   });
 
@@ -114,12 +116,36 @@ describe('the ocirun launcher', () => {
     });
   });
 
+  it('run, create and exec take the container cache; spoiled, it is rewritten and the other left alone', () => {
+    const dir = copyCli();
+    const verbs = cacheSnapshot(dir, 'bundle');
+    const container = cacheSnapshot(dir, 'bundle.container');
+    const missing = join(tempDir(), 'no-bundle');
+    const refused = (verb: string) => {
+      const r = ocirun(dir, ['--root', join(tempDir(), 'state'), verb, '--bundle', missing, 'c1']);
+      expect(r.code, r.stderr).toBe(1);
+      expect(r.stderr).toContain(missing);
+    };
+    refused('create');
+    refused('run');
+    expect(cacheSnapshot(dir, 'bundle.container')).toEqual(container);
+    const source = readFileSync(join(dir, 'bundle.cjs'), 'utf8');
+    const build = source.slice(0, source.indexOf('\n') + 1);
+    writeFileSync(join(dir, 'bundle.container.v8cache'), build + 'garbage');
+    refused('create');
+    const rewritten = cacheSnapshot(dir, 'bundle.container');
+    expect(rewritten.data.toString('latin1', 0, build.length)).toBe(build);
+    expect(new Script(source, { filename: join(dir, 'bundle.cjs'), cachedData: rewritten.data.subarray(build.length) }).cachedDataRejected).toBe(false);
+    expect(cacheSnapshot(dir, 'bundle')).toEqual(verbs);
+    expect(readdir(dir)).toEqual(FILES);
+  });
+
   it('works when the caches cannot be read or replaced', () => {
     const dir = copyCli();
     const bundle = validBundle();
-    for (const name of SCRIPTS) {
-      rmSync(join(dir, `${name}.v8cache`));
-      mkdirSync(join(dir, `${name}.v8cache`));
+    for (const [, cacheName] of CACHES) {
+      rmSync(join(dir, `${cacheName}.v8cache`));
+      mkdirSync(join(dir, `${cacheName}.v8cache`));
     }
     expect(ocirun(dir, ['--version'])).toEqual({ code: 0, stdout: VERSION_TEXT, stderr: '' });
     expect(ocirun(dir, ['validate', bundle])).toEqual({ code: 0, stdout: `bundle ${bundle} is valid (0 errors, 0 warnings)\n`, stderr: '' });

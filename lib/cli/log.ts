@@ -2,6 +2,7 @@
 // {level,msg,time}) for orchestrators such as containerd's shim, which read the last error from it.
 import { appendFileSync } from 'node:fs';
 import { writeErr } from './output.js';
+import { utcTimestamp } from '../timestamp.js';
 
 export type LogFormat = 'text' | 'json';
 export type Level = 'debug' | 'info' | 'warning' | 'error';
@@ -19,7 +20,7 @@ export class Logger {
       if (level !== 'info') writeErr(`ocirun: ${level === 'error' ? '' : level + ': '}${msg}\n`);
       return;
     }
-    const time = new Date().toISOString();
+    const time = utcTimestamp();
     const line =
       this.format === 'json'
         ? JSON.stringify({ level, msg, time }) + '\n'
