@@ -8,7 +8,8 @@ let root: string | undefined;
 
 export function packageRoot(): string {
   if (root) return root;
-  const from = fileURLToPath(import.meta.url);
+  // import.meta.filename (Node 20.11+; the CLI bundle defines it) spares parsing a URL.
+  const from = import.meta.filename ?? fileURLToPath(import.meta.url);
   let dir = dirname(from);
   while (!existsSync(join(dir, 'package.json'))) {
     const parent = dirname(dir);

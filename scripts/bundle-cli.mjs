@@ -38,7 +38,7 @@ async function bundle() {
   const lazyBuiltins = {
     name: 'lazy-builtins',
     setup(b) {
-      b.onResolve({ filter: /^(node:)?(child_process|net)$/ }, (args) =>
+      b.onResolve({ filter: /^(node:)?(child_process|net|module|os)$/ }, (args) =>
         args.namespace === 'lazy-builtin' ? { path: args.path, external: true } : { path: args.path.replace(/^node:/, ''), namespace: 'lazy-builtin' },
       );
       b.onLoad({ filter: /.*/, namespace: 'lazy-builtin' }, (args) => ({
@@ -71,7 +71,7 @@ async function bundle() {
     plugins: [lazyBuiltins, bundledValidators],
     // The library finds koffi and build/ (the executor, the addon) from its own URL; in the bundle that is bundle.cjs's,
     // computed when first asked for (most verbs never do).
-    define: { 'import.meta.url': '__ocirunModule.url' },
+    define: { 'import.meta.url': '__ocirunModule.url', 'import.meta.filename': '__filename' },
     // The launcher's module function is part of the file (see lib/cli/ocirun.cjs). 'use strict'
     // first: the library is ES modules, strict code, and esbuild's own directive would come after
     // this banner, where it is no directive.
