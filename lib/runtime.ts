@@ -280,24 +280,43 @@ export class Runtime {
           error: (err) => new OciError('ERR_INVALID_CONFIG', `config.json: linux.namespaces: cannot open the ${type} namespace ${path}: ${err.message}`),
         });
       }
-      containerPid = await launch({ program: prepared.program, plan: prepared, fds, preserveFds: totalPreserved, open }, this.blocking, { spec }, 'create');
-
-      const st = readProcStat(containerPid);
-      if (!st) throw new OciError('ERR_CONTAINER_INIT', `create: the container process ${containerPid} exited during create`);
-      const record: ContainerRecord = {
-        ociVersion: SPEC_VERSION,
-        id,
-        pid: containerPid,
-        startTime: st.startTime,
-        bundle,
-        rootfs,
-        created: utcTimestamp(),
-        owner: owner(),
-        annotations: spec.annotations,
-        namespaces: (spec.linux?.namespaces ?? []).map((n) => n.type),
-        process: spec.process!,
+      const recordOf = (pid: number): ContainerRecord => {
+        const st = readProcStat(pid);
+        if (!st) throw new OciError('ERR_CONTAINER_INIT', `create: the container process ${pid} exited during create`);
+        return {
+          ociVersion: SPEC_VERSION,
+          id,
+          pid,
+          startTime: st.startTime,
+          bundle,
+          rootfs,
+          created: utcTimestamp(),
+          owner: owner(),
+          annotations: spec.annotations,
+          namespaces: (spec.linux?.namespaces ?? []).map((n) => n.type),
+          process: spec.process!,
+        };
       };
-      this.store.write(record);
+      // When the executor is the container process, its record is written while it sets the
+      // container up, and only renamed into place once it is created.
+      let staged: { record: ContainerRecord; commit: () => void } | undefined;
+      const whileSettingUp = (pid: number) => {
+        try {
+          const record = recordOf(pid);
+          staged = { record, commit: this.store.stage(record) };
+        } catch {
+          // The handshake tells what went wrong.
+        }
+      };
+      containerPid = await launch({ program: prepared.program, plan: prepared, fds, preserveFds: totalPreserved, open, whileSettingUp }, this.blocking, { spec }, 'create');
+      let record: ContainerRecord;
+      if (staged) {
+        record = staged.record;
+        staged.commit();
+      } else {
+        record = recordOf(containerPid);
+        this.store.write(record);
+      }
       if (options.pidFile) writePidFile(options.pidFile, containerPid);
       return record;
     } catch (err) {
@@ -372,6 +391,11 @@ interface Launch {
   open: ChildFile[];
   /** Runs once the files are open, before the spawn. */
   check?: () => void;
+  /**
+   * Runs right after the spawn when the executor is the container process (its pid known at
+   * once), while it sets the container up: work done here overlaps with the executor's.
+   */
+  whileSettingUp?: (pid: number) => void;
 }
 
 /**
@@ -400,12 +424,17 @@ async function launch(l: Launch, blocking: boolean, ctx: { spec?: Spec }, verb: 
     const [parentFd, childFd] = socketPair();
     opened.push(childFd);
     moves.push([childFd, l.fds.sync]);
-    channel = openInitChannel(parentFd, blocking);
     const { namespaces } = l.plan;
-    // Nothing joined by path: the executor starts in the new namespaces (NamespacePhase.spawnClones).
-    childPid = spawnProgram(l.program, { programFd: l.fds.program, keep: preserved(l.preserveFds), moves }, namespaces.spawnClones ? namespaces.cloneFlags : 0);
+    try {
+      // Nothing joined by path: the executor starts in the new namespaces (NamespacePhase.spawnClones).
+      childPid = spawnProgram(l.program, { programFd: l.fds.program, keep: preserved(l.preserveFds), moves }, namespaces.spawnClones ? namespaces.cloneFlags : 0);
+    } finally {
+      // After the spawn, so making it overlaps with the executor's work; it owns parentFd.
+      channel = openInitChannel(parentFd, blocking);
+    }
     if (namespaces.spawnClones) children.container = childPid;
     closeAll(opened);
+    if (children.container > 0) l.whileSettingUp?.(children.container);
     await handshake(channel, l.plan, children, ctx, verb);
     return children.container;
   } catch (err) {

@@ -57,23 +57,32 @@ export class StateStore {
   /** Reserve the id: fails if a container with it exists. */
   createDir(id: string): string {
     const dir = this.dir(id);
-    mkdirSync(this.root, { recursive: true, mode: 0o711 });
     try {
       mkdirSync(dir, { mode: 0o711 });
     } catch (err) {
-      if ((err as NodeJS.ErrnoException).code === 'EEXIST') {
-        throw new OciError('ERR_CONTAINER_EXISTS', `container with given ID already exists: ${id}`);
-      }
-      throw err;
+      const code = (err as NodeJS.ErrnoException).code;
+      if (code === 'EEXIST') throw new OciError('ERR_CONTAINER_EXISTS', `container with given ID already exists: ${id}`);
+      if (code !== 'ENOENT') throw err;
+      // The first container under this root.
+      mkdirSync(this.root, { recursive: true, mode: 0o711 });
+      return this.createDir(id);
     }
     return dir;
   }
 
   write(record: ContainerRecord): void {
+    this.stage(record)();
+  }
+
+  /**
+   * Write the record beside state.json; the returned commit renames it into place (atomically:
+   * readers see no state.json, then the whole record).
+   */
+  stage(record: ContainerRecord): () => void {
     const dir = this.dir(record.id);
     const tmp = join(dir, `.state.json.${process.pid}`);
     writeFileSync(tmp, JSON.stringify(record));
-    renameSync(tmp, join(dir, 'state.json'));
+    return () => renameSync(tmp, join(dir, 'state.json'));
   }
 
   /** The record, or undefined while the container is being created. */
