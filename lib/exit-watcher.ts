@@ -2,10 +2,13 @@
 // SIGCHLD wakes us, then waitid(WNOHANG) on each watched pid reaps exactly the processes we
 // watch (libuv reaps only its own children, by pid, so the two never steal from each other).
 // A slow ref'd timer keeps the process alive while anything is watched and covers a lost signal.
+// The SIGCHLD listener stays once added (it keeps nothing alive): adding and removing it around
+// every wait cost ~0.1 ms per container.
 import { tryReap, type ExitStatus } from '../bindings/libc.js';
 
 const watched = new Map<number, { resolve: (s: ExitStatus) => void; reject: (e: unknown) => void }[]>();
 let timer: NodeJS.Timeout | undefined;
+let listening = false;
 
 function check(): void {
   for (const [pid, waiters] of watched) {
@@ -26,16 +29,17 @@ function check(): void {
 }
 
 function start(): void {
-  if (timer) return;
-  process.on('SIGCHLD', check);
-  timer = setInterval(check, 200);
+  if (!listening) {
+    process.on('SIGCHLD', check);
+    listening = true;
+  }
+  timer ??= setInterval(check, 200);
 }
 
 function stop(): void {
   if (!timer) return;
   clearInterval(timer);
   timer = undefined;
-  process.off('SIGCHLD', check);
 }
 
 /** Resolves when `pid` (a child of this process, or an orphan re-parented to it) exits. */

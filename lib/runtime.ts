@@ -151,7 +151,7 @@ export class Runtime {
 
   /** runtime.md "delete": remove what create made. Refused unless stopped, or with `force`. */
   async delete(id: string, options: { force?: boolean } = {}): Promise<void> {
-    if (!this.store.exists(id)) throw new OciError('ERR_CONTAINER_NOT_EXIST', `container does not exist: ${id}`);
+    // Refused with "container does not exist" when there is no such directory to lock.
     const unlock = this.store.lock(id);
     try {
       const record = this.store.read(id);

@@ -135,9 +135,10 @@ export class StateStore {
 
   /** Serialize operations on one container across processes (flock on its directory). */
   lock(id: string): () => void {
+    const dir = this.dir(id);
     let fd: number;
     try {
-      fd = openSync(this.dir(id), fsc.O_RDONLY | fsc.O_DIRECTORY);
+      fd = openSync(dir, fsc.O_RDONLY | fsc.O_DIRECTORY);
     } catch {
       throw new OciError('ERR_CONTAINER_NOT_EXIST', `container does not exist: ${id}`);
     }
