@@ -113,6 +113,7 @@ try {
       // no state root
     }
     for (const id of ids) await r.cleanup?.(id);
+    await r.close?.();
   }
   // Never delete through a mount a runtime left behind.
   if (findLeaks(ws, [], ID_PREFIX).mounts.length === 0) rmSync(ws.dir, { recursive: true, force: true });

@@ -1,13 +1,10 @@
 // Peak memory of the runtime's processes while `create` runs, and what the created container's
-// waiting process holds until `start` (for ocirun a copy-on-write child of Node, for runc `runc init`).
-import { fork, spawn, spawnSync } from 'node:child_process';
-import { dirname, join } from 'node:path';
-import { fileURLToPath } from 'node:url';
+// waiting process holds until `start` (for ocirun its executor, for runc `runc init`).
+import { spawn, spawnSync } from 'node:child_process';
+import { libraryHost } from './library-client.mjs';
 import { newId } from './interleave.mjs';
 import { memory, samplePeak, treeMemory } from './proctree.mjs';
 import { summarize } from './stats.mjs';
-
-const here = dirname(fileURLToPath(import.meta.url));
 
 // 'exit', not 'close': the created container keeps the CLI's stdio open until it runs.
 function exited(child, what) {
@@ -29,25 +26,6 @@ async function cliCreate(r, id) {
   }
 }
 
-function libraryHost(dist, root) {
-  const host = fork(join(here, 'library-host.mjs'), [dist, root], { stdio: ['ignore', 'ignore', 'inherit', 'ipc'] });
-  let waiter;
-  let died;
-  host.on('message', (m) => waiter?.(m));
-  // A host that dies (a failed import, say) fails the waiting call instead of hanging the bench.
-  host.on('exit', (code, signal) => {
-    died = new Error(`library host exited (${code ?? signal})`);
-    waiter?.({ ok: false, error: died.message });
-  });
-  const call = (m) =>
-    new Promise((resolve, reject) => {
-      if (died) return reject(died);
-      waiter = (reply) => (reply.ok ? resolve(reply) : reject(new Error(reply.error)));
-      if (m) host.send(m);
-    });
-  return { host, ready: call(null), call };
-}
-
 export async function memoryBench(cliRunners, dist, libRoot, ws, runs) {
   const out = [];
   for (const r of cliRunners) {
@@ -55,28 +33,24 @@ export async function memoryBench(cliRunners, dist, libRoot, ws, runs) {
     for (let i = 0; i < runs; i++) rows.push(await cliCreate(r, newId('mem')));
     out.push(row(r.name, rows));
   }
-  const { host, ready, call } = libraryHost(dist, libRoot);
+  const { host, ready, call, close } = libraryHost(dist, libRoot);
   try {
     await ready;
     const idle = treeMemory(host.pid);
     const rows = [];
     for (let i = 0; i < runs; i++) {
       const id = newId('mem');
-      await call({ op: 'reset-peak' });
-      const created = call({ op: 'create', id, bundle: ws.trueBundle.dir });
+      await call('reset-peak');
+      const created = call('create', { id, bundle: ws.trueBundle.dir });
       const peak = await samplePeak(host.pid, created);
       const held = memory((await created).pid);
-      await call({ op: 'delete', id });
+      await call('delete', { id });
       rows.push({ peak, held });
     }
     out.push({ ...row('ocirun library', rows), idleHostKb: idle.total, note: 'includes the embedding Node process' });
   } finally {
     // Wait for it to be reaped, or the leak check would see it as a zombie.
-    if (host.exitCode === null && host.signalCode === null) {
-      const gone = new Promise((resolve) => host.once('exit', resolve));
-      host.send({ op: 'exit' });
-      await gone;
-    }
+    await close();
   }
   return out;
 }

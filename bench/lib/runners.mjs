@@ -1,10 +1,11 @@
 // One runner per contender. Each knows how to do a whole create→start→wait→delete of /bin/true
 // (`lifecycle`), how to start and stop a long-running container, and how to exec into one.
-// CLI runners are timed around a child process; the library runner works in this process,
-// which stays warm across runs, as a Node program embedding ocirun would.
+// CLI runners are timed around a child process; the library runner works in a Node process of
+// its own, which stays warm across runs, as a Node program embedding ocirun would.
 import { spawn, spawnSync } from 'node:child_process';
 import { closeSync, existsSync, openSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { libraryHost } from './library-client.mjs';
 
 /** Run a command to completion; reject with its stderr when it fails. */
 export function runAsync(cmd, args) {
@@ -95,47 +96,29 @@ export function nodeBaseline() {
   };
 }
 
-/** The ocirun library in this process. */
+/**
+ * The ocirun library in one warm Node process of its own (bench/lib/library-host.mjs: why not this
+ * one). Times are taken in that process, around the library calls; in parallel batches the host
+ * runs the whole batch's lifecycles at once.
+ */
 export async function libraryRunner(dist, root, ws) {
-  const { Runtime } = await import(join(dist, 'lib', 'runtime.js'));
-  // The library has no public wait for a created-then-started container; the exit watcher is what
-  // Runtime.run's handle uses (the container process is this process's child).
-  const { waitForExit } = await import(join(dist, 'lib', 'exit-watcher.js'));
-  const rt = new Runtime({ root, warn: () => {} });
-  const exits = new Map();
-  const once = async (id) => {
-    const st = await rt.create(id, ws.trueBundle.dir);
-    const exit = waitForExit(st.pid);
-    await rt.start(id);
-    const status = await exit;
-    await rt.delete(id);
-    if (status.code !== 0) throw new Error(`${id}: /bin/true exited ${status.code}`);
-  };
+  const host = libraryHost(dist, root);
+  await host.ready;
   return {
     name: 'ocirun library',
     kind: 'library',
     root,
-    lifecycle: (id) => timed(() => once(id)),
-    lifecycleAsync: (id) => timed(() => once(id)),
+    pid: host.host.pid,
+    lifecycle: async (id) => (await host.call('lifecycle', { id, bundle: ws.trueBundle.dir })).ms,
+    lifecycleAsync: async (id) => (await host.call('lifecycle', { id, bundle: ws.trueBundle.dir })).ms,
     async startSleeper(id) {
-      const st = await rt.create(id, ws.sleepBundle.dir);
-      exits.set(id, waitForExit(st.pid));
-      await rt.start(id);
+      await host.call('create', { id, bundle: ws.sleepBundle.dir });
+      await host.call('start', { id });
     },
-    exec: (id) =>
-      timed(async () => {
-        const h = await rt.exec(id, { ...rt.configProcess(id), args: ['/bin/true'] });
-        const status = await h.wait();
-        if (status.code !== 0) throw new Error(`exec in ${id}: exit ${status.code}`);
-      }),
-    async stopSleeper(id) {
-      await rt.delete(id, { force: true });
-      await exits.get(id);
-      exits.delete(id);
-    },
-    async cleanup(id) {
-      if (rt.store.exists(id)) await rt.delete(id, { force: true }).catch(() => {});
-    },
+    exec: async (id) => (await host.call('exec', { id })).ms,
+    stopSleeper: (id) => host.call('delete', { id }),
+    cleanup: (id) => host.call('cleanup', { id }).catch(() => {}),
+    close: () => host.close(),
   };
 }
 
