@@ -6,7 +6,7 @@ import { constants } from 'node:os';
 import { join } from 'node:path';
 import { OciError, SystemCallError } from '../lib/errors.js';
 import { packageRoot } from '../lib/package-root.js';
-import { PROGRAM_VERSION } from './program.js';
+import { PROGRAM_VERSION, type ProgramPatch } from './program.js';
 
 interface Addon {
   programVersion(): number;
@@ -88,13 +88,15 @@ export interface ExecutorFds {
  * travels in a memfd. Node opens everything close-on-exec, so only the fds listed in `fds` (and
  * 0-2) reach the executor, at the numbers the program was planned with. The executor is exec'd
  * from a vfork-style child, so Node's memory is neither copied nor run in the child (DESIGN.md,
- * fact 1). `cloneFlags` (CLONE_NEW*): the executor starts in new namespaces.
+ * fact 1). `cloneFlags` (CLONE_NEW*): the executor starts in new namespaces. `patches` are
+ * written over the program in the memfd (the program's own bytes are left as they are).
  */
-export function spawnProgram(program: Buffer, fds: ExecutorFds, cloneFlags = 0): number {
+export function spawnProgram(program: Buffer, fds: ExecutorFds, cloneFlags = 0, patches: readonly ProgramPatch[] = []): number {
   const { addon, executor } = native();
   const fd = check(addon.memfdCreate('ocirun-program'), 'memfd_create');
   try {
     writeSync(fd, program);
+    for (const p of patches) writeSync(fd, p.bytes, 0, p.bytes.length, p.offset);
     const src = [fd, 0, 1, 2];
     const dst = [fds.programFd, 0, 1, 2];
     for (const k of fds.keep ?? []) if (!dst.includes(k)) src.push(k), dst.push(k);

@@ -321,12 +321,20 @@ export class ProgramBuilder {
   }
 }
 
-/** Write a NUL-terminated string into a slot of an encoded program. */
-export function fillSlot(program: Buffer, slot: Slot, value: string): void {
-  const bytes = Buffer.from(value);
-  if (bytes.length >= slot.size || bytes.includes(0)) throw new Error(`value does not fit the program slot of ${slot.size} bytes: ${JSON.stringify(value)}`);
-  program.fill(0, slot.offset, slot.offset + slot.size);
-  bytes.copy(program, slot.offset);
+/** Bytes to write over an encoded program at `offset` (bindings/libc.ts spawnProgram). */
+export interface ProgramPatch {
+  offset: number;
+  bytes: Buffer;
+}
+
+/**
+ * A NUL-terminated string for a slot of an encoded program, as a patch: the program itself stays
+ * shared by every container of its bundle, and its slots stay zeroed.
+ */
+export function slotPatch(slot: Slot, value: string): ProgramPatch {
+  const bytes = Buffer.from(`${value}\0`);
+  if (bytes.length > slot.size || bytes.indexOf(0) !== bytes.length - 1) throw new Error(`value does not fit the program slot of ${slot.size} bytes: ${JSON.stringify(value)}`);
+  return { offset: slot.offset, bytes };
 }
 
 function skipTo(label: Label | undefined, index: number): number {

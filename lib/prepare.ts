@@ -11,7 +11,7 @@
 // into a slot.
 import { closeSync, mkdirSync, openSync, readdirSync, readFileSync, realpathSync, renameSync, statSync, unlinkSync, writeSync } from 'node:fs';
 import { isAbsolute, join } from 'node:path';
-import { fillSlot, type Slot } from '../bindings/program.js';
+import { slotPatch, type ProgramPatch, type Slot } from '../bindings/program.js';
 import { factsHold, withFacts, type Facts } from './host-facts.js';
 import { host } from './host.js';
 import { childFds, type ChildFds } from './plan/child-fds.js';
@@ -39,8 +39,10 @@ export interface Prepared {
   /** config.json as validated, with the environment create adds (HOME, LISTEN_FDS). */
   spec: Spec;
   rootfs: string;
-  /** This container's copy of the program. */
+  /** The program, shared by every container of the bundle: never written to. */
   program: Buffer;
+  /** What makes it this container's (its id in the slot), written over it on the way to the executor. */
+  patches: ProgramPatch[];
   namespaces: NamespacePhase;
   /** Where the executor expects its fds. */
   fds: ChildFds;
@@ -271,12 +273,14 @@ function homeOf(spec: Spec, rootfs: string): string {
   return '/';
 }
 
-/** A container's view of an entry: its own copy of the program, with its id in the slot. */
+/**
+ * A container's view of an entry: the shared program, and its id as a patch for the slot (a copy
+ * of the program per container cost ~0.15 ms: 41 KB of fresh memory).
+ */
 function prepared(spec: Spec, rootfs: string, fds: ChildFds, entry: Pick<Entry, 'program' | 'slots' | 'namespaces'>, id: string, descriptions: () => readonly string[]): Prepared {
-  const program = Buffer.from(entry.program);
   const slot = entry.slots[CONTAINER_ID_SLOT];
-  if (slot) fillSlot(program, slot, id);
-  return { spec, rootfs, program, namespaces: entry.namespaces, fds, joins: joinsOf(spec), descriptions };
+  const patches = slot ? [slotPatch(slot, id)] : [];
+  return { spec, rootfs, program: entry.program, patches, namespaces: entry.namespaces, fds, joins: joinsOf(spec), descriptions };
 }
 
 let build: string | undefined | null = null;

@@ -6,6 +6,7 @@ import { join, resolve } from 'node:path';
 import { userInfo } from 'node:os';
 import { kill as killPid, mkfifo, waitReadable, pidfdOpen, pidfdSendSignal, reapBlocking, socketPair, spawnProgram, tryReap, type ExitStatus } from '../bindings/libc.js';
 import { O } from '../bindings/constants.js';
+import type { ProgramPatch } from '../bindings/program.js';
 import { OciError } from './errors.js';
 import { waitForExit } from './exit-watcher.js';
 import { host } from './host.js';
@@ -308,7 +309,12 @@ export class Runtime {
           // The handshake tells what went wrong.
         }
       };
-      containerPid = await launch({ program: prepared.program, plan: prepared, fds, preserveFds: totalPreserved, open, whileSettingUp }, this.blocking, { spec }, 'create');
+      containerPid = await launch(
+        { program: prepared.program, patches: prepared.patches, plan: prepared, fds, preserveFds: totalPreserved, open, whileSettingUp },
+        this.blocking,
+        { spec },
+        'create',
+      );
       let record: ContainerRecord;
       if (staged) {
         record = staged.record;
@@ -385,6 +391,7 @@ interface ChildFile {
 /** What the executor starts with: its program and the fds it expects (lib/plan/child-fds.ts). */
 interface Launch {
   program: Buffer;
+  patches?: readonly ProgramPatch[];
   plan: { namespaces: NamespacePhase; descriptions(): readonly string[] };
   fds: ChildFds;
   preserveFds: number;
@@ -427,7 +434,7 @@ async function launch(l: Launch, blocking: boolean, ctx: { spec?: Spec }, verb: 
     const { namespaces } = l.plan;
     try {
       // Nothing joined by path: the executor starts in the new namespaces (NamespacePhase.spawnClones).
-      childPid = spawnProgram(l.program, { programFd: l.fds.program, keep: preserved(l.preserveFds), moves }, namespaces.spawnClones ? namespaces.cloneFlags : 0);
+      childPid = spawnProgram(l.program, { programFd: l.fds.program, keep: preserved(l.preserveFds), moves }, namespaces.spawnClones ? namespaces.cloneFlags : 0, l.patches);
     } finally {
       // After the spawn, so making it overlaps with the executor's work; it owns parentFd.
       channel = openInitChannel(parentFd, blocking);

@@ -2,7 +2,7 @@
 // paths through it (a small walker follows the encoded skips the executor would take).
 import { describe, expect, it } from 'vitest';
 import { CLONE } from '../bindings/constants.js';
-import { fillSlot, type EncodedProgram } from '../bindings/program.js';
+import { slotPatch, type EncodedProgram } from '../bindings/program.js';
 import type { Host } from '../lib/host.js';
 import { planContainer, planExecProcess, type ContainerPlanInput } from '../lib/plan/index.js';
 import { defaultSpec } from '../lib/spec/default-config.js';
@@ -86,10 +86,11 @@ describe('planContainer', () => {
     const p = plan().program;
     const slot = p.slots.containerId;
     expect(slot.size).toBe(1025);
-    const bytes = Buffer.from(p.bytes);
-    fillSlot(bytes, slot, 'my-container');
-    expect(bytes.toString('utf8', slot.offset, slot.offset + 13)).toBe('my-container\0');
-    expect(() => fillSlot(bytes, slot, 'x'.repeat(1025))).toThrow(/does not fit/);
+    expect(p.bytes.subarray(slot.offset, slot.offset + slot.size).every((b) => b === 0)).toBe(true);
+    const patch = slotPatch(slot, 'my-container');
+    expect(patch).toEqual({ offset: slot.offset, bytes: Buffer.from('my-container\0') });
+    expect(slotPatch(slot, 'x'.repeat(1024)).bytes.length).toBe(1025);
+    expect(() => slotPatch(slot, 'x'.repeat(1025))).toThrow(/does not fit/);
     expect(plan(undefined, { noNewKeyring: true }).program.slots.containerId).toBeUndefined();
   });
 
