@@ -7,12 +7,13 @@ import { spawnSync, type SpawnSyncOptions } from 'node:child_process';
 import { closeSync, cpSync, mkdirSync, openSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { Script } from 'node:vm';
+import { SourceMap } from 'node:module';
 import { SPEC_VERSION, VERSION } from '../lib/version.js';
 
 const DIST_CLI = join(import.meta.dirname, '..', 'dist', 'cli');
 const VERSION_TEXT = `ocirun version ${VERSION}\nspec: ${SPEC_VERSION}\n`;
 const SCRIPTS = ['bundle', 'validators'];
-const FILES = ['bundle.cjs', 'bundle.container.v8cache', 'bundle.v8cache', 'ocirun.cjs', 'validators.cjs', 'validators.v8cache'];
+const FILES = ['bundle.cjs', 'bundle.cjs.map', 'bundle.container.v8cache', 'bundle.v8cache', 'ocirun.cjs', 'validators.cjs', 'validators.v8cache'];
 /** [script, cache]: the container verbs' cache is a second cache of the bundle. */
 const CACHES = [['bundle', 'bundle'], ['bundle', 'bundle.container'], ['validators', 'validators']] as const;
 // Without NODE_OPTIONS, as a user would run it (the launcher leaves the cache alone under options).
@@ -152,12 +153,16 @@ describe('the ocirun launcher', () => {
     expect(readdir(dir)).toEqual(FILES);
   });
 
-  it('keeps stack traces pointing into bundle.cjs', () => {
+  it('keeps stack traces pointing into bundle.cjs, which bundle.cjs.map maps back to the sources', () => {
     const r = ocirun(DIST_CLI, ['--debug', '--root', '/dev/null/x', 'state', 'c1']);
     expect(r.code).toBe(1);
-    const at = /\(([^()]*\/dist\/cli\/bundle\.cjs):(\d+):\d+\)/.exec(r.stderr);
+    const at = /\(([^()]*\/dist\/cli\/bundle\.cjs):(\d+):(\d+)\)/.exec(r.stderr);
     expect(at, r.stderr).not.toBeNull();
     expect(readFileSync(at![1], 'utf8').split('\n').length).toBeGreaterThan(Number(at![2]));
+    // The first frame in the bundle is the state store reading state.json.
+    const map = new SourceMap(JSON.parse(readFileSync(join(DIST_CLI, 'bundle.cjs.map'), 'utf8')));
+    const entry = map.findEntry(Number(at![2]) - 1, Number(at![3]) - 1) as { originalSource?: string };
+    expect(entry.originalSource).toMatch(/lib\/state\/store\.ts$/);
   });
 
   it.each([[['--version']], [['--root', '/nonexistent-ocirun-root', 'state', 'c1']]])('%j loads no child_process, net or dgram', (args) => {
