@@ -1,7 +1,7 @@
 // The command line as Go clients write it: one-dash long flags become two-dash ones, the verb is
 // the first word that is not a global flag or its value, and exec's command line is left alone.
 import { describe, expect, it } from 'vitest';
-import { scanArgv } from '../lib/cli/program.js';
+import { parseCommandLine, scanArgv } from '../lib/cli/program.js';
 
 describe('scanArgv', () => {
   it('rewrites one-dash long flags and finds the verb after global flags with values', () => {
@@ -12,5 +12,44 @@ describe('scanArgv', () => {
     const r = scanArgv(['--criu', '/usr/sbin/criu', 'exec', 'c1', 'java', '-version']);
     expect(r.verb).toBe('exec');
     expect(r.argv).toEqual(['--criu', '/usr/sbin/criu', 'exec', 'c1', 'java', '-version']);
+  });
+});
+
+describe('parseCommandLine', () => {
+  const parse = (argv: string[]) => parseCommandLine(scanArgv(argv).argv);
+
+  it('global flags, the verb, its flags (camel-cased, --no-x as x: false) and arguments', () => {
+    const r = parse(['-root', '/r', '--log-format', 'json', 'run', '-b', 'b', '--no-pivot', '-preserve-fds', '2', 'c1']);
+    expect(r).toEqual({
+      verb: 'run',
+      globals: { root: '/r', log: undefined, logFormat: 'json', debug: false, systemdCgroup: false, rootless: 'auto' },
+      args: ['c1'],
+      opts: { bundle: 'b', pivot: false, newKeyring: true, preserveFds: 2, detach: false, keep: false, subreaper: true },
+    });
+  });
+
+  it("exec: flags end at the container id; the command keeps its own flags", () => {
+    const r = parse(['exec', '-e', 'A=1', '--env', 'B=2', '--cwd', '/tmp', 'c1', 'sh', '-c', 'echo -e x', '--cwd']);
+    expect(r).toMatchObject({ verb: 'exec', args: ['c1', 'sh', '-c', 'echo -e x', '--cwd'], opts: { env: ['A=1', 'B=2'], cwd: '/tmp', cap: [] } });
+  });
+
+  it.each([
+    [['state'], 'state: missing argument <container-id>'],
+    [['state', 'a', 'b'], 'state: too many arguments: expected 1, got 2'],
+    [['run', '--bogus', 'c1'], 'unknown flag --bogus'],
+    [['--root'], 'flag --root needs a value'],
+    [['run', '--detach=yes', 'c1'], 'flag --detach takes no value'],
+    [['--log-format', 'xml', 'state', 'c1'], 'invalid value "xml" for flag --log-format: expected one of text, json'],
+    [['create', '--preserve-fds', '-1', 'c1'], 'flag --preserve-fds needs a value (one that starts with "-" is written --preserve-fds=-value)'],
+    [['create', '--preserve-fds=-1', 'c1'], 'invalid value "-1" for flag --preserve-fds: expected a non-negative integer'],
+    [['frob'], 'unknown command "frob"'],
+  ])('%j is refused: %s', (argv, message) => {
+    expect(() => parse(argv)).toThrow(message);
+  });
+
+  it('kill takes an optional signal; list and validate take defaults', () => {
+    expect(parse(['kill', '--all', 'c1', 'KILL'])).toMatchObject({ args: ['c1', 'KILL'], opts: { all: true } });
+    expect(parse(['list'])).toMatchObject({ args: [], opts: { format: 'table', quiet: false } });
+    expect(parse(['validate'])).toMatchObject({ args: [], opts: { json: false } });
   });
 });

@@ -1,6 +1,9 @@
-// Argument definitions for every verb (runc's surface plus `validate`). Each action imports its
-// module from ./commands only when it runs; the modules parse nothing, they call the library.
-import { Command, Option } from 'commander';
+// Argument definitions for every verb (runc's surface plus `validate`), parsed with Node's own
+// util.parseArgs. Each verb's module (./commands) is imported only when it runs; the modules parse
+// nothing, they call the library. commander did this before: loading it, building its program and
+// parsing cost ~3 ms of every call, and its 54 KB a fifth of the bundle read and deserialised at
+// each start; parseArgs is part of Node and already loaded.
+import { parseArgs } from 'node:util';
 import { Logger, type LogFormat } from './log.js';
 import { writeErr, writeOut } from './output.js';
 import { reportError } from './report-error.js';
@@ -23,9 +26,8 @@ export interface CommandContext {
 /** What every command module exports: run with parsed positionals and options, return exit code. */
 export type CommandMain = (ctx: CommandContext, args: string[], opts: Record<string, any>) => Promise<number | void>;
 
-const collect = (value: string, previous: string[] = []) => [...previous, value];
 const nonNegativeInt = (flag: string) => (value: string) => {
-  if (!/^\d+$/.test(value)) throw new Error(`invalid value "${value}" for flag --${flag}: expected a non-negative integer`);
+  if (!/^\d+$/.test(value)) throw new UsageError(`invalid value "${value}" for flag --${flag}: expected a non-negative integer`);
   return Number(value);
 };
 
@@ -82,129 +84,311 @@ function isOptionValue(argv: string[], i: number): boolean {
   return i > 0 && (EXEC_WITH_VALUE.has(argv[i - 1]) || EXEC_WITH_VALUE.has(prev ?? '') || GLOBAL_WITH_VALUE.has(argv[i - 1]));
 }
 
-export function buildProgram(
-  onAction: (verb: string, args: string[], opts: Record<string, any>, globals: GlobalOptions) => void,
-  only?: string,
-): Command {
-  const program = new Command('ocirun')
-    .description('An OCI runtime-spec container runtime (runc-compatible command line)')
-    .version(`ocirun version ${VERSION}\nspec: ${SPEC_VERSION}`, '-v, --version', 'print the ocirun and runtime-spec versions')
-    .option('--root <dir>', 'directory for container state', '/run/ocirun')
-    .option('--log <file>', 'write log lines to this file (default: stderr)')
-    .addOption(new Option('--log-format <format>', 'format of the log file').choices(['text', 'json']).default('text'))
-    .option('--debug', 'log debug messages', false)
-    .option('--systemd-cgroup', 'manage cgroups through systemd (not supported: ocirun refuses it when used)', false)
-    .addOption(new Option('--rootless <mode>', 'rootless mode').choices(['auto', 'true', 'false']).default('auto'))
-    .option('--criu <path>', 'accepted for runc compatibility; checkpointing is not supported')
-    // Global flags come before the verb (as with runc), which exec's passThroughOptions requires.
-    .enablePositionalOptions()
-    .showHelpAfterError()
-    .configureOutput({ writeOut, writeErr });
+/** A flag: `--name`; `--no-name` flags set `name` to false (true unless given). */
+interface Flag {
+  type: 'string' | 'boolean';
+  short?: string;
+  /** The value's name in help (`--root <dir>`). */
+  value?: string;
+  help: string;
+  default?: string | boolean | number | string[];
+  multiple?: boolean;
+  choices?: readonly string[];
+  parse?: (value: string) => unknown;
+}
 
-  const verb = (name: string, description: string) => {
-    const cmd = program.command(name).description(description);
-    cmd.action(function (this: Command) {
-      onAction(name, this.args, this.opts(), program.opts() as GlobalOptions);
-    });
-    return cmd;
-  };
-  const createFlags = (cmd: Command) =>
-    cmd
-      .option('-b, --bundle <dir>', 'path to the bundle directory', '.')
-      .option('--console-socket <path>', 'unix socket that receives the pty master of a terminal container')
-      .option('--pid-file <file>', 'write the container process id to this file')
-      .option('--no-pivot', 'do not use pivot_root to enter the rootfs (MS_MOVE + chroot instead)')
-      .option('--no-new-keyring', 'do not create a new session keyring for the container')
-      .option('--preserve-fds <n>', 'pass N additional file descriptors (3..3+N-1) to the container', nonNegativeInt('preserve-fds'), 0);
+interface Argument {
+  name: string;
+  required?: boolean;
+  variadic?: boolean;
+  help?: string;
+}
 
-  // Only the verb being run is defined (building all sixteen cost ~4 ms of every call); help and
-  // unknown verbs get them all.
-  const definitions: Record<string, () => void> = {
-    create: () => {
-      createFlags(verb('create', 'create a container (its process waits for `start`)').argument('<container-id>'));
+interface Verb {
+  description: string;
+  args?: Argument[];
+  flags?: Record<string, Flag>;
+  /** Flags only before the first argument; the rest is the argument list as given (exec's command). */
+  flagsFirst?: boolean;
+}
+
+class UsageError extends Error {}
+
+const GLOBAL_FLAGS: Record<string, Flag> = {
+  root: { type: 'string', value: 'dir', help: 'directory for container state', default: '/run/ocirun' },
+  log: { type: 'string', value: 'file', help: 'write log lines to this file (default: stderr)' },
+  'log-format': { type: 'string', value: 'format', help: 'format of the log file', default: 'text', choices: ['text', 'json'] },
+  debug: { type: 'boolean', help: 'log debug messages', default: false },
+  'systemd-cgroup': { type: 'boolean', help: 'manage cgroups through systemd (not supported: ocirun refuses it when used)', default: false },
+  rootless: { type: 'string', value: 'mode', help: 'rootless mode', default: 'auto', choices: ['auto', 'true', 'false'] },
+  criu: { type: 'string', value: 'path', help: 'accepted for runc compatibility; checkpointing is not supported' },
+  version: { type: 'boolean', short: 'v', help: 'print the ocirun and runtime-spec versions' },
+  help: { type: 'boolean', short: 'h', help: 'print this help' },
+};
+
+const ID: Argument = { name: 'container-id', required: true };
+
+const CREATE_FLAGS: Record<string, Flag> = {
+  bundle: { type: 'string', short: 'b', value: 'dir', help: 'path to the bundle directory', default: '.' },
+  'console-socket': { type: 'string', value: 'path', help: 'unix socket that receives the pty master of a terminal container' },
+  'pid-file': { type: 'string', value: 'file', help: 'write the container process id to this file' },
+  'no-pivot': { type: 'boolean', help: 'do not use pivot_root to enter the rootfs (MS_MOVE + chroot instead)' },
+  'no-new-keyring': { type: 'boolean', help: 'do not create a new session keyring for the container' },
+  'preserve-fds': { type: 'string', value: 'n', help: 'pass N additional file descriptors (3..3+N-1) to the container', default: 0, parse: nonNegativeInt('preserve-fds') },
+};
+const FORMAT: Flag = { type: 'string', short: 'f', value: 'format', help: 'output format', default: 'table', choices: ['table', 'json'] };
+
+const VERBS: Record<string, Verb> = {
+  create: { description: 'create a container (its process waits for `start`)', args: [ID], flags: CREATE_FLAGS },
+  run: {
+    description: 'create and start a container, wait for it and return its exit code',
+    args: [ID],
+    flags: {
+      ...CREATE_FLAGS,
+      detach: { type: 'boolean', short: 'd', help: 'detach from the container process', default: false },
+      keep: { type: 'boolean', help: 'do not delete the container after it exits', default: false },
+      'no-subreaper': { type: 'boolean', help: 'accepted for runc compatibility' },
     },
-    run: () => {
-      createFlags(verb('run', 'create and start a container, wait for it and return its exit code').argument('<container-id>'))
-        .option('-d, --detach', 'detach from the container process', false)
-        .option('--keep', 'do not delete the container after it exits', false)
-        .option('--no-subreaper', 'accepted for runc compatibility');
+  },
+  start: { description: 'run the user-specified program of a created container', args: [ID] },
+  state: { description: 'print the state of a container as JSON', args: [ID] },
+  kill: {
+    description: 'send a signal to the container process (default SIGTERM)',
+    args: [ID, { name: 'signal', help: 'signal name (KILL, SIGKILL) or number (default: SIGTERM)' }],
+    flags: { all: { type: 'boolean', short: 'a', help: 'send the signal to every process in the container', default: false } },
+  },
+  delete: {
+    description: 'delete a stopped container and everything it created',
+    args: [ID],
+    flags: { force: { type: 'boolean', short: 'f', help: 'kill the container first if it is still running', default: false } },
+  },
+  list: {
+    description: 'list containers',
+    flags: { format: FORMAT, quiet: { type: 'boolean', short: 'q', help: 'print only container ids', default: false } },
+  },
+  exec: {
+    description: 'run a new process inside a running container',
+    args: [ID, { name: 'command', variadic: true, help: 'command and arguments' }],
+    flagsFirst: true,
+    flags: {
+      'console-socket': { type: 'string', value: 'path', help: 'unix socket that receives the pty master' },
+      cwd: { type: 'string', value: 'dir', help: 'working directory inside the container' },
+      env: { type: 'string', short: 'e', value: 'var', help: 'set an environment variable (repeatable)', multiple: true, default: [] },
+      tty: { type: 'boolean', short: 't', help: 'allocate a pseudo-TTY', default: false },
+      user: { type: 'string', short: 'u', value: 'uid[:gid]', help: 'user to run as' },
+      'additional-gids': { type: 'string', short: 'g', value: 'gid', help: 'additional group (repeatable)', multiple: true, default: [] },
+      process: { type: 'string', short: 'p', value: 'file', help: "process.json describing the process (as config.json's process)" },
+      detach: { type: 'boolean', short: 'd', help: 'detach from the process', default: false },
+      'pid-file': { type: 'string', value: 'file', help: 'write the process id to this file' },
+      'process-label': { type: 'string', value: 'label', help: 'SELinux label for the process' },
+      apparmor: { type: 'string', value: 'profile', help: 'AppArmor profile for the process' },
+      'no-new-privs': { type: 'boolean', help: 'set no_new_privs for the process' },
+      cap: { type: 'string', short: 'c', value: 'cap', help: 'add a capability (repeatable)', multiple: true, default: [] },
+      'preserve-fds': { type: 'string', value: 'n', help: 'pass N additional file descriptors', default: 0, parse: nonNegativeInt('preserve-fds') },
     },
-    start: () => {
-      verb('start', 'run the user-specified program of a created container').argument('<container-id>');
+  },
+  ps: { description: 'list the processes of a container', args: [ID, { name: 'ps-args', variadic: true }], flags: { format: FORMAT } },
+  pause: { description: 'freeze every process of a container', args: [ID] },
+  resume: { description: 'thaw a paused container', args: [ID] },
+  events: {
+    description: 'print container events',
+    args: [ID],
+    flags: {
+      stats: { type: 'boolean', help: 'print stats once and exit', default: false },
+      interval: { type: 'string', value: 'duration', help: 'stats interval', default: '5s' },
     },
-    state: () => {
-      verb('state', 'print the state of a container as JSON').argument('<container-id>');
+  },
+  update: { description: 'update container resource limits', args: [ID], flags: { resources: { type: 'string', short: 'r', value: 'file', help: 'resources JSON file ("-" for stdin)' } } },
+  features: { description: 'print the features document of this runtime (runtime-spec features.md)' },
+  spec: {
+    description: 'write a default config.json into the bundle',
+    flags: {
+      bundle: { type: 'string', short: 'b', value: 'dir', help: 'bundle directory', default: '.' },
+      rootless: { type: 'boolean', help: 'a config for rootless containers', default: false },
     },
-    kill: () => {
-      verb('kill', 'send a signal to the container process (default SIGTERM)')
-        .argument('<container-id>')
-        .argument('[signal]', 'signal name (KILL, SIGKILL) or number', 'SIGTERM')
-        .option('-a, --all', 'send the signal to every process in the container', false);
-    },
-    delete: () => {
-      verb('delete', 'delete a stopped container and everything it created')
-        .argument('<container-id>')
-        .option('-f, --force', 'kill the container first if it is still running', false);
-    },
-    list: () => {
-      verb('list', 'list containers')
-        .addOption(new Option('-f, --format <format>', 'output format').choices(['table', 'json']).default('table'))
-        .option('-q, --quiet', 'print only container ids', false);
-    },
-    exec: () => {
-      verb('exec', 'run a new process inside a running container')
-        .argument('<container-id>')
-        .argument('[command...]', 'command and arguments')
-        .option('--console-socket <path>', 'unix socket that receives the pty master')
-        .option('--cwd <dir>', 'working directory inside the container')
-        .option('-e, --env <var>', 'set an environment variable (repeatable)', collect, [])
-        .option('-t, --tty', 'allocate a pseudo-TTY', false)
-        .option('-u, --user <uid[:gid]>', 'user to run as')
-        .option('-g, --additional-gids <gid>', 'additional group (repeatable)', collect, [])
-        .option('-p, --process <file>', 'process.json describing the process (as config.json\'s process)')
-        .option('-d, --detach', 'detach from the process', false)
-        .option('--pid-file <file>', 'write the process id to this file')
-        .option('--process-label <label>', 'SELinux label for the process')
-        .option('--apparmor <profile>', 'AppArmor profile for the process')
-        .option('--no-new-privs', 'set no_new_privs for the process')
-        .option('-c, --cap <cap>', 'add a capability (repeatable)', collect, [])
-        .option('--preserve-fds <n>', 'pass N additional file descriptors', nonNegativeInt('preserve-fds'), 0)
-        .passThroughOptions();
-    },
-    ps: () => {
-      verb('ps', 'list the processes of a container')
-        .argument('<container-id>')
-        .argument('[ps-args...]')
-        .addOption(new Option('-f, --format <format>', 'output format').choices(['table', 'json']).default('table'));
-    },
-    pause: () => {
-      verb('pause', 'freeze every process of a container').argument('<container-id>');
-    },
-    resume: () => {
-      verb('resume', 'thaw a paused container').argument('<container-id>');
-    },
-    events: () => {
-      verb('events', 'print container events').argument('<container-id>').option('--stats', 'print stats once and exit', false).option('--interval <duration>', 'stats interval', '5s');
-    },
-    update: () => {
-      verb('update', 'update container resource limits').argument('<container-id>').option('-r, --resources <file>', 'resources JSON file ("-" for stdin)');
-    },
-    features: () => {
-      verb('features', 'print the features document of this runtime (runtime-spec features.md)');
-    },
-    spec: () => {
-      verb('spec', 'write a default config.json into the bundle')
-        .option('-b, --bundle <dir>', 'bundle directory', '.')
-        .option('--rootless', 'a config for rootless containers', false);
-    },
-    validate: () => {
-      verb('validate', 'check a bundle against the runtime-spec and report every problem')
-        .argument('[bundle]', 'bundle directory', '.')
-        .option('--json', 'print the report as JSON', false);
-    },
-  };
-  for (const [name, define] of Object.entries(definitions)) if (!only || only === name || !(only in definitions)) define();
-  return program;
+  },
+  validate: {
+    description: 'check a bundle against the runtime-spec and report every problem',
+    args: [{ name: 'bundle', help: 'bundle directory (default: ".")' }],
+    flags: { json: { type: 'boolean', help: 'print the report as JSON', default: false } },
+  },
+};
+
+const camel = (name: string) => name.replace(/-([a-z])/g, (_, c: string) => c.toUpperCase());
+
+/**
+ * The flags given, by camel-cased name, defaults filled in, choices and values checked. A
+ * `--no-x` flag sets `x` to false, true when not given (what the command modules read).
+ */
+function parseFlags(args: string[], flags: Record<string, Flag>, allowPositionals: boolean): { values: Record<string, any>; positionals: string[] } {
+  const options: Record<string, { type: 'string' | 'boolean'; short?: string; multiple?: boolean }> = {};
+  for (const [name, f] of Object.entries(flags)) options[name] = { type: f.type, ...(f.short ? { short: f.short } : {}), ...(f.multiple ? { multiple: true } : {}) };
+  let parsed;
+  try {
+    parsed = parseArgs({ args, options, allowPositionals, strict: true });
+  } catch (err) {
+    throw new UsageError(usageMessage(err as NodeJS.ErrnoException, args));
+  }
+  const values: Record<string, any> = {};
+  for (const [name, f] of Object.entries(flags)) {
+    const given = (parsed.values as Record<string, unknown>)[name];
+    if (name.startsWith('no-')) {
+      values[camel(name.slice(3))] = given === undefined;
+      continue;
+    }
+    let value: unknown = given ?? f.default;
+    if (given !== undefined && f.choices && !f.choices.includes(given as string)) {
+      throw new UsageError(`invalid value "${given}" for flag --${name}: expected one of ${f.choices.join(', ')}`);
+    }
+    if (given !== undefined && f.parse) value = f.parse(given as string);
+    if (value !== undefined) values[camel(name)] = value;
+  }
+  return { values, positionals: parsed.positionals };
+}
+
+/** parseArgs' errors, in the CLI's words. */
+function usageMessage(err: NodeJS.ErrnoException, args: string[]): string {
+  const flag = /'(-[^']*)'/.exec(err.message)?.[1] ?? args.find((a) => a.startsWith('-')) ?? '';
+  switch (err.code) {
+    case 'ERR_PARSE_ARGS_UNKNOWN_OPTION':
+      return `unknown flag ${flag}`;
+    case 'ERR_PARSE_ARGS_INVALID_OPTION_VALUE':
+      if (/argument missing/.test(err.message)) return `flag ${longest(flag)} needs a value`;
+      if (/ambiguous/.test(err.message)) return `flag ${longest(flag)} needs a value (one that starts with "-" is written ${longest(flag)}=-value)`;
+      return `flag ${longest(flag)} takes no value`;
+    case 'ERR_PARSE_ARGS_UNEXPECTED_POSITIONAL':
+      return `unexpected argument ${JSON.stringify(/'([^']*)'/.exec(err.message)?.[1] ?? '')}`;
+    default:
+      return err.message;
+  }
+}
+
+/** '-d, --detach' or '--root <value>' as parseArgs quotes it: the long name. */
+function longest(quoted: string): string {
+  const names = quoted.split(/[ ,]+/).filter((w) => w.startsWith('-'));
+  return names.find((w) => w.startsWith('--')) ?? names[0] ?? quoted;
+}
+
+/** Where the verb is: the first word that is neither a global flag nor the value of one. */
+function verbIndex(argv: string[]): number {
+  for (let i = 0; i < argv.length; i++) {
+    const a = argv[i];
+    if (a === '--') return i + 1 < argv.length ? i + 1 : -1;
+    if (!a.startsWith('-') || a === '-') return i;
+    if (GLOBAL_WITH_VALUE.has(a)) i++;
+  }
+  return -1;
+}
+
+/** exec's flags end at its first argument (the container id); the command line after it is kept as given. */
+function splitFlagsFirst(args: string[], flags: Record<string, Flag>): { flagArgs: string[]; rest: string[] } {
+  const takesValue = new Set<string>();
+  for (const [name, f] of Object.entries(flags)) {
+    if (f.type !== 'string') continue;
+    takesValue.add(`--${name}`);
+    if (f.short) takesValue.add(`-${f.short}`);
+  }
+  for (let i = 0; i < args.length; i++) {
+    const a = args[i];
+    if (a === '--') return { flagArgs: args.slice(0, i), rest: args.slice(i + 1) };
+    if (!a.startsWith('-') || a === '-') return { flagArgs: args.slice(0, i), rest: args.slice(i) };
+    if (takesValue.has(a)) i++;
+  }
+  return { flagArgs: args, rest: [] };
+}
+
+function flagLine(name: string, f: Flag): [string, string] {
+  const long = name.startsWith('no-') || f.type === 'boolean' ? `--${name}` : `--${name} <${f.value ?? 'value'}>`;
+  const left = f.short ? `-${f.short}, ${long}` : `    ${long}`;
+  const def = f.default !== undefined && f.type === 'string' && !(Array.isArray(f.default) && !f.default.length) ? ` (default: ${JSON.stringify(f.default)})` : '';
+  const choices = f.choices ? ` (${f.choices.join(', ')})` : '';
+  return [left, `${f.help}${choices}${def}`];
+}
+
+function table(rows: [string, string][]): string {
+  const width = Math.max(...rows.map(([l]) => l.length)) + 2;
+  return rows.map(([l, r]) => `  ${l.padEnd(width)}${r}`).join('\n');
+}
+
+const argText = (a: Argument) => (a.required ? `<${a.name}>` : `[${a.name}${a.variadic ? '...' : ''}]`);
+
+function globalHelp(): string {
+  return [
+    'Usage: ocirun [global options] <command> [options] [arguments]',
+    '',
+    'An OCI runtime-spec container runtime (runc-compatible command line)',
+    '',
+    'Global options:',
+    table(Object.entries(GLOBAL_FLAGS).map(([n, f]) => flagLine(n, f))),
+    '',
+    'Commands:',
+    table(Object.entries(VERBS).map(([n, v]) => [[n, ...(v.args ?? []).map(argText)].join(' '), v.description])),
+    '',
+    'Run `ocirun <command> --help` for the options of a command.',
+    '',
+  ].join('\n');
+}
+
+function verbHelp(name: string, v: Verb): string {
+  const flags = Object.entries(v.flags ?? {}).map(([n, f]) => flagLine(n, f));
+  flags.push(['-h, --help', 'print this help']);
+  const args = (v.args ?? []).filter((a) => a.help).map((a) => [argText(a), a.help!] as [string, string]);
+  return [
+    `Usage: ocirun ${name} [options]${(v.args ?? []).map((a) => ' ' + argText(a)).join('')}`,
+    '',
+    v.description,
+    ...(args.length ? ['', 'Arguments:', table(args)] : []),
+    '',
+    'Options:',
+    table(flags),
+    '',
+  ].join('\n');
+}
+
+/** Globals, verb, positionals and flags from the command line; help and version print and end. */
+export function parseCommandLine(argv: string[]): { done: number } | { verb: string; globals: GlobalOptions; args: string[]; opts: Record<string, any> } {
+  const at = verbIndex(argv);
+  const globalArgs = at < 0 ? argv : argv.slice(0, at).filter((a) => a !== '--');
+  const { values: g } = parseFlags(globalArgs, GLOBAL_FLAGS, false);
+  if (g.version) {
+    writeOut(`ocirun version ${VERSION}\nspec: ${SPEC_VERSION}\n`);
+    return { done: 0 };
+  }
+  if (g.help) {
+    writeOut(globalHelp());
+    return { done: 0 };
+  }
+  if (at < 0) {
+    writeErr(globalHelp());
+    return { done: 1 };
+  }
+  const verb = argv[at];
+  const def = Object.hasOwn(VERBS, verb) ? VERBS[verb] : undefined;
+  if (!def) throw new UsageError(`unknown command "${verb}" (see \`ocirun --help\`)`);
+  const rest = argv.slice(at + 1);
+  const flags = { ...def.flags, help: { type: 'boolean', short: 'h', help: 'print this help' } as Flag };
+  let values: Record<string, any>;
+  let args: string[];
+  if (def.flagsFirst) {
+    const { flagArgs, rest: after } = splitFlagsFirst(rest, flags);
+    values = parseFlags(flagArgs, flags, false).values;
+    args = after;
+  } else {
+    ({ values, positionals: args } = parseFlags(rest, flags, true));
+  }
+  if (values.help) {
+    writeOut(verbHelp(verb, def));
+    return { done: 0 };
+  }
+  delete values.help;
+  const expected = def.args ?? [];
+  const missing = expected.find((a, i) => a.required && args[i] === undefined);
+  if (missing) throw new UsageError(`${verb}: missing argument <${missing.name}> (see \`ocirun ${verb} --help\`)`);
+  if (!expected.some((a) => a.variadic) && args.length > expected.length) {
+    throw new UsageError(`${verb}: too many arguments: expected ${expected.length}, got ${args.length} (see \`ocirun ${verb} --help\`)`);
+  }
+  const globals: GlobalOptions = { root: g.root, log: g.log, logFormat: g.logFormat, debug: g.debug, systemdCgroup: g.systemdCgroup, rootless: g.rootless };
+  return { verb, globals, args, opts: values };
 }
 
 // Static import() per verb: loaded only when that verb runs, and visible to the bundler, which
@@ -229,27 +413,21 @@ const COMMANDS: Record<string, () => Promise<{ default: CommandMain }>> = {
 };
 
 export async function run(argv: string[]): Promise<number> {
-  let pending: Promise<number> | undefined;
-  const scanned = scanArgv(argv);
-  const program = buildProgram((verb, args, opts, globals) => {
-    const logger = new Logger(globals.log, globals.logFormat, globals.debug);
-    const ctx: CommandContext = { globals, logger };
-    pending = (async () => {
-      try {
-        const mod = await COMMANDS[verb]();
-        return (await mod.default(ctx, args, opts)) ?? 0;
-      } catch (err) {
-        return reportError(err, logger, verb);
-      }
-    })();
-  }, scanned.verb);
-  program.exitOverride();
+  let parsed;
   try {
-    await program.parseAsync(scanned.argv, { from: 'user' });
-  } catch (err: any) {
-    // commander already printed usage errors; --help and --version exit 0.
-    if (err?.code === 'commander.helpDisplayed' || err?.code === 'commander.version' || err?.code === 'commander.help') return 0;
-    return typeof err?.exitCode === 'number' ? err.exitCode || 1 : 1;
+    parsed = parseCommandLine(scanArgv(argv).argv);
+  } catch (err) {
+    if (!(err instanceof UsageError)) throw err;
+    writeErr(`ocirun: ${err.message}\n`);
+    return 1;
   }
-  return pending ? pending : 0;
+  if ('done' in parsed) return parsed.done;
+  const { verb, globals, args, opts } = parsed;
+  const logger = new Logger(globals.log, globals.logFormat, globals.debug);
+  try {
+    const mod = await COMMANDS[verb]();
+    return (await mod.default({ globals, logger }, args, opts)) ?? 0;
+  } catch (err) {
+    return reportError(err, logger, verb);
+  }
 }
