@@ -15,11 +15,10 @@ import { slotPatch, type ProgramPatch, type Slot } from '../bindings/program.js'
 import { factsHold, withFacts, type Facts } from './host-facts.js';
 import { host } from './host.js';
 import { childFds, type ChildFds } from './plan/child-fds.js';
-import { planContainer, type Plan } from './plan/index.js';
+import type { Plan } from './plan/index.js';
 import type { NamespacePhase } from './plan/namespaces.js';
-import { CONTAINER_ID_SLOT } from './plan/process.js';
+import { CONTAINER_ID_SLOT } from './plan/slots.js';
 import type { LinuxNamespaceType, Spec } from './spec/index.js';
-import { loadBundle, loadBundleText } from './validate/index.js';
 import { packageRoot } from './package-root.js';
 
 export interface PrepareOptions {
@@ -49,7 +48,7 @@ export interface Prepared {
   /** Namespace types joined by path, and the paths. */
   joins: { type: LinuxNamespaceType; path: string }[];
   /** One description per op, for error messages (planned again on demand after a cache hit). */
-  descriptions(): readonly string[];
+  descriptions(): Promise<readonly string[]>;
 }
 
 interface Entry {
@@ -76,7 +75,7 @@ export class PlanCache {
   /** `root`: the state root; undefined: memory only. */
   constructor(private readonly root?: string) {}
 
-  prepare(options: PrepareOptions, id: string, warn: (message: string) => void): Prepared {
+  async prepare(options: PrepareOptions, id: string, warn: (message: string) => void): Promise<Prepared> {
     let text: string | undefined;
     let parsed: Spec | undefined;
     try {
@@ -94,11 +93,12 @@ export class PlanCache {
     for (const w of entry.warnings) warn(w);
     const spec = withEnv(parsed, extraEnv);
     const fds = fdsFor(spec, options);
-    return prepared(spec, rootfs, fds, entry, id, () => plan(spec, rootfs, fds, options).program.descriptions);
+    return prepared(spec, rootfs, fds, entry, id, async () => (await plan(spec, rootfs, fds, options)).program.descriptions);
   }
 
   /** Validate and plan (a cache miss), then remember the result under its key. */
-  private make(options: PrepareOptions, id: string, warn: (message: string) => void, text: string | undefined): Prepared {
+  private async make(options: PrepareOptions, id: string, warn: (message: string) => void, text: string | undefined): Promise<Prepared> {
+    const [{ loadBundle, loadBundleText }, { planContainer }] = await Promise.all([import('./validate/index.js'), import('./plan/index.js')]);
     const warnings: string[] = [];
     const say = (m: string) => {
       warnings.push(m);
@@ -112,13 +112,13 @@ export class PlanCache {
       const extraEnv = processEnv(config, rootfs, options.listenFds);
       const spec = withEnv(config, extraEnv);
       const fds = fdsFor(spec, options);
-      return { spec, rootfs, extraEnv, fds, plan: plan(spec, rootfs, fds, options, say) };
+      return { spec, rootfs, extraEnv, fds, plan: planWith(planContainer, spec, rootfs, fds, options, say) };
     });
     const { spec, rootfs, extraEnv, fds } = value;
     const { program, namespaces } = value.plan;
     const entry = { facts, warnings, namespaces, slots: program.slots, program: program.bytes };
     if (text !== undefined) this.remember({ key: keyOf(options, extraEnv, text), ...entry }, diskName(options));
-    return prepared(spec, rootfs, fds, entry, id, () => program.descriptions);
+    return prepared(spec, rootfs, fds, entry, id, async () => program.descriptions);
   }
 
   private lookup(key: string, name: string): Entry | undefined {
@@ -219,7 +219,23 @@ function hostKey(): string {
   return (hostJson ??= JSON.stringify(host()));
 }
 
-function plan(spec: Spec, rootfs: string, fds: ChildFds, options: PrepareOptions, warn?: (m: string) => void): Plan {
+/**
+ * The planner and the validators are loaded when a plan is made, not when a cached one is used:
+ * a CLI call with a cached plan then initialises neither (~1 ms of module set-up).
+ */
+async function plan(spec: Spec, rootfs: string, fds: ChildFds, options: PrepareOptions): Promise<Plan> {
+  const { planContainer } = await import('./plan/index.js');
+  return planWith(planContainer, spec, rootfs, fds, options);
+}
+
+function planWith(
+  planContainer: typeof import('./plan/index.js').planContainer,
+  spec: Spec,
+  rootfs: string,
+  fds: ChildFds,
+  options: PrepareOptions,
+  warn?: (m: string) => void,
+): Plan {
   return planContainer({
     spec,
     bundleDir: options.bundle,
@@ -285,7 +301,14 @@ function homeOf(spec: Spec, rootfs: string): string {
  * A container's view of an entry: the shared program, and its id as a patch for the slot (a copy
  * of the program per container cost ~0.15 ms: 41 KB of fresh memory).
  */
-function prepared(spec: Spec, rootfs: string, fds: ChildFds, entry: Pick<Entry, 'program' | 'slots' | 'namespaces'>, id: string, descriptions: () => readonly string[]): Prepared {
+function prepared(
+  spec: Spec,
+  rootfs: string,
+  fds: ChildFds,
+  entry: Pick<Entry, 'program' | 'slots' | 'namespaces'>,
+  id: string,
+  descriptions: () => Promise<readonly string[]>,
+): Prepared {
   const slot = entry.slots[CONTAINER_ID_SLOT];
   const patches = slot ? [slotPatch(slot, id)] : [];
   return { spec, rootfs, program: entry.program, patches, namespaces: entry.namespaces, fds, joins: joinsOf(spec), descriptions };

@@ -9,15 +9,16 @@ export interface ProcStat {
   ppid: number;
 }
 
-// One line of at most ~1 KB (a 64-byte command name, 52 numbers); read in one read(2) into a
+// One line of at most ~1.2 KB (a 16-byte command name, 52 numbers); read in one read(2) into a
 // reused buffer: readFileSync's fstat and second read cost more than the parsing.
-const buffer = Buffer.alloc(4096);
+let buffer: Buffer | undefined;
 
 export function readProcStat(pid: number): ProcStat | undefined {
   let text: string;
   try {
     const fd = openSync(`/proc/${pid}/stat`, 'r');
     try {
+      buffer ??= Buffer.allocUnsafe(2048);
       text = buffer.toString('latin1', 0, readSync(fd, buffer, 0, buffer.length, 0));
     } finally {
       closeSync(fd);

@@ -12,7 +12,6 @@ import { waitForExit } from './exit-watcher.js';
 import { host } from './host.js';
 import { initError, netSocket, openInitChannel, type InitChannel } from './init-channel.js';
 import { childFds, type ChildFds } from './plan/child-fds.js';
-import { planExecProcess } from './plan/index.js';
 import type { NamespacePhase } from './plan/namespaces.js';
 import { PlanCache } from './prepare.js';
 import { SYNC_CREATED, SYNC_READY } from './plan/sync.js';
@@ -203,13 +202,15 @@ export class Runtime {
       throw new OciError('ERR_CONTAINER_NOT_RUNNING', `cannot exec in a ${status} container: ${id}`);
     }
     const fds = childFds(options.preserveFds ?? 0, record.namespaces);
+    // The planner is loaded on first use (a create from a cached plan does without it).
+    const { planExecProcess } = await import('./plan/index.js');
     const plan = planExecProcess({ process: proc, host: host(), syncFd: fds.sync, joinFds: fds.join, rootFd: fds.root, preserveFds: options.preserveFds });
     const open: ChildFile[] = record.namespaces.map((type) => ({ path: `/proc/${record.pid}/ns/${NS_FILES[type]}`, flags: fsc.O_RDONLY, to: fds.join[type]! }));
     open.push({ path: `/proc/${record.pid}/root`, flags: O.PATH | O.DIRECTORY, to: fds.root });
     const pid = await launch(
       {
         program: plan.program.bytes,
-        plan: { namespaces: plan.namespaces, descriptions: () => plan.program.descriptions },
+        plan: { namespaces: plan.namespaces, descriptions: async () => plan.program.descriptions },
         fds,
         preserveFds: options.preserveFds ?? 0,
         open,
@@ -255,7 +256,7 @@ export class Runtime {
     const bundle = resolve(bundleArg);
     const listenFds = options.listenFds ?? 0;
     const totalPreserved = (options.preserveFds ?? 0) + listenFds;
-    const prepared = this.plans.prepare(
+    const prepared = await this.plans.prepare(
       { bundle, waitForStart, noPivot: options.noPivot, noNewKeyring: options.noNewKeyring, preserveFds: totalPreserved, listenFds },
       id,
       this.warn,
@@ -392,7 +393,7 @@ interface ChildFile {
 interface Launch {
   program: Buffer;
   patches?: readonly ProgramPatch[];
-  plan: { namespaces: NamespacePhase; descriptions(): readonly string[] };
+  plan: { namespaces: NamespacePhase; descriptions(): Promise<readonly string[]> };
   fds: ChildFds;
   preserveFds: number;
   open: ChildFile[];
@@ -461,7 +462,7 @@ async function launch(l: Launch, blocking: boolean, ctx: { spec?: Spec }, verb: 
  */
 async function handshake(
   channel: InitChannel,
-  plan: { namespaces: NamespacePhase; descriptions(): readonly string[] },
+  plan: { namespaces: NamespacePhase; descriptions(): Promise<readonly string[]> },
   children: Children,
   ctx: { spec?: Spec },
   verb: string,
@@ -479,7 +480,7 @@ async function handshake(
   };
   for (;;) {
     const m = await channel.next();
-    if (m.kind === 'error') throw initError(plan.descriptions(), m.op, m.errno, verb === 'exec' ? '' : `${verb}: `);
+    if (m.kind === 'error') throw initError(await plan.descriptions(), m.op, m.errno, verb === 'exec' ? '' : `${verb}: `);
     if (m.kind === 'eof') {
       // End of file: the process exec'd (exec has no CREATED step) or died without a word.
       if (verb === 'exec' && children.container > 0 && !readyWaiting) return;

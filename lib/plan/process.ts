@@ -8,6 +8,7 @@ import { capsetData, capsetHeader, gidArray, rlimit } from '../../bindings/struc
 import { OciError } from '../errors.js';
 import type { LinuxIOPriority, Process, Scheduler } from '../spec/index.js';
 import type { PlanContext } from './context.js';
+import { CONTAINER_ID_SLOT } from './slots.js';
 
 export const RLIMITS: Record<string, number> = {
   RLIMIT_CPU: 0, RLIMIT_FSIZE: 1, RLIMIT_DATA: 2, RLIMIT_STACK: 3, RLIMIT_CORE: 4, RLIMIT_RSS: 5,
@@ -17,8 +18,7 @@ export const RLIMITS: Record<string, number> = {
 
 const DEFAULT_PATH = '/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin';
 
-/** The program slot holding the container id (ids are at most 1024 bytes: lib/state/store.ts). */
-export const CONTAINER_ID_SLOT = 'containerId';
+/** The size of the container id slot (ids are at most 1024 bytes: lib/state/store.ts). */
 const CONTAINER_ID_SLOT_SIZE = 1025;
 
 export interface ProcessPlanOptions {
