@@ -49,6 +49,8 @@ const contenders = [];
 try {
   const cli = cliRunner('ocirun CLI', [process.execPath, cliMain], ws.root('ocirun-cli'), ws);
   const lib = await libraryRunner(dist, ws.root('ocirun-lib'), ws);
+  // Listed at once: the finally below closes its host process whatever fails next.
+  contenders.push(lib);
   const peers = [];
   for (const name of opts.runtimes) {
     const root = ws.root(name);
@@ -57,7 +59,7 @@ try {
     if (probe.available) peers.push(cliRunner(name, [probe.path], root, ws));
     else log(`${name}: unavailable (${probe.reason})`);
   }
-  contenders.push(lib, cli, ...peers);
+  contenders.push(cli, ...peers);
   const memRoot = ws.root('ocirun-lib-mem');
   const roots = [...contenders.map((r) => r.root), memRoot];
 

@@ -71,15 +71,21 @@ static int int_arg(napi_env env, napi_value v, int32_t *out)
 	return 1;
 }
 
+/* A string argument as a C string: refused (not cut short) when too long or holding a NUL. */
 static int path_arg(napi_env env, napi_value v, char *out)
 {
 	size_t len;
-	if (napi_get_value_string_utf8(env, v, out, MAX_PATH, &len) != napi_ok) {
+	if (napi_get_value_string_utf8(env, v, NULL, 0, &len) != napi_ok) {
 		napi_throw_type_error(env, NULL, "ocirun.node: expected a string");
 		return 0;
 	}
-	if (len >= MAX_PATH - 1) {
+	if (len >= MAX_PATH) {
 		napi_throw_range_error(env, NULL, "ocirun.node: path too long");
+		return 0;
+	}
+	napi_get_value_string_utf8(env, v, out, MAX_PATH, &len);
+	if (memchr(out, 0, len) != NULL) {
+		napi_throw_type_error(env, NULL, "ocirun.node: a path cannot contain a NUL byte");
 		return 0;
 	}
 	return 1;

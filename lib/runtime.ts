@@ -430,17 +430,20 @@ async function launch(l: Launch, blocking: boolean, ctx: { spec?: Spec }, verb: 
     }
     l.check?.();
     const [parentFd, childFd] = socketPair();
-    opened.push(childFd);
+    opened.push(parentFd, childFd);
     moves.push([childFd, l.fds.sync]);
     const { namespaces } = l.plan;
-    try {
-      // Nothing joined by path: the executor starts in the new namespaces (NamespacePhase.spawnClones).
-      childPid = spawnProgram(l.program, { programFd: l.fds.program, keep: preserved(l.preserveFds), moves }, namespaces.spawnClones ? namespaces.cloneFlags : 0, l.patches);
-    } finally {
-      // After the spawn, so making it overlaps with the executor's work; it owns parentFd.
-      channel = openInitChannel(parentFd, blocking);
-    }
+    // Nothing joined by path: the executor starts in the new namespaces (NamespacePhase.spawnClones).
+    childPid = spawnProgram(l.program, { programFd: l.fds.program, keep: preserved(l.preserveFds), moves }, namespaces.spawnClones ? namespaces.cloneFlags : 0, l.patches);
     if (namespaces.spawnClones) children.container = childPid;
+    // Made after the spawn, so making it overlaps with the executor's work; it owns parentFd.
+    opened.splice(opened.indexOf(parentFd), 1);
+    try {
+      channel = openInitChannel(parentFd, blocking);
+    } catch (err) {
+      closeSync(parentFd);
+      throw err;
+    }
     closeAll(opened);
     if (children.container > 0) l.whileSettingUp?.(children.container);
     await handshake(channel, l.plan, children, ctx, verb);

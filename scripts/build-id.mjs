@@ -1,5 +1,7 @@
-// Writes build/build-id: a digest of the compiled library, the executor and the addon. Cached plans
-// (lib/prepare.ts) carry it in their key, so a rebuilt ocirun never reuses a plan made by another.
+// Writes build/build-id: a digest of the compiled library (dist/ as tsc writes it), the schema
+// validators, the executor and the addon. Cached plans (lib/prepare.ts) carry it in their key, so a
+// rebuilt ocirun never reuses a plan made by another. dist/cli is left out: it is bundled from the
+// same code, after this (its build-time code cache runs a container with a cached plan).
 import { createHash } from 'node:crypto';
 import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
@@ -15,7 +17,7 @@ const walk = (dir) => {
     else if (e.name.endsWith('.js') || e.name.endsWith('.cjs')) files.push(p);
   }
 };
-walk(join(root, 'dist'));
-files.push(join(root, 'build', 'ocirun-executor'), join(root, 'build', 'ocirun.node'));
+for (const dir of readdirSync(join(root, 'dist'))) if (dir !== 'cli') walk(join(root, 'dist', dir));
+files.push(join(root, 'build', 'validators.cjs'), join(root, 'build', 'ocirun-executor'), join(root, 'build', 'ocirun.node'));
 for (const f of files.sort()) hash.update(f.slice(root.length)).update(readFileSync(f));
 writeFileSync(join(root, 'build', 'build-id'), hash.digest('hex').slice(0, 32) + '\n');

@@ -28,6 +28,17 @@ describe('parseCommandLine', () => {
     });
   });
 
+  it('exec: short flags may be grouped, the last one of a group taking the next word', () => {
+    expect(parse(['exec', '-te', 'FOO=1', 'c1', 'sh'])).toMatchObject({ args: ['c1', 'sh'], opts: { tty: true, env: ['FOO=1'] } });
+    expect(parse(['exec', '-turoot', 'c1', 'id'])).toMatchObject({ args: ['c1', 'id'], opts: { tty: true, user: 'root' } });
+  });
+
+  it('help [verb] prints help and ends', () => {
+    expect(parse(['help'])).toEqual({ done: 0 });
+    expect(parse(['help', 'run'])).toEqual({ done: 0 });
+    expect(() => parse(['help', 'frob'])).toThrow('unknown command "frob"');
+  });
+
   it("exec: flags end at the container id; the command keeps its own flags", () => {
     const r = parse(['exec', '-e', 'A=1', '--env', 'B=2', '--cwd', '/tmp', 'c1', 'sh', '-c', 'echo -e x', '--cwd']);
     expect(r).toMatchObject({ verb: 'exec', args: ['c1', 'sh', '-c', 'echo -e x', '--cwd'], opts: { env: ['A=1', 'B=2'], cwd: '/tmp', cap: [] } });

@@ -139,6 +139,12 @@ describe('the ocirun launcher', () => {
     expect(new Script(source, { filename: join(dir, 'bundle.cjs'), cachedData: rewritten.data.subarray(build.length) }).cachedDataRejected).toBe(false);
     expect(cacheSnapshot(dir, 'bundle')).toEqual(verbs);
     expect(readdir(dir)).toEqual(FILES);
+    // A build that could not make it (not root): the verbs' cache serves, and the container cache is written.
+    rmSync(join(dir, 'bundle.container.v8cache'));
+    refused('run');
+    const made = cacheSnapshot(dir, 'bundle.container');
+    expect(new Script(source, { filename: join(dir, 'bundle.cjs'), cachedData: made.data.subarray(build.length) }).cachedDataRejected).toBe(false);
+    expect(cacheSnapshot(dir, 'bundle')).toEqual(verbs);
   });
 
   it('works when the caches cannot be read or replaced', () => {

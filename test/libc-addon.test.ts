@@ -1,7 +1,7 @@
 // bindings/libc.ts over the Node-API addon (build/ocirun.node): results come back as values,
 // failures as SystemCallErrors that name the call, the errno and the path.
 import { describe, expect, it } from 'vitest';
-import { closeSync, openSync, readSync, writeSync } from 'node:fs';
+import { closeSync, existsSync, openSync, readSync, writeSync } from 'node:fs';
 import { join } from 'node:path';
 import { describeErrno, flock, kill, LOCK_EX, LOCK_UN, mkfifo, pidfdOpen, reapBlocking, socketPair, tryReap, waitReadable } from '../bindings/libc.js';
 import { SystemCallError } from '../lib/errors.js';
@@ -42,6 +42,13 @@ describe('libc through the addon', () => {
     expect(err.syscall).toBe('mkfifo');
     expect(err.errnoCode).toBe('EEXIST');
     expect(err.message).toBe(`mkfifo ${path}: file exists`);
+  });
+
+  it('a path too long or holding a NUL is refused, never cut short', () => {
+    const dir = tempDir();
+    expect(() => mkfifo(join(dir, 'x'.repeat(4100)), 0o600)).toThrow(/path too long/);
+    expect(() => mkfifo(`${join(dir, 'nul')}\0/etc`, 0o600)).toThrow(/NUL/);
+    expect(existsSync(join(dir, 'nul'))).toBe(false);
   });
 
   it('waitid and waitpid on a process that is not our child: ECHILD, named', () => {

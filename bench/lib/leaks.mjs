@@ -11,10 +11,17 @@ function mountsUnder(dir) {
     .filter((mp) => mp && (mp === dir || mp.startsWith(dir + '/')));
 }
 
+// The processes whose children are the bench's to reap: the bench itself and the library host
+// (the library's containers are its children).
+const parents = new Set([process.pid]);
+export function alsoReapedBy(pid) {
+  parents.add(pid);
+}
+
 /**
  * Processes of the bench's containers (their environment carries the workspace's token, see
  * bundle.mjs: a container's root and cwd say nothing from outside its mount namespace), processes
- * running from the workspace, and our own unreaped children.
+ * running from the workspace, and unreaped children of the bench or its library host.
  */
 function strayProcesses(ws) {
   const out = [];
@@ -23,7 +30,7 @@ function strayProcesses(ws) {
     try {
       const stat = readFileSync(`/proc/${name}/stat`, 'utf8');
       const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-      if (Number(fields[1]) === process.pid && fields[0] === 'Z') {
+      if (parents.has(Number(fields[1])) && fields[0] === 'Z') {
         out.push(`${name} (zombie child)`);
         continue;
       }

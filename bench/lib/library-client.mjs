@@ -3,11 +3,14 @@
 import { fork } from 'node:child_process';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { alsoReapedBy } from './leaks.mjs';
 
 const here = dirname(fileURLToPath(import.meta.url));
 
 export function libraryHost(dist, root) {
   const host = fork(join(here, 'library-host.mjs'), [dist, root], { stdio: ['ignore', 'ignore', 'inherit', 'ipc'] });
+  // Its containers are its children: a zombie among them is a leak too.
+  alsoReapedBy(host.pid);
   const pending = new Map();
   let seq = 0;
   let died;

@@ -37,18 +37,14 @@ function load(name, cache = name) {
   // file starts with the same line.
   const build = source.slice(0, source.indexOf('\n') + 1);
   const cacheFile = join(__dirname, `${cache}.v8cache`);
-  let cachedData;
-  if (build.startsWith('//ocirun-build ')) {
-    try {
-      const data = fs.readFileSync(cacheFile);
-      if (data.length > build.length && data.toString('latin1', 0, build.length) === build) cachedData = data.subarray(build.length);
-    } catch {
-      // no cache: compile from source
-    }
-  }
+  // The cache asked for, else (a build that could not make it) the script's own one.
+  const own = readCache(cacheFile, build);
+  const cachedData = own ?? (cache === name ? undefined : readCache(join(__dirname, `${name}.v8cache`), build));
   const script = new vm.Script(source, { filename, cachedData });
-  // Rewritten only under default options: V8 rejects a cache made under other flags.
-  if ((cachedData === undefined || script.cachedDataRejected) && build.startsWith('//ocirun-build ') && process.execArgv.length === 0 && !process.env.NODE_OPTIONS) {
+  // The cache asked for is rewritten when missing or unusable, only under default options: V8
+  // rejects a cache made under other flags.
+  const usable = own !== undefined && !script.cachedDataRejected;
+  if (!usable && build.startsWith('//ocirun-build ') && process.execArgv.length === 0 && !process.env.NODE_OPTIONS) {
     process.once('exit', () => rewrite(cacheFile, build, script));
   }
   const mod = { exports: {}, filename, id: filename, loaded: false };
@@ -57,6 +53,18 @@ function load(name, cache = name) {
   script.runInThisContext().call(mod.exports, mod.exports, require, mod, filename, __dirname, load);
   mod.loaded = true;
   return mod.exports;
+}
+
+/** The V8 data of a cache file made for this build (its first line), or undefined. */
+function readCache(file, build) {
+  if (!build.startsWith('//ocirun-build ')) return undefined;
+  try {
+    const data = fs.readFileSync(file);
+    if (data.length > build.length && data.toString('latin1', 0, build.length) === build) return data.subarray(build.length);
+  } catch {
+    // no cache: compile from source
+  }
+  return undefined;
 }
 
 /** Replaces the cache atomically with what this process compiled; silently does nothing if it cannot. */

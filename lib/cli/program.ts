@@ -283,17 +283,27 @@ function verbIndex(argv: string[]): number {
 
 /** exec's flags end at its first argument (the container id); the command line after it is kept as given. */
 function splitFlagsFirst(args: string[], flags: Record<string, Flag>): { flagArgs: string[]; rest: string[] } {
-  const takesValue = new Set<string>();
+  const longWithValue = new Set<string>();
+  const shortWithValue = new Set<string>();
   for (const [name, f] of Object.entries(flags)) {
     if (f.type !== 'string') continue;
-    takesValue.add(`--${name}`);
-    if (f.short) takesValue.add(`-${f.short}`);
+    longWithValue.add(`--${name}`);
+    if (f.short) shortWithValue.add(f.short);
   }
+  /** Does this word take the next one as its value? (`-e`, and a group `-te` that ends in -e.) */
+  const needsNext = (a: string): boolean => {
+    if (a.startsWith('--')) return longWithValue.has(a);
+    for (let k = 1; k < a.length; k++) {
+      // In a group, the first letter that takes a value takes the rest of the word as it.
+      if (shortWithValue.has(a[k])) return k === a.length - 1;
+    }
+    return false;
+  };
   for (let i = 0; i < args.length; i++) {
     const a = args[i];
     if (a === '--') return { flagArgs: args.slice(0, i), rest: args.slice(i + 1) };
     if (!a.startsWith('-') || a === '-') return { flagArgs: args.slice(0, i), rest: args.slice(i) };
-    if (takesValue.has(a)) i++;
+    if (needsNext(a)) i++;
   }
   return { flagArgs: args, rest: [] };
 }
@@ -325,7 +335,7 @@ function globalHelp(): string {
     'Commands:',
     table(Object.entries(VERBS).map(([n, v]) => [[n, ...(v.args ?? []).map(argText)].join(' '), v.description])),
     '',
-    'Run `ocirun <command> --help` for the options of a command.',
+    'Run `ocirun <command> --help` (or `ocirun help <command>`) for the options of a command.',
     '',
   ].join('\n');
 }
@@ -364,6 +374,13 @@ export function parseCommandLine(argv: string[]): { done: number } | { verb: str
     return { done: 1 };
   }
   const verb = argv[at];
+  // `ocirun help [verb]`, as urfave/cli (runc) and commander offer it.
+  if (verb === 'help' || verb === 'h') {
+    const topic = argv[at + 1];
+    if (topic !== undefined && !Object.hasOwn(VERBS, topic)) throw new UsageError(`unknown command "${topic}" (see \`ocirun --help\`)`);
+    writeOut(topic === undefined ? globalHelp() : verbHelp(topic, VERBS[topic]));
+    return { done: 0 };
+  }
   const def = Object.hasOwn(VERBS, verb) ? VERBS[verb] : undefined;
   if (!def) throw new UsageError(`unknown command "${verb}" (see \`ocirun --help\`)`);
   const rest = argv.slice(at + 1);
