@@ -32,59 +32,6 @@ const nonNegativeInt = (flag: string) => (value: string) => {
   return Number(value);
 };
 
-// Flags that Go-based clients may spell with one dash (urfave/cli accepts `-bundle`).
-const LONG_FLAGS = new Set([
-  'root', 'log', 'log-format', 'debug', 'systemd-cgroup', 'rootless', 'criu', 'bundle', 'console-socket', 'pid-file',
-  'no-pivot', 'no-new-keyring', 'preserve-fds', 'detach', 'keep', 'no-subreaper', 'all', 'force', 'format',
-  'quiet', 'cwd', 'env', 'tty', 'user', 'process', 'cap', 'additional-gids', 'process-label', 'apparmor',
-  'no-new-privs', 'stats', 'interval', 'json', 'version', 'help',
-]);
-
-/**
- * Rewrites `-bundle x` to `--bundle x`, but never inside the command line given to `exec`, and
- * finds the verb: the first word that is not a global flag or its value.
- */
-export function scanArgv(argv: string[]): { argv: string[]; verb?: string } {
-  const out: string[] = [];
-  let verb: string | undefined;
-  let positionals = 0;
-  for (let i = 0; i < argv.length; i++) {
-    const a = argv[i];
-    if (a === '--') {
-      out.push(...argv.slice(i));
-      break;
-    }
-    if (verb === 'exec' && positionals >= 1) {
-      out.push(...argv.slice(i));
-      break;
-    }
-    const m = /^-([a-z][a-z-]+)(=.*)?$/.exec(a);
-    if (m && LONG_FLAGS.has(m[1])) {
-      out.push('-' + a);
-      continue;
-    }
-    if (!a.startsWith('-')) {
-      if (verb === undefined && !isGlobalValue(argv, i)) verb = a;
-      else if (verb !== undefined && !isOptionValue(argv, i)) positionals++;
-    }
-    out.push(a);
-  }
-  return { argv: out, verb };
-}
-
-const GLOBAL_WITH_VALUE = new Set(['--root', '-root', '--log', '-log', '--log-format', '-log-format', '--rootless', '-rootless', '--criu', '-criu']);
-function isGlobalValue(argv: string[], i: number): boolean {
-  return i > 0 && GLOBAL_WITH_VALUE.has(argv[i - 1]);
-}
-const EXEC_WITH_VALUE = new Set([
-  '--console-socket', '--cwd', '-e', '--env', '-u', '--user', '-p', '--process', '--pid-file', '--process-label',
-  '--apparmor', '-c', '--cap', '--preserve-fds', '-g', '--additional-gids',
-]);
-function isOptionValue(argv: string[], i: number): boolean {
-  const prev = argv[i - 1]?.replace(/^-([a-z])/, '--$1');
-  return i > 0 && (EXEC_WITH_VALUE.has(argv[i - 1]) || EXEC_WITH_VALUE.has(prev ?? '') || GLOBAL_WITH_VALUE.has(argv[i - 1]));
-}
-
 /** A flag: `--name`; `--no-name` flags set `name` to false (true unless given). */
 interface Flag {
   type: 'string' | 'boolean';
@@ -270,43 +217,69 @@ function longest(quoted: string): string {
   return names.find((w) => w.startsWith('--')) ?? names[0] ?? quoted;
 }
 
-/** Where the verb is: the first word that is neither a global flag nor the value of one. */
-function verbIndex(argv: string[]): number {
-  for (let i = 0; i < argv.length; i++) {
-    const a = argv[i];
-    if (a === '--') return i + 1 < argv.length ? i + 1 : -1;
-    if (!a.startsWith('-') || a === '-') return i;
-    if (GLOBAL_WITH_VALUE.has(a)) i++;
-  }
-  return -1;
+// Everything below reads the flag tables above: which words are flags, which take the next word.
+
+/** `-bundle x` and `-bundle=x` as Go clients write long flags (urfave/cli accepts them) → `--bundle…`. */
+function dashDash(word: string, flags: Record<string, Flag>): string {
+  const m = /^-([a-z][a-z-]+)(=.*)?$/.exec(word);
+  return m && Object.hasOwn(flags, m[1]) ? `-${word}` : word;
 }
 
-/** exec's flags end at its first argument (the container id); the command line after it is kept as given. */
-function splitFlagsFirst(args: string[], flags: Record<string, Flag>): { flagArgs: string[]; rest: string[] } {
-  const longWithValue = new Set<string>();
-  const shortWithValue = new Set<string>();
-  for (const [name, f] of Object.entries(flags)) {
-    if (f.type !== 'string') continue;
-    longWithValue.add(`--${name}`);
-    if (f.short) shortWithValue.add(f.short);
+/** Does this flag word take the next word as its value? (`--root`, `-e`, and `-te`: a group ending in -e.) */
+function needsValue(word: string, flags: Record<string, Flag>): boolean {
+  if (word.startsWith('--')) return !word.includes('=') && flags[word.slice(2)]?.type === 'string';
+  const short = new Set(Object.values(flags).filter((f) => f.type === 'string' && f.short).map((f) => f.short));
+  for (let k = 1; k < word.length; k++) {
+    // In a group, the first letter that takes a value takes the rest of the word as it.
+    if (short.has(word[k])) return k === word.length - 1;
   }
-  /** Does this word take the next one as its value? (`-e`, and a group `-te` that ends in -e.) */
-  const needsNext = (a: string): boolean => {
-    if (a.startsWith('--')) return longWithValue.has(a);
-    for (let k = 1; k < a.length; k++) {
-      // In a group, the first letter that takes a value takes the rest of the word as it.
-      if (shortWithValue.has(a[k])) return k === a.length - 1;
-    }
-    return false;
-  };
-  for (let i = 0; i < args.length; i++) {
-    const a = args[i];
-    if (a === '--') return { flagArgs: args.slice(0, i), rest: args.slice(i + 1) };
-    if (!a.startsWith('-') || a === '-') return { flagArgs: args.slice(0, i), rest: args.slice(i) };
-    if (needsNext(a)) i++;
-  }
-  return { flagArgs: args, rest: [] };
+  return false;
 }
+
+const isWord = (a: string) => !a.startsWith('-') || a === '-';
+
+/**
+ * Flag words with one-dash long flags written with two, up to where flags end: the first word
+ * that is not a flag or a flag's value (when `untilWord`), or `--`. `end` is the index of that
+ * word (`--` itself included in `flagArgs`' end), or the length.
+ */
+function scanFlags(args: string[], flags: Record<string, Flag>, untilWord: boolean): { flagArgs: string[]; end: number } {
+  const flagArgs: string[] = [];
+  for (let i = 0; i < args.length; i++) {
+    if (args[i] === '--' || (untilWord && isWord(args[i]))) return { flagArgs, end: i };
+    const word = untilWord || !isWord(args[i]) ? dashDash(args[i], flags) : args[i];
+    flagArgs.push(word);
+    if (!isWord(word) && needsValue(word, flags) && i + 1 < args.length) flagArgs.push(args[++i]);
+  }
+  return { flagArgs, end: args.length };
+}
+
+/** A verb's flags, --help included. */
+function verbFlags(def: Verb): Record<string, Flag> {
+  return { ...def.flags, help: { type: 'boolean', short: 'h', help: 'print this help' } };
+}
+
+/**
+ * Rewrites one-dash long flags (`-bundle x`) to two-dash ones, never inside the command line given
+ * to `exec` or after `--`, and finds the verb: the first word that is not a global flag or its value.
+ */
+export function scanArgv(argv: string[]): { argv: string[]; verb?: string } {
+  const { globalArgs, end, at } = splitAtVerb(argv);
+  const verb = argv[at];
+  if (verb === undefined) return { argv: [...globalArgs, ...argv.slice(end)] };
+  const rest = argv.slice(at + 1);
+  const def = verbNamed(verb);
+  const own = def ? scanFlags(rest, verbFlags(def), !!def.flagsFirst) : { flagArgs: [], end: 0 };
+  return { argv: [...globalArgs, ...argv.slice(end, at + 1), ...own.flagArgs, ...rest.slice(own.end)], verb };
+}
+
+/** The global flag words, where they end, and where the verb is (`--` before it only ends them). */
+function splitAtVerb(argv: string[]): { globalArgs: string[]; end: number; at: number } {
+  const { flagArgs, end } = scanFlags(argv, GLOBAL_FLAGS, true);
+  return { globalArgs: flagArgs, end, at: argv[end] === '--' ? end + 1 : end };
+}
+
+const verbNamed = (name: string): Verb | undefined => (Object.hasOwn(VERBS, name) ? VERBS[name] : undefined);
 
 function flagLine(name: string, f: Flag): [string, string] {
   const long = name.startsWith('no-') || f.type === 'boolean' ? `--${name}` : `--${name} <${f.value ?? 'value'}>`;
@@ -358,8 +331,7 @@ function verbHelp(name: string, v: Verb): string {
 
 /** Globals, verb, positionals and flags from the command line; help and version print and end. */
 export function parseCommandLine(argv: string[]): { done: number } | { verb: string; globals: GlobalOptions; args: string[]; opts: Record<string, any> } {
-  const at = verbIndex(argv);
-  const globalArgs = at < 0 ? argv : argv.slice(0, at).filter((a) => a !== '--');
+  const { globalArgs, at } = splitAtVerb(argv);
   const { values: g } = parseFlags(globalArgs, GLOBAL_FLAGS, false);
   if (g.version) {
     writeOut(`ocirun version ${VERSION}\nspec: ${SPEC_VERSION}\n`);
@@ -369,7 +341,7 @@ export function parseCommandLine(argv: string[]): { done: number } | { verb: str
     writeOut(globalHelp());
     return { done: 0 };
   }
-  if (at < 0) {
+  if (at >= argv.length) {
     writeErr(globalHelp());
     return { done: 1 };
   }
@@ -377,20 +349,21 @@ export function parseCommandLine(argv: string[]): { done: number } | { verb: str
   // `ocirun help [verb]`, as urfave/cli (runc) and commander offer it.
   if (verb === 'help' || verb === 'h') {
     const topic = argv[at + 1];
-    if (topic !== undefined && !Object.hasOwn(VERBS, topic)) throw new UsageError(`unknown command "${topic}" (see \`ocirun --help\`)`);
+    if (topic !== undefined && !verbNamed(topic)) throw new UsageError(`unknown command "${topic}" (see \`ocirun --help\`)`);
     writeOut(topic === undefined ? globalHelp() : verbHelp(topic, VERBS[topic]));
     return { done: 0 };
   }
-  const def = Object.hasOwn(VERBS, verb) ? VERBS[verb] : undefined;
+  const def = verbNamed(verb);
   if (!def) throw new UsageError(`unknown command "${verb}" (see \`ocirun --help\`)`);
   const rest = argv.slice(at + 1);
-  const flags = { ...def.flags, help: { type: 'boolean', short: 'h', help: 'print this help' } as Flag };
+  const flags = verbFlags(def);
   let values: Record<string, any>;
   let args: string[];
   if (def.flagsFirst) {
-    const { flagArgs, rest: after } = splitFlagsFirst(rest, flags);
-    values = parseFlags(flagArgs, flags, false).values;
-    args = after;
+    // exec's flags end at its first argument (the container id): the command line after it is kept as given.
+    const own = scanFlags(rest, flags, true);
+    values = parseFlags(own.flagArgs, flags, false).values;
+    args = rest.slice(rest[own.end] === '--' ? own.end + 1 : own.end);
   } else {
     ({ values, positionals: args } = parseFlags(rest, flags, true));
   }
