@@ -19,6 +19,7 @@
 #include <poll.h>
 #include <signal.h>
 #include <stdint.h>
+#include <stdio.h>
 #include <string.h>
 #include <sys/file.h>
 #include <sys/mman.h>
@@ -44,48 +45,64 @@ static napi_value number(napi_env env, double v)
 	return r;
 }
 
-static napi_value fail_type(napi_env env, const char *what)
+/* [v0, v1, ...] as a JS array of numbers. */
+static napi_value numbers(napi_env env, const double *v, uint32_t n)
 {
-	napi_throw_type_error(env, NULL, what);
+	napi_value r;
+	napi_create_array_with_length(env, n, &r);
+	for (uint32_t i = 0; i < n; i++)
+		napi_set_element(env, r, i, number(env, v[i]));
+	return r;
+}
+
+/* Throws a TypeError "ocirun.node: <fn>: <what>"; returns NULL for the caller to return. */
+static napi_value fail_type(napi_env env, const char *fn, const char *what)
+{
+	char msg[160];
+	snprintf(msg, sizeof(msg), "ocirun.node: %s: %s", fn, what);
+	napi_throw_type_error(env, NULL, msg);
 	return NULL;
 }
 
-/* The call's arguments; fails (with a TypeError thrown) unless exactly `want` were passed. */
-static int args(napi_env env, napi_callback_info info, size_t want, napi_value *argv)
+/*
+ * The call's `want` arguments into argv, and the integers among them (from index `first` on)
+ * into ints; fails with a TypeError naming the call unless exactly so many, of those types, were
+ * passed.
+ */
+static int args(napi_env env, napi_callback_info info, const char *fn, size_t want, napi_value *argv, size_t first, int32_t *ints)
 {
 	size_t argc = MAX_ARGS;
 	napi_get_cb_info(env, info, &argc, argv, NULL, NULL);
 	if (argc != want) {
-		napi_throw_type_error(env, NULL, "ocirun.node: wrong number of arguments");
+		fail_type(env, fn, "wrong number of arguments");
 		return 0;
 	}
-	return 1;
-}
-
-static int int_arg(napi_env env, napi_value v, int32_t *out)
-{
-	if (napi_get_value_int32(env, v, out) != napi_ok) {
-		napi_throw_type_error(env, NULL, "ocirun.node: expected a number");
-		return 0;
+	for (size_t i = first; ints && i < want; i++) {
+		if (napi_get_value_int32(env, argv[i], &ints[i - first]) != napi_ok) {
+			fail_type(env, fn, "expected a number");
+			return 0;
+		}
 	}
 	return 1;
 }
 
 /* A string argument as a C string: refused (not cut short) when too long or holding a NUL. */
-static int path_arg(napi_env env, napi_value v, char *out)
+static int path_arg(napi_env env, const char *fn, napi_value v, char *out)
 {
 	size_t len;
 	if (napi_get_value_string_utf8(env, v, NULL, 0, &len) != napi_ok) {
-		napi_throw_type_error(env, NULL, "ocirun.node: expected a string");
+		fail_type(env, fn, "expected a string");
 		return 0;
 	}
 	if (len >= MAX_PATH) {
-		napi_throw_range_error(env, NULL, "ocirun.node: path too long");
+		char msg[160];
+		snprintf(msg, sizeof(msg), "ocirun.node: %s: path too long (%zu bytes, at most %d)", fn, len, MAX_PATH - 1);
+		napi_throw_range_error(env, NULL, msg);
 		return 0;
 	}
 	napi_get_value_string_utf8(env, v, out, MAX_PATH, &len);
 	if (memchr(out, 0, len) != NULL) {
-		napi_throw_type_error(env, NULL, "ocirun.node: a path cannot contain a NUL byte");
+		fail_type(env, fn, "a path cannot contain a NUL byte");
 		return 0;
 	}
 	return 1;
@@ -95,6 +112,13 @@ static long result(long r)
 {
 	return r < 0 ? -errno : r;
 }
+
+/* Declares argv and n integer arguments i[0..n-1] (all arguments integers), or returns. */
+#define INT_ARGS(fn, n)                                                \
+	napi_value argv[MAX_ARGS];                                         \
+	int32_t i[n];                                                      \
+	if (!args(env, info, fn, n, argv, 0, i))                           \
+		return NULL
 
 /* programVersion(): the program layout the executor in this build reads. */
 static napi_value program_version(napi_env env, napi_callback_info info)
@@ -111,17 +135,17 @@ static napi_value spawn(napi_env env, napi_callback_info info)
 	int32_t flags;
 	int32_t *fds[2];
 	size_t lengths[2];
-	if (!args(env, info, 4, argv) || !path_arg(env, argv[0], path) || !int_arg(env, argv[3], &flags))
+	if (!args(env, info, "spawn", 4, argv, 3, &flags) || !path_arg(env, "spawn", argv[0], path))
 		return NULL;
-	for (int i = 0; i < 2; i++) {
+	for (int k = 0; k < 2; k++) {
 		napi_typedarray_type type;
 		void *data;
-		if (napi_get_typedarray_info(env, argv[1 + i], &type, &lengths[i], &data, NULL, NULL) != napi_ok || type != napi_int32_array)
-			return fail_type(env, "ocirun.node: spawn: fds must be Int32Arrays");
-		fds[i] = data;
+		if (napi_get_typedarray_info(env, argv[1 + k], &type, &lengths[k], &data, NULL, NULL) != napi_ok || type != napi_int32_array)
+			return fail_type(env, "spawn", "fds must be Int32Arrays");
+		fds[k] = data;
 	}
 	if (lengths[0] != lengths[1] || lengths[0] < 1 || lengths[0] > MAX_FDS)
-		return fail_type(env, "ocirun.node: spawn: src and dst must have the same length, 1 to 64");
+		return fail_type(env, "spawn", "src and dst must have the same length, 1 to 64");
 	uint8_t stack[SPAWN_STACK] __attribute__((aligned(16)));
 	return number(env, ocirun_spawn(path, fds[0], fds[1], (int)lengths[0], flags, stack, sizeof(stack)));
 }
@@ -133,11 +157,7 @@ static napi_value socket_pair(napi_env env, napi_callback_info info)
 	int sv[2];
 	if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sv) != 0)
 		return number(env, -errno);
-	napi_value pair;
-	napi_create_array_with_length(env, 2, &pair);
-	napi_set_element(env, pair, 0, number(env, sv[0]));
-	napi_set_element(env, pair, 1, number(env, sv[1]));
-	return pair;
+	return numbers(env, (double[]){ sv[0], sv[1] }, 2);
 }
 
 /* memfdCreate(name) -> fd | -errno (close-on-exec) */
@@ -145,7 +165,7 @@ static napi_value memfd(napi_env env, napi_callback_info info)
 {
 	napi_value argv[MAX_ARGS];
 	char name[MAX_PATH];
-	if (!args(env, info, 1, argv) || !path_arg(env, argv[0], name))
+	if (!args(env, info, "memfdCreate", 1, argv, 1, NULL) || !path_arg(env, "memfdCreate", argv[0], name))
 		return NULL;
 	return number(env, result(memfd_create(name, MFD_CLOEXEC)));
 }
@@ -156,7 +176,7 @@ static napi_value make_fifo(napi_env env, napi_callback_info info)
 	napi_value argv[MAX_ARGS];
 	char path[MAX_PATH];
 	int32_t mode;
-	if (!args(env, info, 2, argv) || !path_arg(env, argv[0], path) || !int_arg(env, argv[1], &mode))
+	if (!args(env, info, "mkfifo", 2, argv, 1, &mode) || !path_arg(env, "mkfifo", argv[0], path))
 		return NULL;
 	return number(env, result(mkfifo(path, (mode_t)mode)));
 }
@@ -164,62 +184,42 @@ static napi_value make_fifo(napi_env env, napi_callback_info info)
 /* kill(pid, signal) -> 0 | -errno */
 static napi_value kill_pid(napi_env env, napi_callback_info info)
 {
-	napi_value argv[MAX_ARGS];
-	int32_t pid, sig;
-	if (!args(env, info, 2, argv) || !int_arg(env, argv[0], &pid) || !int_arg(env, argv[1], &sig))
-		return NULL;
-	return number(env, result(kill(pid, sig)));
+	INT_ARGS("kill", 2);
+	return number(env, result(kill(i[0], i[1])));
 }
 
 /* pidfdOpen(pid) -> fd | -errno */
 static napi_value pidfd_open(napi_env env, napi_callback_info info)
 {
-	napi_value argv[MAX_ARGS];
-	int32_t pid;
-	if (!args(env, info, 1, argv) || !int_arg(env, argv[0], &pid))
-		return NULL;
-	return number(env, result(syscall(SYS_pidfd_open, pid, 0)));
+	INT_ARGS("pidfdOpen", 1);
+	return number(env, result(syscall(SYS_pidfd_open, i[0], 0)));
 }
 
 /* pidfdSendSignal(pidfd, signal) -> 0 | -errno */
 static napi_value pidfd_send_signal(napi_env env, napi_callback_info info)
 {
-	napi_value argv[MAX_ARGS];
-	int32_t fd, sig;
-	if (!args(env, info, 2, argv) || !int_arg(env, argv[0], &fd) || !int_arg(env, argv[1], &sig))
-		return NULL;
-	return number(env, result(syscall(SYS_pidfd_send_signal, fd, sig, NULL, 0)));
+	INT_ARGS("pidfdSendSignal", 2);
+	return number(env, result(syscall(SYS_pidfd_send_signal, i[0], i[1], NULL, 0)));
 }
 
 /* waitid(pid, options) -> [pid, code, status] (pid 0: nothing to report yet) | -errno */
 static napi_value wait_id(napi_env env, napi_callback_info info)
 {
-	napi_value argv[MAX_ARGS];
-	int32_t pid, options;
-	if (!args(env, info, 2, argv) || !int_arg(env, argv[0], &pid) || !int_arg(env, argv[1], &options))
-		return NULL;
+	INT_ARGS("waitid", 2);
 	siginfo_t si;
 	memset(&si, 0, sizeof(si));
-	if (waitid(P_PID, (id_t)pid, &si, options) != 0)
+	if (waitid(P_PID, (id_t)i[0], &si, i[1]) != 0)
 		return number(env, -errno);
-	napi_value r;
-	napi_create_array_with_length(env, 3, &r);
-	napi_set_element(env, r, 0, number(env, si.si_pid));
-	napi_set_element(env, r, 1, number(env, si.si_code));
-	napi_set_element(env, r, 2, number(env, si.si_status));
-	return r;
+	return numbers(env, (double[]){ si.si_pid, si.si_code, si.si_status }, 3);
 }
 
 /* waitpid(pid) -> wait status | -errno: blocks, for a child known to exit at once. */
 static napi_value wait_pid(napi_env env, napi_callback_info info)
 {
-	napi_value argv[MAX_ARGS];
-	int32_t pid;
-	if (!args(env, info, 1, argv) || !int_arg(env, argv[0], &pid))
-		return NULL;
+	INT_ARGS("waitpid", 1);
 	int status;
 	pid_t r;
-	while ((r = waitpid(pid, &status, 0)) < 0 && errno == EINTR)
+	while ((r = waitpid(i[0], &status, 0)) < 0 && errno == EINTR)
 		;
 	return number(env, r < 0 ? -errno : status);
 }
@@ -227,23 +227,17 @@ static napi_value wait_pid(napi_env env, napi_callback_info info)
 /* poll(fd, timeoutMs) -> 1 readable or hung up, 0 timed out | -errno (EINTR included) */
 static napi_value poll_in(napi_env env, napi_callback_info info)
 {
-	napi_value argv[MAX_ARGS];
-	int32_t fd, timeout;
-	if (!args(env, info, 2, argv) || !int_arg(env, argv[0], &fd) || !int_arg(env, argv[1], &timeout))
-		return NULL;
-	struct pollfd p = { .fd = fd, .events = POLLIN };
-	return number(env, result(poll(&p, 1, timeout)));
+	INT_ARGS("poll", 2);
+	struct pollfd p = { .fd = i[0], .events = POLLIN };
+	return number(env, result(poll(&p, 1, i[1])));
 }
 
 /* flock(fd, operation) -> 0 | -errno */
 static napi_value file_lock(napi_env env, napi_callback_info info)
 {
-	napi_value argv[MAX_ARGS];
-	int32_t fd, op;
-	if (!args(env, info, 2, argv) || !int_arg(env, argv[0], &fd) || !int_arg(env, argv[1], &op))
-		return NULL;
+	INT_ARGS("flock", 2);
 	int r;
-	while ((r = flock(fd, op)) < 0 && errno == EINTR)
+	while ((r = flock(i[0], i[1])) < 0 && errno == EINTR)
 		;
 	return number(env, r < 0 ? -errno : 0);
 }
@@ -251,12 +245,9 @@ static napi_value file_lock(napi_env env, napi_callback_info info)
 /* strerror(errno) -> the C library's message */
 static napi_value error_text(napi_env env, napi_callback_info info)
 {
-	napi_value argv[MAX_ARGS];
-	int32_t err;
-	if (!args(env, info, 1, argv) || !int_arg(env, argv[0], &err))
-		return NULL;
+	INT_ARGS("strerror", 1);
 	char buf[256];
-	const char *text = strerror_r(err, buf, sizeof(buf));
+	const char *text = strerror_r(i[0], buf, sizeof(buf));
 	napi_value r;
 	napi_create_string_utf8(env, text, NAPI_AUTO_LENGTH, &r);
 	return r;
