@@ -98,19 +98,19 @@ export function nodeBaseline() {
 
 /**
  * The ocirun library in one warm Node process of its own (bench/lib/library-host.mjs: why not this
- * one). Times are taken in that process, around the library calls; in parallel batches the host
- * runs the whole batch's lifecycles at once.
+ * one). Times are taken in that process, around the library calls.
  */
 export async function libraryRunner(dist, root, ws) {
   const host = libraryHost(dist, root);
   await host.ready;
+  // Asynchronous either way: the calls of a parallel batch are all in flight at once.
+  const lifecycle = async (id) => (await host.call('lifecycle', { id, bundle: ws.trueBundle.dir })).ms;
   return {
     name: 'ocirun library',
     kind: 'library',
     root,
-    pid: host.host.pid,
-    lifecycle: async (id) => (await host.call('lifecycle', { id, bundle: ws.trueBundle.dir })).ms,
-    lifecycleAsync: async (id) => (await host.call('lifecycle', { id, bundle: ws.trueBundle.dir })).ms,
+    lifecycle,
+    lifecycleAsync: lifecycle,
     async startSleeper(id) {
       await host.call('create', { id, bundle: ws.sleepBundle.dir });
       await host.call('start', { id });
