@@ -299,13 +299,16 @@ export class Runtime {
           process: spec.process!,
         };
       };
+      const stage = (pid: number) => {
+        const record = recordOf(pid);
+        return { record, commit: this.store.stage(record) };
+      };
       // When the executor is the container process, its record is written while it sets the
       // container up, and only renamed into place once it is created.
-      let staged: { record: ContainerRecord; commit: () => void } | undefined;
+      let staged: ReturnType<typeof stage> | undefined;
       const whileSettingUp = (pid: number) => {
         try {
-          const record = recordOf(pid);
-          staged = { record, commit: this.store.stage(record) };
+          staged = stage(pid);
         } catch {
           // The handshake tells what went wrong.
         }
@@ -316,14 +319,8 @@ export class Runtime {
         { spec },
         'create',
       );
-      let record: ContainerRecord;
-      if (staged) {
-        record = staged.record;
-        staged.commit();
-      } else {
-        record = recordOf(containerPid);
-        this.store.write(record);
-      }
+      const { record, commit } = staged ?? stage(containerPid);
+      commit();
       if (options.pidFile) writePidFile(options.pidFile, containerPid);
       return record;
     } catch (err) {

@@ -70,13 +70,9 @@ export class StateStore {
     return dir;
   }
 
-  write(record: ContainerRecord): void {
-    this.stage(record)();
-  }
-
   /**
    * Write the record beside state.json; the returned commit renames it into place (atomically:
-   * readers see no state.json, then the whole record).
+   * readers see no state.json, then the whole record). Until then the container is "creating".
    */
   stage(record: ContainerRecord): () => void {
     const dir = this.dir(record.id);
