@@ -85,19 +85,19 @@ export class PlanCache {
       // Unreadable or not JSON: validation says exactly what is wrong.
     }
     if (text === undefined || typeof parsed?.root?.path !== 'string') return this.make(options, id, warn, text);
-    const rootfs = rootfsOf(parsed, options.bundle);
-    const extraEnv = processEnv(parsed, rootfs, options.listenFds);
+    const { rootfs, extraEnv, spec, fds } = containerView(parsed, options);
     const key = keyOf(options, extraEnv, text);
     const entry = this.lookup(key, diskName(options));
-    if (!entry) return this.make(options, id, warn, text);
+    if (!entry) return this.make(options, id, warn, text, key);
     for (const w of entry.warnings) warn(w);
-    const spec = withEnv(parsed, extraEnv);
-    const fds = fdsFor(spec, options);
     return prepared(spec, rootfs, fds, entry, id, async () => (await plan(spec, rootfs, fds, options)).program.descriptions);
   }
 
-  /** Validate and plan (a cache miss), then remember the result under its key. */
-  private async make(options: PrepareOptions, id: string, warn: (message: string) => void, text: string | undefined): Promise<Prepared> {
+  /**
+   * Validate and plan (a cache miss), then remember the result under its key (`key`: already
+   * computed from the same text).
+   */
+  private async make(options: PrepareOptions, id: string, warn: (message: string) => void, text: string | undefined, key?: string): Promise<Prepared> {
     const [{ loadBundle, loadBundleText }, { planContainer }] = await Promise.all([import('./validate/index.js'), import('./plan/index.js')]);
     const warnings: string[] = [];
     const say = (m: string) => {
@@ -108,16 +108,13 @@ export class PlanCache {
       // Without the text (unreadable, not JSON) loadBundle reads the file and says what is wrong.
       const { config, report } = text === undefined ? loadBundle(options.bundle) : loadBundleText(options.bundle, text);
       for (const p of report.problems) say(`config.json: ${p.pointer || '/'}: ${p.message}`);
-      const rootfs = rootfsOf(config, options.bundle);
-      const extraEnv = processEnv(config, rootfs, options.listenFds);
-      const spec = withEnv(config, extraEnv);
-      const fds = fdsFor(spec, options);
-      return { spec, rootfs, extraEnv, fds, plan: planWith(planContainer, spec, rootfs, fds, options, say) };
+      const view = containerView(config, options);
+      return { ...view, plan: planWith(planContainer, view.spec, view.rootfs, view.fds, options, say) };
     });
     const { spec, rootfs, extraEnv, fds } = value;
     const { program, namespaces } = value.plan;
     const entry = { facts, warnings, namespaces, slots: program.slots, program: program.bytes };
-    if (text !== undefined) this.remember({ key: keyOf(options, extraEnv, text), ...entry }, diskName(options));
+    if (text !== undefined) this.remember({ key: key ?? keyOf(options, extraEnv, text), ...entry }, diskName(options));
     return prepared(spec, rootfs, fds, entry, id, async () => program.descriptions);
   }
 
@@ -249,6 +246,14 @@ function planWith(
     preserveFds: options.preserveFds,
     warn,
   });
+}
+
+/** What the container sees of a config: its rootfs, the environment create adds, the fds. */
+function containerView(config: Spec, options: PrepareOptions): { rootfs: string; extraEnv: string[]; spec: Spec; fds: ChildFds } {
+  const rootfs = rootfsOf(config, options.bundle);
+  const extraEnv = processEnv(config, rootfs, options.listenFds);
+  const spec = withEnv(config, extraEnv);
+  return { rootfs, extraEnv, spec, fds: fdsFor(spec, options) };
 }
 
 function rootfsOf(spec: Spec, bundle: string): string {
