@@ -253,6 +253,13 @@ static napi_value error_text(napi_env env, napi_callback_info info)
 	return r;
 }
 
+/* exit(status): ends the process at once with _exit(2): no atexit handlers, no Node teardown. */
+static napi_value exit_now(napi_env env, napi_callback_info info)
+{
+	INT_ARGS("exit", 1);
+	_exit(i[0] & 0xff);
+}
+
 NAPI_MODULE_INIT()
 {
 	static const struct {
@@ -263,6 +270,7 @@ NAPI_MODULE_INIT()
 		{ "memfdCreate", memfd }, { "mkfifo", make_fifo }, { "kill", kill_pid },
 		{ "pidfdOpen", pidfd_open }, { "pidfdSendSignal", pidfd_send_signal }, { "waitid", wait_id },
 		{ "waitpid", wait_pid }, { "poll", poll_in }, { "flock", file_lock }, { "strerror", error_text },
+		{ "exit", exit_now },
 	};
 	for (size_t i = 0; i < sizeof(table) / sizeof(table[0]); i++) {
 		napi_value fn;

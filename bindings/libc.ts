@@ -22,6 +22,7 @@ interface Addon {
   poll(fd: number, timeoutMs: number): number;
   flock(fd: number, operation: number): number;
   strerror(errno: number): string;
+  exit(status: number): never;
 }
 
 // Loaded on first use: `state` and `list` never call libc.
@@ -180,3 +181,15 @@ export function flock(fd: number, operation: number): void {
 }
 export const LOCK_EX = 2;
 export const LOCK_UN = 8;
+
+/**
+ * _exit(2), which ends the process at once: no 'exit' event, no Node teardown (lib/cli/exit.ts).
+ * Undefined when the addon is not built.
+ */
+export function processExit(): ((status: number) => never) | undefined {
+  try {
+    return c().exit;
+  } catch {
+    return undefined;
+  }
+}

@@ -159,6 +159,22 @@ describe('the ocirun launcher', () => {
     expect(readdir(dir)).toEqual(FILES);
   });
 
+  it('ends with _exit(2) once a verb returns: its code and output kept, exit listeners run, no teardown', () => {
+    // A preloaded script reports the process events: Node's own ending would emit beforeExit
+    // (the event loop ran dry) before exit; _exit right after the verb leaves only exit.
+    const hook = join(tempDir(), 'events.cjs');
+    writeFileSync(hook, `const { writeSync } = require('node:fs');
+process.on('beforeExit', () => writeSync(2, 'event beforeExit\\n'));
+process.on('exit', (code) => writeSync(2, 'event exit ' + code + '\\n'));\n`);
+    const env = { ...ENV, NODE_OPTIONS: `--require ${hook}` };
+    const features = ocirun(DIST_CLI, ['features'], { env });
+    expect(features.code).toBe(0);
+    expect(JSON.parse(features.stdout).ociVersionMax).toBe(SPEC_VERSION);
+    expect(features.stderr).toBe('event exit 0\n');
+    const missing = ocirun(DIST_CLI, ['--root', tempDir(), 'state', 'c1'], { env });
+    expect(missing).toEqual({ code: 1, stdout: '', stderr: 'ocirun: container does not exist: c1\nevent exit 1\n' });
+  });
+
   it('keeps stack traces pointing into bundle.cjs, which bundle.cjs.map maps back to the sources', () => {
     const r = ocirun(DIST_CLI, ['--debug', '--root', '/dev/null/x', 'state', 'c1']);
     expect(r.code).toBe(1);

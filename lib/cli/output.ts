@@ -17,6 +17,13 @@ export function writeErr(text: string): void {
   }
 }
 
+let streams = false;
+
+/** Whether output went through process.stdout or process.stderr, which Node flushes at exit. */
+export function usedStreams(): boolean {
+  return streams;
+}
+
 function write(fd: 1 | 2, text: string): void {
   const data = Buffer.from(text);
   let done = 0;
@@ -26,6 +33,7 @@ function write(fd: 1 | 2, text: string): void {
     } catch (err) {
       // A non-blocking pipe that is full: Node's stream waits for it.
       if ((err as NodeJS.ErrnoException).code !== 'EAGAIN') throw err;
+      streams = true;
       (fd === 1 ? process.stdout : process.stderr).write(data.subarray(done));
       return;
     }

@@ -1,0 +1,19 @@
+// How the CLI ends. Once a verb has returned, everything it printed has gone out through write(2)
+// (output.ts) and the --log file was appended synchronously, so the process ends with _exit(2):
+// Node's own teardown — freeing the heap page by page, joining its threads, putting back every
+// signal disposition — cost ~3 ms of each call on the reference machine, and the kernel releases
+// all of it anyway (runc, a Go program, exits the same way). 'exit' listeners still run: the
+// launcher rewrites a stale code cache in one. When output had to go through process.stdout or
+// process.stderr (a full non-blocking pipe), Node's ordinary exit drains them instead.
+import { processExit } from '../../bindings/libc.js';
+import { usedStreams } from './output.js';
+
+export function endProcess(code: number): void {
+  process.exitCode = code;
+  const exit = usedStreams() ? undefined : processExit();
+  if (!exit) return;
+  // What process.exit() does before Node's teardown: listeners may still change the code.
+  (process as { _exiting?: boolean })._exiting = true;
+  process.emit('exit', code);
+  exit(Number(process.exitCode ?? code));
+}
