@@ -183,15 +183,18 @@ async function makeCaches(family) {
   process.exitCode = 0;
 }
 
-/** Runs the CLI in this process with each argv of `runs` in turn, then removes their files. */
-async function exercise(runCli, { runs, tmp }) {
+/**
+ * Runs the CLI in this process with each argv of `runs` in turn (through the bundle's run(), which
+ * returns the exit code where the launcher's main() would end the process), then removes their
+ * files. `runs` are [argv, expected exit code].
+ */
+async function exercise(cli, { runs, tmp }) {
   try {
-    for (const argv of runs) {
+    for (const [argv, expected] of runs) {
       process.argv = [process.execPath, join(out, 'ocirun.cjs'), ...argv];
-      process.exitCode = undefined;
-      runCli();
-      // The verb runs asynchronously and sets the exit code when it is done.
-      for (let waited = 0; process.exitCode === undefined && waited < 10_000; waited += 5) await new Promise((resolve) => setTimeout(resolve, 5));
+      const code = await cli().run(argv);
+      // A cache made from a run that went wrong would hold its error path.
+      if (code !== expected) throw new Error(`ocirun ${argv.join(' ')}: exit ${code}, expected ${expected}`);
     }
   } finally {
     rmSync(tmp, { recursive: true, force: true });
@@ -205,15 +208,15 @@ function verbRuns() {
   const bundleDir = join(tmp, 'bundle');
   mkdirSync(join(bundleDir, 'rootfs'), { recursive: true });
   const runs = [
-    ['--version'],
-    ['--root', state, 'state', 'x'],
-    ['--root', state, 'list'],
-    ['--root', state, 'kill', 'x', 'KILL'],
-    ['--root', state, 'delete', '--force', 'x'],
-    ['--root', state, 'start', 'x'],
-    ['spec', '--bundle', bundleDir],
+    [['--version'], 0],
+    [['--root', state, 'state', 'x'], 1],
+    [['--root', state, 'list'], 0],
+    [['--root', state, 'kill', 'x', 'KILL'], 1],
+    [['--root', state, 'delete', '--force', 'x'], 0],
+    [['--root', state, 'start', 'x'], 1],
+    [['spec', '--bundle', bundleDir], 0],
     // After spec: loads and validates its config, as create and run do.
-    ['validate', bundleDir],
+    [['validate', bundleDir], 0],
   ];
   return { runs, tmp };
 }
@@ -237,5 +240,5 @@ function containerRun() {
   writeFileSync(join(bundleDir, 'config.json'), JSON.stringify(config));
   const argv = ['--root', join(tmp, 'state'), 'run', '--bundle', bundleDir];
   const planned = spawnSync(process.execPath, [join(out, 'ocirun.cjs'), ...argv, 'ocirun-cache-plan'], { stdio: 'ignore', timeout: 30_000 });
-  return { runs: planned.status === 0 ? [[...argv, 'ocirun-cache-run']] : [], tmp };
+  return { runs: planned.status === 0 ? [[[...argv, 'ocirun-cache-run'], 0]] : [], tmp };
 }

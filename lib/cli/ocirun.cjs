@@ -83,5 +83,7 @@ function rewrite(cacheFile, build, script) {
   }
 }
 
-const verbs = process.argv.slice(2).some((word) => CONTAINER_VERBS.has(word)) ? 'bundle.container' : 'bundle';
-if (!load('bundle', verbs)) throw new Error(`${join(__dirname, 'bundle.cjs')} is missing: run \`npm run build\``);
+const argv = process.argv.slice(2);
+const cli = load('bundle', argv.some((word) => CONTAINER_VERBS.has(word)) ? 'bundle.container' : 'bundle');
+if (!cli) throw new Error(`${join(__dirname, 'bundle.cjs')} is missing: run \`npm run build\``);
+cli.main(argv);
