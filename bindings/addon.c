@@ -253,6 +253,29 @@ static napi_value error_text(napi_env env, napi_callback_info info)
 	return r;
 }
 
+/* libuv's, exported by node (Node-API gives the loop, uv.h is not among its headers). */
+struct uv_loop_s;
+int uv_backend_fd(const struct uv_loop_s *loop);
+
+/*
+ * waitExit(pidfd) -> 1 when the process has exited, 0 when Node's event loop has work (a signal
+ * to handle, say), -errno. Sleeps in poll(2) on the pidfd and on libuv's own epoll fd together:
+ * a caller that blocks here still sees every event the loop would, race-free.
+ */
+static napi_value wait_exit(napi_env env, napi_callback_info info)
+{
+	INT_ARGS("waitExit", 1);
+	struct uv_loop_s *loop;
+	if (napi_get_uv_event_loop(env, &loop) != napi_ok)
+		return number(env, -EINVAL);
+	struct pollfd p[2] = { { .fd = i[0], .events = POLLIN }, { .fd = uv_backend_fd(loop), .events = POLLIN } };
+	if (poll(p, 2, -1) < 0)
+		return number(env, errno == EINTR ? 0 : -errno);
+	if (p[0].revents & POLLNVAL)
+		return number(env, -EBADF);
+	return number(env, p[0].revents ? 1 : 0);
+}
+
 /* exit(status): ends the process at once with _exit(2): no atexit handlers, no Node teardown. */
 static napi_value exit_now(napi_env env, napi_callback_info info)
 {
@@ -270,7 +293,7 @@ NAPI_MODULE_INIT()
 		{ "memfdCreate", memfd }, { "mkfifo", make_fifo }, { "kill", kill_pid },
 		{ "pidfdOpen", pidfd_open }, { "pidfdSendSignal", pidfd_send_signal }, { "waitid", wait_id },
 		{ "waitpid", wait_pid }, { "poll", poll_in }, { "flock", file_lock }, { "strerror", error_text },
-		{ "exit", exit_now },
+		{ "waitExit", wait_exit }, { "exit", exit_now },
 	};
 	for (size_t i = 0; i < sizeof(table) / sizeof(table[0]); i++) {
 		napi_value fn;

@@ -22,6 +22,7 @@ interface Addon {
   poll(fd: number, timeoutMs: number): number;
   flock(fd: number, operation: number): number;
   strerror(errno: number): string;
+  waitExit(pidfd: number): number;
   exit(status: number): never;
 }
 
@@ -174,6 +175,14 @@ export function waitReadable(fd: number, timeoutMs: number): boolean {
     if (r === 0) return false;
     if (r !== -EINTR) check(r, 'poll');
   }
+}
+
+/**
+ * Sleeps until the process of `pidfd` exits (true) or Node's event loop has work (false): a
+ * signal arrived, say, whose listener runs once the caller yields to the loop.
+ */
+export function waitExitOrEvents(pidfd: number): boolean {
+  return check(c().waitExit(pidfd), 'poll') === 1;
 }
 
 export function flock(fd: number, operation: number): void {

@@ -8,7 +8,7 @@ import { kill as killPid, mkfifo, waitReadable, pidfdOpen, pidfdSendSignal, reap
 import { O } from '../bindings/constants.js';
 import type { ProgramPatch } from '../bindings/program.js';
 import { OciError } from './errors.js';
-import { waitForExit } from './exit-watcher.js';
+import { waitForExit, waitForExitBlocking } from './exit-watcher.js';
 import { host } from './host.js';
 import { initError, netSocket, openInitChannel, type InitChannel } from './init-channel.js';
 import { childFds, type ChildFds } from './plan/child-fds.js';
@@ -177,7 +177,7 @@ export class Runtime {
   /** create + start, foreground: the handle's wait() gives the exit status. Not deleted on exit. */
   async run(id: string, bundle: string, options: CreateOptions = {}): Promise<ProcessHandle> {
     const { pid } = await this.createContainer(id, bundle, options, false);
-    return { id, pid, wait: lazyExit(pid) };
+    return { id, pid, wait: lazyExit(pid, this.blocking) };
   }
 
   /** The process of the container's config.json: what `exec` starts from. */
@@ -231,7 +231,7 @@ export class Runtime {
         throw err;
       }
     }
-    return { id, pid, wait: lazyExit(pid) };
+    return { id, pid, wait: lazyExit(pid, this.blocking) };
   }
 
   // ---- internals ----
@@ -676,9 +676,9 @@ async function waitUntilGone(pid: number, startTime: number): Promise<void> {
 
 
 /** Start watching only when asked: a detached caller must be free to exit at once. */
-function lazyExit(pid: number): () => Promise<ExitStatus> {
+function lazyExit(pid: number, blocking: boolean): () => Promise<ExitStatus> {
   let exit: Promise<ExitStatus> | undefined;
-  return () => (exit ??= waitForExit(pid));
+  return () => (exit ??= blocking ? waitForExitBlocking(pid) : waitForExit(pid));
 }
 
 function reapQuietly(pid: number): void {

@@ -3,7 +3,8 @@
 import { describe, expect, it } from 'vitest';
 import { closeSync, existsSync, openSync, readSync, writeSync } from 'node:fs';
 import { join } from 'node:path';
-import { describeErrno, flock, kill, LOCK_EX, LOCK_UN, mkfifo, pidfdOpen, reapBlocking, socketPair, tryReap, waitReadable } from '../bindings/libc.js';
+import { spawn } from 'node:child_process';
+import { describeErrno, flock, kill, LOCK_EX, LOCK_UN, mkfifo, pidfdOpen, reapBlocking, socketPair, tryReap, waitExitOrEvents, waitReadable } from '../bindings/libc.js';
 import { SystemCallError } from '../lib/errors.js';
 import { useTempDirs } from './support/temp-dirs.js';
 
@@ -71,6 +72,29 @@ describe('libc through the addon', () => {
       closeSync(fd);
     }
     expect(thrown(() => flock(fd, LOCK_EX)).errnoCode).toBe('EBADF');
+  });
+
+  it('waitExitOrEvents: true once the process exits; false at once when the event loop has a signal to handle', async () => {
+    const child = spawn('sleep', ['30'], { stdio: 'ignore' });
+    const pidfd = pidfdOpen(child.pid!);
+    const seen: string[] = [];
+    const listener = () => seen.push('SIGUSR2');
+    process.on('SIGUSR2', listener);
+    try {
+      process.kill(process.pid, 'SIGUSR2');
+      // The signal is pending in libuv: the wait returns without the child having exited.
+      expect(waitExitOrEvents(pidfd)).toBe(false);
+      // A turn or two of the loop (the first check phase can come before its next poll) runs the listener.
+      for (let turns = 0; turns < 5 && !seen.length; turns++) await new Promise((resolve) => setImmediate(resolve));
+      expect(seen).toEqual(['SIGUSR2']);
+      child.kill('SIGKILL');
+      expect(waitExitOrEvents(pidfd)).toBe(true);
+    } finally {
+      process.off('SIGUSR2', listener);
+      child.kill('SIGKILL');
+      closeSync(pidfd);
+    }
+    expect(thrown(() => waitExitOrEvents(pidfd)).errnoCode).toBe('EBADF');
   });
 
   it('describeErrno: the name and the lower-cased C library text', () => {
