@@ -58,6 +58,26 @@ describe('parseCommandLine', () => {
     expect(() => parse(argv)).toThrow(message);
   });
 
+  it('splits words as POSIX utilities do: attached values, groups, a lone "-", "--" ending the flags', () => {
+    expect(parse(['run', '-b/x', '-d', 'c1'])).toMatchObject({ args: ['c1'], opts: { bundle: '/x', detach: true } });
+    expect(parse(['run', '--bundle=', 'c1'])).toMatchObject({ args: ['c1'], opts: { bundle: '' } });
+    expect(parse(['run', '-b', '-', 'c1'])).toMatchObject({ args: ['c1'], opts: { bundle: '-' } });
+    expect(parse(['run', '--', '-c1'])).toMatchObject({ args: ['-c1'], opts: { bundle: '.' } });
+    expect(parse(['kill', '-a', 'c1', '--', '-9'])).toMatchObject({ args: ['c1', '-9'], opts: { all: true } });
+    expect(parse(['exec', '-e', 'A=1', '-eB=2', '--env=C=3', 'c1', 'true'])).toMatchObject({ opts: { env: ['A=1', 'B=2', 'C=3'] } });
+    expect(parse(['exec', '-tdu', '1:1', 'c1', 'true'])).toMatchObject({ opts: { tty: true, detach: true, user: '1:1' } });
+  });
+
+  it.each([
+    [['run', '-z', 'c1'], 'unknown flag -z'],
+    [['run', '-dz', 'c1'], 'unknown flag -z'],
+    [['run', '-b'], 'flag --bundle needs a value'],
+    [['run', '-b', '--', 'c1'], 'flag --bundle needs a value (one that starts with "-" is written --bundle=-value)'],
+    [['--bogus=1', 'list'], 'unknown flag --bogus'],
+  ])('%j is refused: %s', (argv, message) => {
+    expect(() => parse(argv)).toThrow(message);
+  });
+
   it('kill takes an optional signal; list and validate take defaults', () => {
     expect(parse(['kill', '--all', 'c1', 'KILL'])).toMatchObject({ args: ['c1', 'KILL'], opts: { all: true } });
     expect(parse(['list'])).toMatchObject({ args: [], opts: { format: 'table', quiet: false } });

@@ -1,10 +1,8 @@
-// Argument definitions for every verb (runc's surface plus `validate`), parsed with Node's own
-// util.parseArgs. Each verb's module (./commands) is imported only when it runs; the modules parse
-// nothing, they call the library. commander did this before: loading it, building its program and
-// parsing cost ~3 ms of every call, and its 54 KB were a fifth of the bundle read and deserialised
-// at each start; parseArgs is part of Node (its first call costs ~0.8 ms). Help is made from the
-// same table.
-import { parseArgs } from 'node:util';
+// Argument definitions for every verb (runc's surface plus `validate`), and the parser that reads
+// them. Each verb's module (./commands) is imported only when it runs; the modules parse nothing,
+// they call the library. Help is made from the same table. commander did this before: loading it,
+// building its program and parsing cost ~3 ms of every call; util.parseArgs after it cost ~1.3 ms
+// on its first call (see tokenize), so the words are split here.
 import { Logger, type LogFormat } from './log.js';
 import { writeErr, writeOut } from './output.js';
 import { reportError } from './report-error.js';
@@ -169,52 +167,93 @@ const camel = (name: string) => name.replace(/-([a-z])/g, (_, c: string) => c.to
  * `--no-x` flag sets `x` to false, true when not given (what the command modules read).
  */
 function parseFlags(args: string[], flags: Record<string, Flag>, allowPositionals: boolean): { values: Record<string, any>; positionals: string[] } {
-  const options: Record<string, { type: 'string' | 'boolean'; short?: string; multiple?: boolean }> = {};
-  for (const [name, f] of Object.entries(flags)) options[name] = { type: f.type, ...(f.short ? { short: f.short } : {}), ...(f.multiple ? { multiple: true } : {}) };
-  let parsed;
-  try {
-    parsed = parseArgs({ args, options, allowPositionals, strict: true });
-  } catch (err) {
-    throw new UsageError(usageMessage(err as NodeJS.ErrnoException, args));
-  }
+  const { given, positionals } = tokenize(args, flags, allowPositionals);
   const values: Record<string, any> = {};
-  for (const [name, f] of Object.entries(flags)) {
-    const given = (parsed.values as Record<string, unknown>)[name];
+  for (const name in flags) {
+    const f = flags[name];
     if (name.startsWith('no-')) {
-      values[camel(name.slice(3))] = given === undefined;
+      values[camel(name.slice(3))] = given[name] === undefined;
       continue;
     }
-    let value: unknown = given ?? f.default;
-    if (given !== undefined && f.choices && !f.choices.includes(given as string)) {
-      throw new UsageError(`invalid value "${given}" for flag --${name}: expected one of ${f.choices.join(', ')}`);
+    const value = given[name];
+    if (value === undefined) {
+      if (f.default !== undefined) values[camel(name)] = f.default;
+      continue;
     }
-    if (given !== undefined && f.parse) value = f.parse(given as string);
-    if (value !== undefined) values[camel(name)] = value;
+    if (f.choices && !f.choices.includes(value as string)) {
+      throw new UsageError(`invalid value "${value}" for flag --${name}: expected one of ${f.choices.join(', ')}`);
+    }
+    values[camel(name)] = f.parse ? f.parse(value as string) : value;
   }
-  return { values, positionals: parsed.positionals };
+  return { values, positionals };
 }
 
-/** parseArgs' errors, in the CLI's words. */
-function usageMessage(err: NodeJS.ErrnoException, args: string[]): string {
-  const flag = /'(-[^']*)'/.exec(err.message)?.[1] ?? args.find((a) => a.startsWith('-')) ?? '';
-  switch (err.code) {
-    case 'ERR_PARSE_ARGS_UNKNOWN_OPTION':
-      return `unknown flag ${flag}`;
-    case 'ERR_PARSE_ARGS_INVALID_OPTION_VALUE':
-      if (/argument missing/.test(err.message)) return `flag ${longest(flag)} needs a value`;
-      if (/ambiguous/.test(err.message)) return `flag ${longest(flag)} needs a value (one that starts with "-" is written ${longest(flag)}=-value)`;
-      return `flag ${longest(flag)} takes no value`;
-    case 'ERR_PARSE_ARGS_UNEXPECTED_POSITIONAL':
-      return `unexpected argument ${JSON.stringify(/'([^']*)'/.exec(err.message)?.[1] ?? '')}`;
-    default:
-      return err.message;
+/**
+ * Splits words into flags and positionals as POSIX utilities and util.parseArgs (strict) do:
+ * `--name`, `--name=value`, `--name value`, `-x`, `-x value`, `-xvalue`, short flags grouped
+ * (`-te`, the last one may take a value, `-turoot`), a lone `-` is a word, `--` ends the flags.
+ * A value may not start with "-" unless attached (`--preserve-fds=-1`). Hand-written over the
+ * flag table: util.parseArgs did the same, but its first call cost ~1.3 ms of every CLI start
+ * (Node compiling its module and functions), a tenth of the start-up budget.
+ */
+function tokenize(args: string[], flags: Record<string, Flag>, allowPositionals: boolean): { given: Record<string, string | boolean | string[]>; positionals: string[] } {
+  const given: Record<string, string | boolean | string[]> = {};
+  const positionals: string[] = [];
+  const set = (name: string, value: string | boolean) => {
+    given[name] = flags[name].multiple ? [...((given[name] as string[] | undefined) ?? []), value as string] : value;
+  };
+  // The value of a flag that takes one: attached, else the next word.
+  const valueOf = (name: string, attached: string | undefined, at: number): string => {
+    if (attached !== undefined) return attached;
+    const next = args[at];
+    if (next === undefined) throw new UsageError(`flag --${name} needs a value`);
+    if (next.length > 1 && next.startsWith('-')) throw new UsageError(`flag --${name} needs a value (one that starts with "-" is written --${name}=-value)`);
+    return next;
+  };
+  for (let i = 0; i < args.length; i++) {
+    const word = args[i];
+    if (word === '--') {
+      if (!allowPositionals && i + 1 < args.length) throw new UsageError(`unexpected argument ${JSON.stringify(args[i + 1])}`);
+      positionals.push(...args.slice(i + 1));
+      break;
+    }
+    if (word.startsWith('--')) {
+      const eq = word.indexOf('=');
+      const name = eq < 0 ? word.slice(2) : word.slice(2, eq);
+      if (!Object.hasOwn(flags, name)) throw new UsageError(`unknown flag --${name}`);
+      const attached = eq < 0 ? undefined : word.slice(eq + 1);
+      if (flags[name].type === 'boolean') {
+        if (attached !== undefined) throw new UsageError(`flag --${name} takes no value`);
+        set(name, true);
+      } else {
+        set(name, valueOf(name, attached, i + 1));
+        if (attached === undefined) i++;
+      }
+    } else if (word.startsWith('-') && word !== '-') {
+      for (let k = 1; k < word.length; k++) {
+        const name = shortFlag(word[k], flags);
+        if (name === undefined) throw new UsageError(`unknown flag -${word[k]}`);
+        if (flags[name].type === 'boolean') {
+          set(name, true);
+          continue;
+        }
+        // A flag that takes a value takes the rest of the group, else the next word.
+        const attached = k + 1 < word.length ? word.slice(k + 1) : undefined;
+        set(name, valueOf(name, attached, i + 1));
+        if (attached === undefined) i++;
+        break;
+      }
+    } else {
+      if (!allowPositionals) throw new UsageError(`unexpected argument ${JSON.stringify(word)}`);
+      positionals.push(word);
+    }
   }
+  return { given, positionals };
 }
 
-/** '-d, --detach' or '--root <value>' as parseArgs quotes it: the long name. */
-function longest(quoted: string): string {
-  const names = quoted.split(/[ ,]+/).filter((w) => w.startsWith('-'));
-  return names.find((w) => w.startsWith('--')) ?? names[0] ?? quoted;
+function shortFlag(letter: string, flags: Record<string, Flag>): string | undefined {
+  for (const name in flags) if (flags[name].short === letter) return name;
+  return undefined;
 }
 
 // Everything below reads the flag tables above: which words are flags, which take the next word.
