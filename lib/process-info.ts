@@ -1,7 +1,7 @@
 // Facts about a process from /proc, used to tell whether a recorded container process still
 // exists. A pid alone can be recycled; pid + start time (field 22 of /proc/PID/stat, in clock
 // ticks since boot) cannot, within one boot.
-import { closeSync, openSync, readSync } from 'node:fs';
+import { closeSync, existsSync, openSync, readSync } from 'node:fs';
 
 export interface ProcStat {
   state: string;
@@ -14,9 +14,13 @@ export interface ProcStat {
 let buffer: Buffer | undefined;
 
 export function readProcStat(pid: number): ProcStat | undefined {
+  const path = `/proc/${pid}/stat`;
+  // A process that is gone is the usual answer after a container exits: asking first spares the
+  // failed open's exception (~0.2 ms when it is a process's first).
+  if (!existsSync(path)) return undefined;
   let text: string;
   try {
-    const fd = openSync(`/proc/${pid}/stat`, 'r');
+    const fd = openSync(path, 'r');
     try {
       buffer ??= Buffer.allocUnsafe(2048);
       text = buffer.toString('latin1', 0, readSync(fd, buffer, 0, buffer.length, 0));

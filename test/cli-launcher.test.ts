@@ -176,7 +176,10 @@ process.on('exit', (code) => writeSync(2, 'event exit ' + code + '\\n'));\n`);
   });
 
   it('keeps stack traces pointing into bundle.cjs, which bundle.cjs.map maps back to the sources', () => {
-    const r = ocirun(DIST_CLI, ['--debug', '--root', '/dev/null/x', 'state', 'c1']);
+    // A state.json that cannot be read (a directory): an unexpected error, printed with its stack.
+    const root = tempDir();
+    mkdirSync(join(root, 'c1', 'state.json'), { recursive: true });
+    const r = ocirun(DIST_CLI, ['--debug', '--root', root, 'state', 'c1']);
     expect(r.code).toBe(1);
     const at = /\(([^()]*\/dist\/cli\/bundle\.cjs):(\d+):(\d+)\)/.exec(r.stderr);
     expect(at, r.stderr).not.toBeNull();
