@@ -260,7 +260,8 @@ int uv_backend_fd(const struct uv_loop_s *loop);
 /*
  * waitExit(pidfd) -> 1 when the process has exited, 0 when Node's event loop has work (a signal
  * to handle, say), -errno. Sleeps in poll(2) on the pidfd and on libuv's own epoll fd together:
- * a caller that blocks here still sees every event the loop would, race-free.
+ * a caller that blocks here wakes for the I/O and signals the loop watches, once the loop has run
+ * (libuv adds its fds to the epoll fd then).
  */
 static napi_value wait_exit(napi_env env, napi_callback_info info)
 {

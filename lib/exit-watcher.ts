@@ -59,17 +59,27 @@ export function waitForExit(pid: number): Promise<ExitStatus> {
  * The same for a process with nothing else to do meanwhile (Runtime's `blocking`, the CLI): sleep
  * in poll(2) on the process's pidfd and the event loop's own fd together, and give the loop a turn
  * whenever it has work, so signal listeners (a foreground run forwards signals) still run. No
- * SIGCHLD listener and no timer: setting those up was ~0.5 ms of a CLI call.
+ * SIGCHLD listener and no timer: setting those up was ~0.5 ms of a CLI call. Timers and
+ * immediates do not wake the wait: only I/O and signals do.
  */
 export async function waitForExitBlocking(pid: number): Promise<ExitStatus> {
   const pidfd = pidfdOpen(pid);
   try {
-    for (;;) {
+    // One turn of the loop first: libuv registers its fds (the pipe its signal handler writes to)
+    // with its epoll fd only when the loop runs, and a signal may have come while the container
+    // was being created. The container runs meanwhile: this costs its caller no time.
+    await turn();
+    for (let exited = false; ; ) {
       const status = tryReap(pid);
       if (status) return status;
-      if (!waitExitOrEvents(pidfd)) await new Promise((resolve) => setImmediate(resolve));
+      // Exited, yet not ours to reap so far (a tracer holds it): do not spin.
+      if (exited) await new Promise((resolve) => setTimeout(resolve, 10));
+      exited = waitExitOrEvents(pidfd);
+      if (!exited) await turn();
     }
   } finally {
     closeSync(pidfd);
   }
 }
+
+const turn = () => new Promise((resolve) => setImmediate(resolve));

@@ -4,10 +4,12 @@ const FORWARDED: NodeJS.Signals[] = ['SIGINT', 'SIGTERM', 'SIGHUP', 'SIGQUIT', '
 
 /**
  * Listen from now on, before the process exists (it runs the moment it is set up): signals that
- * arrive meanwhile are held, then delivered once `deliverTo` names the target. Without this, a
- * signal during set-up would kill ocirun and orphan the process. After `stop`, signals are
- * ignored until ocirun ends, which it does at once: removing the eight listeners cost ~0.3 ms,
- * and a signal then cannot cut short the container's deletion.
+ * arrive meanwhile are held, then delivered once `deliverTo` names the target (one that Node has
+ * not yet passed to a listener reaches it at the event loop's next turn, which the wait for the
+ * process begins with). Without this, a signal during set-up would kill ocirun and orphan the
+ * process. After `stop`, signals are ignored until ocirun ends, which it does at once: removing
+ * the eight listeners cost ~0.3 ms, and a signal then cannot cut short the container's deletion
+ * (as runc ignores them while it destroys a container).
  */
 export function holdSignals(): { deliverTo: (send: (signal: string) => void) => void; stop: () => void } {
   const held: string[] = [];

@@ -1,6 +1,7 @@
 // The lifecycle of runtime.md through the CLI (and the library where it differs): create parks
 // the program until start, state follows the facts, kill/delete/list/run behave as runc's.
-import { readFileSync, existsSync, writeFileSync } from 'node:fs';
+import { createReadStream, readFileSync, existsSync, writeFileSync } from 'node:fs';
+import { execFileSync } from 'node:child_process';
 import { join } from 'node:path';
 import Ajv from 'ajv-draft-04';
 import { describe, expect, it } from 'vitest';
@@ -258,6 +259,31 @@ describe('run', () => {
       },
     });
     expect(r.code).toBe(143);
+    h.expectClean();
+  });
+
+  it('foreground run forwards a signal that came while the container was being created', async () => {
+    // --log names a FIFO: the resources warning written during create blocks ocirun until the
+    // test reads it, and the SIGTERM sent meanwhile is pending in Node's event loop, not yet seen
+    // by any listener, when the container starts.
+    const fifo = join(h.dir('fifo'), 'log');
+    execFileSync('mkfifo', [fifo]);
+    const { bundle, mark } = markedBundle('touch /mark/started; exec sleep 30', (s) => {
+      s.linux!.namespaces = s.linux!.namespaces!.filter((n) => n.type !== 'pid');
+      s.linux!.resources = { devices: [{ allow: false, access: 'rwm' }] };
+    });
+    let log = '';
+    const r = await h.cli(['--log', fifo, 'run', '--bundle', bundle, h.id()], {
+      onSpawn: (child) => {
+        void waitFor(() => readFileSync(`/proc/${child.pid}/wchan`, 'utf8') === 'wait_for_partner', 10_000).then(() => {
+          child.kill('SIGTERM');
+          createReadStream(fifo, 'utf8').on('data', (d) => (log += d));
+        });
+      },
+    });
+    expect(existsSync(join(mark, 'started'))).toBe(true);
+    expect(r.code).toBe(143);
+    expect(log).toMatch(/resources is not applied/);
     h.expectClean();
   });
 });
