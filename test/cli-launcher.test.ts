@@ -175,6 +175,15 @@ process.on('exit', (code) => writeSync(2, 'event exit ' + code + '\\n'));\n`);
     expect(missing).toEqual({ code: 1, stdout: '', stderr: 'ocirun: container does not exist: c1\nevent exit 1\n' });
   });
 
+  it('says "does not exist" only when the container does not: a state root it cannot use is an error', () => {
+    // containerd and podman take "does not exist" for a container already gone.
+    expect(ocirun(DIST_CLI, ['--root', tempDir(), 'state', 'c1'])).toEqual({ code: 1, stdout: '', stderr: 'ocirun: container does not exist: c1\n' });
+    const r = ocirun(DIST_CLI, ['--root', '/dev/null/x', 'state', 'c1']);
+    expect(r.code).toBe(1);
+    expect(r.stderr).toMatch(/not a directory/);
+    expect(r.stderr).not.toMatch(/does not exist/);
+  });
+
   it('keeps stack traces pointing into bundle.cjs, which bundle.cjs.map maps back to the sources', () => {
     // A state.json that cannot be read (a directory): an unexpected error, printed with its stack.
     const root = tempDir();

@@ -1,7 +1,7 @@
 // The state store: one directory per container under the runtime root (default /run/ocirun),
 // holding state.json (written atomically) and, until `start`, the exec fifo. A directory that
 // exists without state.json belongs to a container being created.
-import { close, closeSync, constants as fsc, existsSync, mkdirSync, openSync, readdirSync, readFileSync, renameSync, rmdirSync, rmSync, statSync, unlinkSync, writeFileSync } from 'node:fs';
+import { close, closeSync, constants as fsc, mkdirSync, openSync, readdirSync, readFileSync, renameSync, rmdirSync, rmSync, statSync, unlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { flock, LOCK_EX, LOCK_UN } from '../../bindings/libc.js';
 import { OciError } from '../errors.js';
@@ -85,14 +85,16 @@ export class StateStore {
   read(id: string): ContainerRecord | undefined {
     const dir = this.dir(id);
     // Asked, not caught: a process's first failed fs call costs ~0.2 ms (Node builds its error
-    // machinery), and `state` of a missing container is a common question.
-    if (!existsSync(dir)) throw new OciError('ERR_CONTAINER_NOT_EXIST', `container does not exist: ${id}`);
+    // machinery), and `state` of a missing container is a common question. Only ENOENT is "does
+    // not exist" (containerd and podman take that text for done): EACCES, ENOTDIR are errors.
+    const missing = () => statSync(dir, { throwIfNoEntry: false }) === undefined;
+    if (missing()) throw new OciError('ERR_CONTAINER_NOT_EXIST', `container does not exist: ${id}`);
     let text: string;
     try {
       text = readFileSync(join(dir, 'state.json'), 'utf8');
     } catch (err) {
       if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw err;
-      if (!existsSync(dir)) throw new OciError('ERR_CONTAINER_NOT_EXIST', `container does not exist: ${id}`);
+      if (missing()) throw new OciError('ERR_CONTAINER_NOT_EXIST', `container does not exist: ${id}`);
       return undefined;
     }
     return JSON.parse(text) as ContainerRecord;
