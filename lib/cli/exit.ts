@@ -4,16 +4,24 @@
 // signal disposition — cost ~3 ms of each call on the reference machine, and the kernel releases
 // all of it anyway (runc, a Go program, exits the same way). 'exit' listeners still run: the
 // launcher rewrites a stale code cache in one. When output had to go through process.stdout or
-// process.stderr (a full non-blocking pipe), Node's ordinary exit drains them instead.
+// process.stderr (a full non-blocking pipe, or a warning Node printed), Node's ordinary exit
+// drains them and puts back the flags it changed on fds 0-2; so it does when a profile or
+// coverage is to be written at exit.
 import { processExit } from '../../bindings/libc.js';
 import { usedStreams } from './output.js';
 
 export function endProcess(code: number): void {
   process.exitCode = code;
-  const exit = usedStreams() ? undefined : processExit();
+  const exit = usedStreams() || writesAtExit() ? undefined : processExit();
   if (!exit) return;
   // What process.exit() does before Node's teardown: listeners may still change the code.
   (process as { _exiting?: boolean })._exiting = true;
   process.emit('exit', code);
   exit(Number(process.exitCode ?? code));
+}
+
+/** Node was asked for something it writes while it exits: a CPU or heap profile, V8 coverage. */
+function writesAtExit(): boolean {
+  const options = `${process.execArgv.join(' ')} ${process.env.NODE_OPTIONS ?? ''}`;
+  return process.env.NODE_V8_COVERAGE !== undefined || /--(cpu-prof|heap-prof|prof)\b/.test(options);
 }

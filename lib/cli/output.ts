@@ -18,6 +18,10 @@ export function writeErr(text: string): void {
 }
 
 let streams = false;
+// Node prints its warnings through process.stderr, which makes the stream.
+process.on('warning', () => {
+  streams = true;
+});
 
 /** Whether output went through process.stdout or process.stderr, which Node flushes at exit. */
 export function usedStreams(): boolean {
