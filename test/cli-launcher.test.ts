@@ -175,6 +175,13 @@ process.on('exit', (code) => writeSync(2, 'event exit ' + code + '\\n'));\n`);
     expect(missing).toEqual({ code: 1, stdout: '', stderr: 'ocirun: container does not exist: c1\nevent exit 1\n' });
   });
 
+  it('exits the ordinary way when Node has a profile to write at exit', () => {
+    const dir = tempDir();
+    const r = spawnSync(process.execPath, ['--cpu-prof', '--cpu-prof-dir', dir, join(DIST_CLI, 'ocirun.cjs'), '--version'], { encoding: 'utf8', env: ENV });
+    expect(r.stdout).toBe(VERSION_TEXT);
+    expect(readdirSync(dir).filter((f) => f.endsWith('.cpuprofile'))).toHaveLength(1);
+  });
+
   it('says "does not exist" only when the container does not: a state root it cannot use is an error', () => {
     // containerd and podman take "does not exist" for a container already gone.
     expect(ocirun(DIST_CLI, ['--root', tempDir(), 'state', 'c1'])).toEqual({ code: 1, stdout: '', stderr: 'ocirun: container does not exist: c1\n' });
