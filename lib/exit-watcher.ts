@@ -65,21 +65,29 @@ export function waitForExit(pid: number): Promise<ExitStatus> {
 export async function waitForExitBlocking(pid: number): Promise<ExitStatus> {
   const pidfd = pidfdOpen(pid);
   try {
-    // One turn of the loop first: libuv registers its fds (the pipe its signal handler writes to)
-    // with its epoll fd only when the loop runs, and a signal may have come while the container
-    // was being created. The container runs meanwhile: this costs its caller no time.
-    await turn();
+    if (!turned) await eventLoopTurn();
     for (let exited = false; ; ) {
       const status = tryReap(pid);
       if (status) return status;
       // Exited, yet not ours to reap so far (a tracer holds it): do not spin.
       if (exited) await new Promise((resolve) => setTimeout(resolve, 10));
       exited = waitExitOrEvents(pidfd);
-      if (!exited) await turn();
+      if (!exited) await eventLoopTurn();
     }
   } finally {
     closeSync(pidfd);
   }
 }
 
-const turn = () => new Promise((resolve) => setImmediate(resolve));
+let turned = false;
+
+/**
+ * One turn of the event loop. The blocking waits need one before they sleep: libuv adds its fds
+ * to its epoll fd (the pipe its signal handler writes to among them) only when the loop runs, and
+ * until then a signal wakes no poll on that fd. A CLI call takes it while the executor sets the
+ * container up, where it costs no time (the first turn of a process takes ~0.7 ms).
+ */
+export async function eventLoopTurn(): Promise<void> {
+  await new Promise((resolve) => setImmediate(resolve));
+  turned = true;
+}

@@ -8,7 +8,7 @@ import { kill as killPid, mkfifo, waitReadable, pidfdOpen, pidfdSendSignal, reap
 import { O } from '../bindings/constants.js';
 import type { ProgramPatch } from '../bindings/program.js';
 import { OciError } from './errors.js';
-import { waitForExit, waitForExitBlocking } from './exit-watcher.js';
+import { eventLoopTurn, waitForExit, waitForExitBlocking } from './exit-watcher.js';
 import { host } from './host.js';
 import { initError, netSocket, openInitChannel, type InitChannel } from './init-channel.js';
 import { childFds, type ChildFds } from './plan/child-fds.js';
@@ -443,6 +443,9 @@ async function launch(l: Launch, blocking: boolean, ctx: { spec?: Spec }, verb: 
     }
     closeAll(opened);
     if (children.container > 0) l.whileSettingUp?.(children.container);
+    // The loop's first turn, due before any blocking wait for an exit (exit-watcher.ts), taken
+    // while the executor works.
+    if (blocking) await eventLoopTurn();
     await handshake(channel, l.plan, children, ctx, verb);
     return children.container;
   } catch (err) {
