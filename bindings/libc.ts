@@ -6,7 +6,7 @@ import { constants } from 'node:os';
 import { join } from 'node:path';
 import { OciError, SystemCallError } from '../lib/errors.js';
 import { packageRoot } from '../lib/package-root.js';
-import { PROGRAM_VERSION, type ProgramPatch } from './program.js';
+import { PROGRAM_VERSION, type ProgramPatch } from './program-format.js';
 
 interface Addon {
   programVersion(): number;

@@ -1,10 +1,10 @@
 // The program format shared with bindings/executor.c: a header, an array of fixed-size ops, a
 // relocation table, a patch table and one data area. The executor runs the ops in order; this
 // builder is how the planner writes them. Layouts must match executor.c byte for byte.
+import { PROGRAM_MAGIC, PROGRAM_VERSION, type ProgramPatch, type Slot } from './program-format.js';
 import { syscallTable, type SyscallName } from './syscalls.js';
 
-export const PROGRAM_MAGIC = 0x5849434f;
-export const PROGRAM_VERSION = 2;
+export { MSG_PID, MSG_SYNC_BASE, PROGRAM_MAGIC, PROGRAM_VERSION, slotPatch, type ProgramPatch, type Slot } from './program-format.js';
 const HEADER_SIZE = 40;
 const OP_SIZE = 80;
 const PATCH_SIZE = 8;
@@ -16,11 +16,6 @@ const OP_FORK = 1;
 const OP_TEST = 2;
 const FLAG_NONZERO = 1;
 const FLAG_TEST_INVERT = 2;
-
-/** Tag of the 8-byte message a forking op sends with the new child's pid. */
-export const MSG_PID = 0xfffffffe;
-/** Tags at or above this are sync markers the program writes on purpose. */
-export const MSG_SYNC_BASE = 0xffffff00;
 
 /** A pointer into the program's data area. */
 export class Ref {
@@ -66,13 +61,6 @@ interface PendingOp {
   options: OpOptions;
   flags: number;
   description: string;
-}
-
-/** A named area of the data the runtime fills in per container (see ProgramBuilder.slot). */
-export interface Slot {
-  /** Byte offset in `bytes`. */
-  offset: number;
-  size: number;
 }
 
 export interface EncodedProgram {
@@ -322,21 +310,6 @@ export class ProgramBuilder {
 }
 
 /** Bytes to write over an encoded program at `offset` (bindings/libc.ts spawnProgram). */
-export interface ProgramPatch {
-  offset: number;
-  bytes: Buffer;
-}
-
-/**
- * A NUL-terminated string for a slot of an encoded program, as a patch: the program itself stays
- * shared by every container of its bundle, and its slots stay zeroed.
- */
-export function slotPatch(slot: Slot, value: string): ProgramPatch {
-  const bytes = Buffer.from(`${value}\0`);
-  if (bytes.length > slot.size || bytes.indexOf(0) !== bytes.length - 1) throw new Error(`value does not fit the program slot of ${slot.size} bytes: ${JSON.stringify(value)}`);
-  return { offset: slot.offset, bytes };
-}
-
 function skipTo(label: Label | undefined, index: number): number {
   if (!label) return 0;
   if (label.index < 0) throw new Error(`label ${label.name} was never placed`);

@@ -6,7 +6,7 @@ import { closeSync, readSync, writeSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import type { Socket } from 'node:net';
 import { describeErrno, waitReadable } from '../bindings/libc.js';
-import { MSG_PID, MSG_SYNC_BASE } from '../bindings/program.js';
+import { MSG_PID, MSG_SYNC_BASE } from '../bindings/program-format.js';
 import { OciError } from './errors.js';
 
 export type InitMessage =

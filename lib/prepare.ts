@@ -11,7 +11,7 @@
 // into a slot.
 import { closeSync, existsSync, mkdirSync, openSync, readdirSync, readFileSync, realpathSync, renameSync, statSync, unlinkSync, writeSync } from 'node:fs';
 import { isAbsolute, join } from 'node:path';
-import { slotPatch, type ProgramPatch, type Slot } from '../bindings/program.js';
+import { slotPatch, type ProgramPatch, type Slot } from '../bindings/program-format.js';
 import { factsHold, withFacts, type Facts } from './host-facts.js';
 import { host } from './host.js';
 import { childFds, type ChildFds } from './plan/child-fds.js';

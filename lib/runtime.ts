@@ -6,7 +6,7 @@ import { join, resolve } from 'node:path';
 import { userInfo } from 'node:os';
 import { kill as killPid, mkfifo, waitReadable, pidfdOpen, pidfdSendSignal, reapBlocking, socketPair, spawnProgram, tryReap, type ExitStatus } from '../bindings/libc.js';
 import { O } from '../bindings/constants.js';
-import type { ProgramPatch } from '../bindings/program.js';
+import type { ProgramPatch } from '../bindings/program-format.js';
 import { OciError } from './errors.js';
 import { eventLoopTurn, waitForExit, waitForExitBlocking } from './exit-watcher.js';
 import { host } from './host.js';

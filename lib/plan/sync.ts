@@ -10,7 +10,7 @@
 //   CREATED (rootfs and process set up) ──▶ record state; `create` returns
 //          open exec fifo (blocks until `start`), then execve
 //   {op index, errno}  on any failure; end of file when execve succeeded (the socket is CLOEXEC)
-import { MSG_PID, MSG_SYNC_BASE } from '../../bindings/program.js';
+import { MSG_PID, MSG_SYNC_BASE } from '../../bindings/program-format.js';
 import type { PlanContext } from './context.js';
 
 export const SYNC_READY = MSG_SYNC_BASE + 1;
