@@ -185,10 +185,12 @@ process.on('exit', (code) => writeSync(2, 'event exit ' + code + '\\n'));\n`);
   it('says "does not exist" only when the container does not: a state root it cannot use is an error', () => {
     // containerd and podman take "does not exist" for a container already gone.
     expect(ocirun(DIST_CLI, ['--root', tempDir(), 'state', 'c1'])).toEqual({ code: 1, stdout: '', stderr: 'ocirun: container does not exist: c1\n' });
-    const r = ocirun(DIST_CLI, ['--root', '/dev/null/x', 'state', 'c1']);
-    expect(r.code).toBe(1);
-    expect(r.stderr).toMatch(/not a directory/);
-    expect(r.stderr).not.toMatch(/does not exist/);
+    for (const verb of ['state', 'delete']) {
+      const r = ocirun(DIST_CLI, ['--root', '/dev/null/x', verb, 'c1']);
+      expect(r.code, verb).toBe(1);
+      expect(r.stderr, verb).toMatch(/not a directory/);
+      expect(r.stderr, verb).not.toMatch(/does not exist/);
+    }
   });
 
   it('keeps stack traces pointing into bundle.cjs, which bundle.cjs.map maps back to the sources', () => {

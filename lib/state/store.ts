@@ -87,14 +87,14 @@ export class StateStore {
     // Asked, not caught: a process's first failed fs call costs ~0.2 ms (Node builds its error
     // machinery), and `state` of a missing container is a common question. Only ENOENT is "does
     // not exist" (containerd and podman take that text for done): EACCES, ENOTDIR are errors.
-    const missing = () => statSync(dir, { throwIfNoEntry: false }) === undefined;
-    if (missing()) throw new OciError('ERR_CONTAINER_NOT_EXIST', `container does not exist: ${id}`);
+    if (!this.exists(id)) throw notExist(id);
     let text: string;
     try {
       text = readFileSync(join(dir, 'state.json'), 'utf8');
     } catch (err) {
       if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw err;
-      if (missing()) throw new OciError('ERR_CONTAINER_NOT_EXIST', `container does not exist: ${id}`);
+      // Deleted since, or still being created.
+      if (!this.exists(id)) throw notExist(id);
       return undefined;
     }
     return JSON.parse(text) as ContainerRecord;
@@ -136,8 +136,11 @@ export class StateStore {
     let fd: number;
     try {
       fd = openSync(dir, fsc.O_RDONLY | fsc.O_DIRECTORY);
-    } catch {
-      throw new OciError('ERR_CONTAINER_NOT_EXIST', `container does not exist: ${id}`);
+    } catch (err) {
+      // Only a missing directory is a missing container; EACCES or ENOTDIR (an unusable --root)
+      // is reported as it is, naming open(2) and the path.
+      if ((err as NodeJS.ErrnoException).code === 'ENOENT') throw notExist(id);
+      throw err;
     }
     flock(fd, LOCK_EX);
     return () => {
@@ -149,4 +152,9 @@ export class StateStore {
       }
     };
   }
+}
+
+/** "container does not exist": the words runc uses, which containerd and podman take for gone. */
+function notExist(id: string): OciError {
+  return new OciError('ERR_CONTAINER_NOT_EXIST', `container does not exist: ${id}`);
 }
