@@ -1,10 +1,9 @@
 // The program format shared with bindings/executor.c: a header, an array of fixed-size ops, a
 // relocation table, a patch table and one data area. The executor runs the ops in order; this
 // builder is how the planner writes them. Layouts must match executor.c byte for byte.
-import { PROGRAM_MAGIC, PROGRAM_VERSION, type ProgramPatch, type Slot } from './program-format.js';
+import { PROGRAM_MAGIC, PROGRAM_VERSION, type Slot } from './program-format.js';
 import { syscallTable, type SyscallName } from './syscalls.js';
 
-export { MSG_PID, MSG_SYNC_BASE, PROGRAM_MAGIC, PROGRAM_VERSION, slotPatch, type ProgramPatch, type Slot } from './program-format.js';
 const HEADER_SIZE = 40;
 const OP_SIZE = 80;
 const PATCH_SIZE = 8;
@@ -124,7 +123,7 @@ export class ProgramBuilder {
 
   /**
    * A zeroed area the runtime fills in per run (the container id, say), so the same encoded
-   * program serves every container of a bundle; `fillSlot` writes it.
+   * program serves every container of a bundle; a patch from `slotPatch` (program-format.ts) fills it on the way to the executor.
    */
   slot(name: string, size: number): Ref {
     if (this.slots.has(name)) throw new Error(`slot ${name} exists`);

@@ -6,7 +6,8 @@ import { closeSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { reapBlocking, socketPair, spawnProgram } from '../bindings/libc.js';
 import { AT, ERRNO, O } from '../bindings/constants.js';
-import { MSG_PID, ProgramBuilder } from '../bindings/program.js';
+import { ProgramBuilder } from '../bindings/program.js';
+import { MSG_PID } from '../bindings/program-format.js';
 import { openInitChannel, type InitMessage } from '../lib/init-channel.js';
 import { useTempDirs } from './support/temp-dirs.js';
 

@@ -2,7 +2,8 @@
 // paths through it (a small walker follows the encoded skips the executor would take).
 import { describe, expect, it } from 'vitest';
 import { CLONE } from '../bindings/constants.js';
-import { slotPatch, type EncodedProgram } from '../bindings/program.js';
+import type { EncodedProgram } from '../bindings/program.js';
+import { slotPatch } from '../bindings/program-format.js';
 import type { Host } from '../lib/host.js';
 import { planContainer, planExecProcess, type ContainerPlanInput } from '../lib/plan/index.js';
 import { defaultSpec } from '../lib/spec/default-config.js';
