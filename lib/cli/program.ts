@@ -60,6 +60,9 @@ interface Verb {
 
 class UsageError extends Error {}
 
+/** --help, of the command line and of every verb. */
+const HELP: Flag = { type: 'boolean', short: 'h', help: 'print this help' };
+
 const GLOBAL_FLAGS: Record<string, Flag> = {
   root: { type: 'string', value: 'dir', help: 'directory for container state', default: '/run/ocirun' },
   log: { type: 'string', value: 'file', help: 'write log lines to this file (default: stderr)' },
@@ -69,7 +72,7 @@ const GLOBAL_FLAGS: Record<string, Flag> = {
   rootless: { type: 'string', value: 'mode', help: 'rootless mode', default: 'auto', choices: ['auto', 'true', 'false'] },
   criu: { type: 'string', value: 'path', help: 'accepted for runc compatibility; checkpointing is not supported' },
   version: { type: 'boolean', short: 'v', help: 'print the ocirun and runtime-spec versions' },
-  help: { type: 'boolean', short: 'h', help: 'print this help' },
+  help: HELP,
 };
 
 const ID: Argument = { name: 'container-id', required: true };
@@ -177,7 +180,8 @@ function parseFlags(args: string[], flags: Record<string, Flag>, allowPositional
     }
     const value = given[name];
     if (value === undefined) {
-      if (f.default !== undefined) values[camel(name)] = f.default;
+      // A copy: the table's own default array must not reach a command that could change it.
+      if (f.default !== undefined) values[camel(name)] = Array.isArray(f.default) ? [...f.default] : f.default;
       continue;
     }
     if (f.choices && !f.choices.includes(value as string)) {
@@ -295,7 +299,7 @@ function scanFlags(args: string[], flags: Record<string, Flag>, untilWord: boole
 
 /** A verb's flags, --help included. */
 function verbFlags(def: Verb): Record<string, Flag> {
-  return { ...def.flags, help: { type: 'boolean', short: 'h', help: 'print this help' } };
+  return { ...def.flags, help: HELP };
 }
 
 /**
@@ -353,8 +357,7 @@ function globalHelp(): string {
 }
 
 function verbHelp(name: string, v: Verb): string {
-  const flags = Object.entries(v.flags ?? {}).map(([n, f]) => flagLine(n, f));
-  flags.push(['-h, --help', 'print this help']);
+  const flags = Object.entries(verbFlags(v)).map(([n, f]) => flagLine(n, f));
   const args = (v.args ?? []).filter((a) => a.help).map((a) => [argText(a), a.help!] as [string, string]);
   return [
     `Usage: ocirun ${name} [options]${(v.args ?? []).map((a) => ' ' + argText(a)).join('')}`,
