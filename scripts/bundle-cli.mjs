@@ -94,8 +94,7 @@ async function bundle() {
   // Generated code, whose names nobody reads: fully minified, 270 KB become 200 KB (~1.4 ms less).
   const validators = await transform(readFileSync(join(root, 'build', 'validators.cjs'), 'utf8'), { minify: true, format: 'cjs', platform: 'node', target: 'node20' });
   const scripts = {
-    // The entry's shebang cannot stay inside the function.
-    bundle: text.replace(/^#!.*\n/, ''),
+    bundle: text,
     validators: `${OPEN}\n${validators.code}${CLOSE}`,
   };
   // First line of each script: the build's id, which its cache file repeats (V8 itself checks only
@@ -105,9 +104,8 @@ async function bundle() {
   const id = `//ocirun-build ${hash.digest('hex').slice(0, 48)}\n`;
 
   mkdirSync(out, { recursive: true });
-  // The map describes esbuild's output; bundle.cjs has the build line above it and no shebang.
-  const shift = 1 - (text.startsWith('#!') ? 1 : 0);
-  map.mappings = ';'.repeat(shift) + map.mappings;
+  // The map describes esbuild's output; bundle.cjs has the build line above it.
+  map.mappings = ';' + map.mappings;
   map.file = 'bundle.cjs';
   writeFileSync(join(out, 'bundle.cjs.map'), JSON.stringify(map));
   for (const [name, code] of Object.entries(scripts)) {
@@ -165,9 +163,16 @@ async function makeCaches(family) {
     script.runInThisContext().call(mod.exports, mod.exports, createRequire(filename), mod, filename, out, load);
     return mod.exports;
   };
-  await exercise(() => load('bundle'), family === 'container' ? containerRun() : verbRuns());
-  // With nothing run (a container family built without root), the cache holds top-level code.
-  compile('bundle');
+  const work = family === 'container' ? containerRun() : verbRuns();
+  // No container run (not root, or it failed): no container cache. The launcher then serves run,
+  // create and exec from the verbs' cache and writes the container cache from the first run; a
+  // cache of top-level code only would have been taken as good and kept (+2 ms a start and more).
+  if (!work.runs.length) {
+    rmSync(work.tmp, { recursive: true, force: true });
+    console.warn(`bundle-cli: no ${family} runs, no ${family} code cache`);
+    return;
+  }
+  await exercise(() => load('bundle'), work);
   // V8 stamps a cache with a hash of its flags and rejects it under others: back to the defaults.
   v8.setFlagsFromString('--flush-bytecode');
   for (const [name, { filename, source, script }] of Object.entries(scripts)) {
@@ -226,7 +231,7 @@ function verbRuns() {
  * rootfs, /usr/bin/true), its plan made first by a child process, so the cache holds the path of
  * a run with a cached plan (the common case) and not the planner. Measured per `run` (launcher to
  * exit, medians of 30 interleaved): ~2 ms less than with the verbs' cache. Not root, or the run
- * fails: no runs, and the cache holds top-level code only.
+ * fails: no runs, and no container cache (see makeCaches).
  */
 function containerRun() {
   const tmp = mkdtempSync(join(tmpdir(), 'ocirun-cache-'));
@@ -239,6 +244,7 @@ function containerRun() {
   mkdirSync(bundleDir);
   writeFileSync(join(bundleDir, 'config.json'), JSON.stringify(config));
   const argv = ['--root', join(tmp, 'state'), 'run', '--bundle', bundleDir];
-  const planned = spawnSync(process.execPath, [join(out, 'ocirun.cjs'), ...argv, 'ocirun-cache-plan'], { stdio: 'ignore', timeout: 30_000 });
+  const planned = spawnSync(process.execPath, [join(out, 'ocirun.cjs'), ...argv, 'ocirun-cache-plan'], { stdio: ['ignore', 'ignore', 'pipe'], timeout: 30_000 });
+  if (planned.status !== 0) console.warn(`bundle-cli: ocirun ${argv.join(' ')} ocirun-cache-plan: ${planned.error?.message ?? `exit ${planned.status}`}\n${planned.stderr}`);
   return { runs: planned.status === 0 ? [[[...argv, 'ocirun-cache-run'], 0]] : [], tmp };
 }
