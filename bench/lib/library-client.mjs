@@ -19,7 +19,7 @@ export function libraryHost(dist, root) {
     if (!p) return;
     pending.delete(m.seq);
     if (m.ok) p.resolve(m);
-    else p.reject(new Error(m.error));
+    else p.reject(new Error(`library ${p.what}: ${m.error}`));
   });
   // A host that dies (a failed import, say) fails the waiting calls instead of hanging the bench.
   host.on('exit', (code, signal) => {
@@ -27,11 +27,12 @@ export function libraryHost(dist, root) {
     for (const p of pending.values()) p.reject(died);
     pending.clear();
   });
-  const wait = (n) => new Promise((resolve, reject) => (died ? reject(died) : pending.set(n, { resolve, reject })));
-  const ready = wait(0);
+  // `what`: the op and its arguments, which an error names.
+  const wait = (n, what) => new Promise((resolve, reject) => (died ? reject(died) : pending.set(n, { resolve, reject, what })));
+  const ready = wait(0, 'start');
   const call = (op, args = {}) => {
     const n = ++seq;
-    const reply = wait(n);
+    const reply = wait(n, `${op} ${Object.values(args).join(' ')}`.trim());
     if (!died) host.send({ seq: n, op, ...args });
     return reply;
   };
