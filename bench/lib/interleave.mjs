@@ -4,12 +4,12 @@
 // same one, and what a container's teardown leaves to the kernel (network namespaces, mounts,
 // memory) then slows the same next contender every round (node -e 0 always came after runc).
 
-export async function interleaved(runners, rounds, warmup, body, seed = 1) {
+export async function interleaved(runners, rounds, warmup, body) {
   const samples = new Map(runners.map((r) => [r.name, []]));
   const failures = new Map(runners.map((r) => [r.name, []]));
-  const random = mulberry32(seed);
+  const order = roundOrder();
   for (let round = -warmup; round < rounds; round++) {
-    for (const r of shuffled(runners, random)) {
+    for (const r of order(runners)) {
       try {
         const ms = await body(r, round);
         if (round >= 0) samples.get(r.name).push(ms);
@@ -19,6 +19,12 @@ export async function interleaved(runners, rounds, warmup, body, seed = 1) {
     }
   }
   return { samples, failures };
+}
+
+/** Orders for successive rounds: each a shuffle of `items`, from a fixed seed (repeatable). */
+export function roundOrder(seed = 1) {
+  const random = mulberry32(seed);
+  return (items) => shuffled(items, random);
 }
 
 function shuffled(items, random) {

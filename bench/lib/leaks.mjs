@@ -14,8 +14,10 @@ function mountsUnder(dir) {
 // The processes whose children are the bench's to reap: the bench itself and the library host
 // (the library's containers are its children).
 const parents = new Set([process.pid]);
+/** Counts `pid`'s unreaped children as leaks until the returned function is called (it exited). */
 export function alsoReapedBy(pid) {
   parents.add(pid);
+  return () => parents.delete(pid);
 }
 
 /**

@@ -10,7 +10,7 @@ const here = dirname(fileURLToPath(import.meta.url));
 export function libraryHost(dist, root) {
   const host = fork(join(here, 'library-host.mjs'), [dist, root], { stdio: ['ignore', 'ignore', 'inherit', 'ipc'] });
   // Its containers are its children: a zombie among them is a leak too.
-  alsoReapedBy(host.pid);
+  const reaped = alsoReapedBy(host.pid);
   const pending = new Map();
   let seq = 0;
   let died;
@@ -23,6 +23,7 @@ export function libraryHost(dist, root) {
   });
   // A host that dies (a failed import, say) fails the waiting calls instead of hanging the bench.
   host.on('exit', (code, signal) => {
+    reaped();
     died = new Error(`library host exited (${code ?? signal})`);
     for (const p of pending.values()) p.reject(died);
     pending.clear();

@@ -1,16 +1,18 @@
 // N containers at once per runtime: wall time of the batch, throughput, per-container latency,
 // failures, and a leak check after every batch.
 import { findLeaks, leakCount } from './leaks.mjs';
-import { ID_PREFIX, newId } from './interleave.mjs';
+import { ID_PREFIX, newId, roundOrder } from './interleave.mjs';
 import { summarize } from './stats.mjs';
 
 export async function parallelBench(runners, sizes, batches, ws) {
-    const results = [];
+  const results = [];
+  // Shuffled like the sequential rounds: alternating one order and its reverse still had each
+  // runtime follow the same one, whose teardown the kernel finishes during the next batch.
+  const order = roundOrder();
   for (const size of sizes) {
     const per = new Map(runners.map((r) => [r.name, { walls: [], latencies: [], failures: [], leaks: [] }]));
     for (let b = 0; b < batches; b++) {
-      const order = b % 2 ? [...runners].reverse() : runners;
-      for (const r of order) {
+      for (const r of order(runners)) {
         const acc = per.get(r.name);
         const ids = Array.from({ length: size }, () => newId(`p${size}`));
         const t = process.hrtime.bigint();
