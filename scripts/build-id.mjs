@@ -13,11 +13,12 @@ const files = [];
 const walk = (dir) => {
   for (const e of readdirSync(dir, { withFileTypes: true })) {
     const p = join(dir, e.name);
-    if (e.isDirectory()) walk(p);
-    else if (e.name.endsWith('.js') || e.name.endsWith('.cjs')) files.push(p);
+    if (e.isDirectory()) {
+      if (p !== join(root, 'dist', 'cli')) walk(p);
+    } else if (e.name.endsWith('.js') || e.name.endsWith('.cjs')) files.push(p);
   }
 };
-for (const dir of readdirSync(join(root, 'dist'))) if (dir !== 'cli') walk(join(root, 'dist', dir));
+walk(join(root, 'dist'));
 files.push(join(root, 'build', 'validators.cjs'), join(root, 'build', 'ocirun-executor'), join(root, 'build', 'ocirun.node'));
 for (const f of files.sort()) hash.update(f.slice(root.length)).update(readFileSync(f));
 writeFileSync(join(root, 'build', 'build-id'), hash.digest('hex').slice(0, 32) + '\n');

@@ -21,11 +21,17 @@ export const EXECUTOR_FLAGS = [...common, '-static', '-nostdlib', '-ffreestandin
 export const EXECUTOR_SOURCE = src;
 const targets = [
   { out: join(root, 'build', 'ocirun-executor'), args: EXECUTOR_FLAGS, sources: [src] },
-  { out: join(root, 'build', 'ocirun.node'), args: () => [...common, '-fPIC', '-shared', '-fvisibility=hidden', '-I', napiHeaders()], sources: [src, addonSrc] },
+  { out: join(root, 'build', 'ocirun.node'), args: [...common, '-fPIC', '-shared', '-fvisibility=hidden'], napi: true, sources: [src, addonSrc] },
 ];
 
-function napiHeaders() {
-  return createRequire(import.meta.url)('node-api-headers').include_dir;
+/** -I for node_api.h, from the node-api-headers package (a dev dependency). */
+function napiInclude() {
+  try {
+    return ['-I', createRequire(import.meta.url)('node-api-headers').include_dir];
+  } catch (err) {
+    console.error(`ocirun: the Node-API headers are missing (package node-api-headers: ${err.message.split("\n")[0]}); run \`npm install\` in ${root}`);
+    process.exit(1);
+  }
 }
 
 // Run as a script it builds; the tests import it for the executor's flags.
@@ -37,7 +43,7 @@ function build() {
     const newest = Math.max(...[...t.sources, fileURLToPath(import.meta.url)].map((f) => statSync(f).mtimeMs));
     if (existsSync(t.out) && statSync(t.out).mtimeMs >= newest) continue;
     mkdirSync(dirname(t.out), { recursive: true });
-    const args = [...(typeof t.args === 'function' ? t.args() : t.args), '-o', t.out, ...t.sources];
+    const args = [...t.args, ...(t.napi ? napiInclude() : []), '-o', t.out, ...t.sources];
     try {
       execFileSync(cc, args, { stdio: 'inherit' });
     } catch {
