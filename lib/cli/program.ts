@@ -418,7 +418,7 @@ export function parseCommandLine(argv: string[]): { done: number } | { verb: str
   const missing = expected.find((a, i) => a.required && args[i] === undefined);
   if (missing) throw new UsageError(`${verb}: missing argument <${missing.name}> (see \`ocirun ${verb} --help\`)`);
   if (!expected.some((a) => a.variadic) && args.length > expected.length) {
-    throw new UsageError(`${verb}: too many arguments: expected ${expected.length}, got ${args.length} (see \`ocirun ${verb} --help\`)`);
+    throw new UsageError(`${verb}: too many arguments: expected ${expected.length}, got ${args.length}, from ${JSON.stringify(args[expected.length])} on (see \`ocirun ${verb} --help\`)`);
   }
   const globals: GlobalOptions = { root: g.root, log: g.log, logFormat: g.logFormat, debug: g.debug, systemdCgroup: g.systemdCgroup, rootless: g.rootless };
   return { verb, globals, args, opts: values };
