@@ -38,12 +38,12 @@ function load(name, cache = name) {
   const build = source.slice(0, source.indexOf('\n') + 1);
   const cacheFile = join(__dirname, `${cache}.v8cache`);
   // The cache asked for, else (a build that could not make it) the script's own one.
-  const own = readCache(cacheFile, build);
-  const cachedData = own ?? (cache === name ? undefined : readCache(join(__dirname, `${name}.v8cache`), build));
+  const asked = readCache(cacheFile, build);
+  const cachedData = asked ?? (cache === name ? undefined : readCache(join(__dirname, `${name}.v8cache`), build));
   const script = new vm.Script(source, { filename, cachedData });
   // The cache asked for is rewritten when missing or unusable, only under default options: V8
   // rejects a cache made under other flags.
-  const usable = own !== undefined && !script.cachedDataRejected;
+  const usable = asked !== undefined && !script.cachedDataRejected;
   if (!usable && build.startsWith('//ocirun-build ') && process.execArgv.length === 0 && !process.env.NODE_OPTIONS) {
     process.once('exit', () => rewrite(cacheFile, build, script));
   }
