@@ -5,7 +5,7 @@ import { closeSync, existsSync, writeSync } from 'node:fs';
 import { constants } from 'node:os';
 import { join } from 'node:path';
 import { OciError, SystemCallError } from '../lib/errors.js';
-import { packageRoot } from '../lib/package-root.js';
+import { packageRoot } from '../lib/support/package-root.js';
 import { PROGRAM_VERSION, type ProgramPatch } from './program-format.js';
 
 interface Addon {

@@ -1,5 +1,5 @@
 // Writes build/build-id: a digest of the compiled library (dist/ as tsc writes it), the schema
-// validators, the executor and the addon. Cached plans (lib/prepare.ts) carry it in their key, so a
+// validators, the executor and the addon. Cached plans (lib/lifecycle/plan-cache.ts) carry it in their key, so a
 // rebuilt ocirun never reuses a plan made by another. dist/cli is left out: it is bundled from the
 // same code, after this (its build-time code cache runs a container with a cached plan).
 import { createHash } from 'node:crypto';

@@ -31,7 +31,7 @@ else await bundle();
 
 async function bundle() {
   // Builtins that only some verbs use are required on first use, not when the bundle loads:
-  // lib/init-channel.ts needs node:net in an event-driven runtime only (the CLI waits in poll(2)),
+  // lib/protocol/init-channel.ts needs node:net in an event-driven runtime only (the CLI waits in poll(2)),
   // `ps` alone runs a child process (child_process pulls in net, dgram and streams, ~8 ms), and
   // node:os (~0.5 ms) and node:module serve error paths. Each gets a module whose exports are
   // getters that require the real one.

@@ -8,7 +8,7 @@ import { reapBlocking, socketPair, spawnProgram } from '../bindings/libc.js';
 import { AT, ERRNO, O } from '../bindings/constants.js';
 import { ProgramBuilder } from '../bindings/program.js';
 import { MSG_PID } from '../bindings/program-format.js';
-import { openInitChannel, type InitMessage } from '../lib/init-channel.js';
+import { openInitChannel, type InitMessage } from '../lib/protocol/init-channel.js';
 import { useTempDirs } from './support/temp-dirs.js';
 
 const tempDir = useTempDirs('ocirun-exec-');

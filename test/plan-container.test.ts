@@ -4,7 +4,7 @@ import { describe, expect, it } from 'vitest';
 import { CLONE } from '../bindings/constants.js';
 import type { EncodedProgram } from '../bindings/program.js';
 import { slotPatch } from '../bindings/program-format.js';
-import type { Host } from '../lib/host.js';
+import type { Host } from '../lib/host/host.js';
 import { planContainer, planExecProcess, type ContainerPlanInput } from '../lib/plan/index.js';
 import { defaultSpec } from '../lib/spec/default-config.js';
 import type { Spec } from '../lib/spec/index.js';

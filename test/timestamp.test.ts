@@ -1,6 +1,6 @@
-// lib/timestamp.ts writes what Date.prototype.toISOString() writes, without the time zone set-up.
+// lib/support/timestamp.ts writes what Date.prototype.toISOString() writes, without the time zone set-up.
 import { describe, expect, it } from 'vitest';
-import { utcTimestamp } from '../lib/timestamp.js';
+import { utcTimestamp } from '../lib/support/timestamp.js';
 
 describe('utcTimestamp', () => {
   it('matches toISOString across years, months, leap days and milliseconds', () => {

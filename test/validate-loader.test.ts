@@ -5,7 +5,7 @@ import { cpSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { spawnSync } from 'node:child_process';
-import { packageRoot } from '../lib/package-root.js';
+import { packageRoot } from '../lib/support/package-root.js';
 import { loadValidators } from '../lib/validate/validators.js';
 
 const ROOT = join(import.meta.dirname, '..');

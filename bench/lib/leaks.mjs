@@ -81,7 +81,7 @@ function cgroupDirs(prefix) {
 export function findLeaks(ws, roots, prefix) {
   const stateDirs = roots.flatMap((r) => {
     try {
-      // @plans is ocirun's plan cache (lib/prepare.ts): the runtime's, not a container's.
+      // @plans is ocirun's plan cache (lib/lifecycle/plan-cache.ts): the runtime's, not a container's.
       return readdirSync(r).filter((e) => e !== '@plans').map((e) => join(r, e));
     } catch {
       return [];

@@ -2,7 +2,7 @@
 // {level,msg,time}) for orchestrators such as containerd's shim, which read the last error from it.
 import { appendFileSync } from 'node:fs';
 import { writeErr } from './output.js';
-import { utcTimestamp } from '../timestamp.js';
+import { utcTimestamp } from '../support/timestamp.js';
 
 export type LogFormat = 'text' | 'json';
 export type Level = 'debug' | 'info' | 'warning' | 'error';

@@ -1,6 +1,6 @@
 // Every lifecycle command builds its Runtime the same way from the global flags.
 import { OciError } from '../errors.js';
-import { Runtime, type CreateOptions } from '../runtime.js';
+import { Runtime, type CreateOptions } from '../lifecycle/runtime.js';
 import type { CommandContext } from './program.js';
 
 export function runtimeFor(ctx: CommandContext): Runtime {

@@ -1,11 +1,11 @@
 // The planner: compiles a validated config.json into the syscall program the native executor
 // runs in the cloned child. Pure: it reads the host's facts and the bundle's files (to tell a
 // file bind source from a directory), and touches nothing else, so plans are unit-testable.
-import { existsFact } from '../host-facts.js';
+import { existsFact } from '../host/facts.js';
 import { O, PR } from '../../bindings/constants.js';
 import type { EncodedProgram } from '../../bindings/program.js';
 import { OciError } from '../errors.js';
-import type { Host } from '../host.js';
+import type { Host } from '../host/host.js';
 import type { LinuxNamespaceType, Process, Spec } from '../spec/index.js';
 import { PlanContext } from './context.js';
 import { planDevices } from './devices.js';

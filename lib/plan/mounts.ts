@@ -1,13 +1,13 @@
 // config.json `mounts`, with the new mount API: a bind is open_tree(OPEN_TREE_CLONE); a filesystem
 // is fsopen/fsconfig/fsmount. Either way the detached mount gets its attributes with
 // mount_setattr and is attached with move_mount onto an fd resolved inside the rootfs.
-import { statFact } from '../host-facts.js';
+import { statFact } from '../host/facts.js';
 import { isAbsolute, resolve as resolvePath } from 'node:path';
 import { AT, FSCONFIG, FSMOUNT_CLOEXEC, FSOPEN_CLOEXEC, MOUNT_ATTR, MOVE_MOUNT, O, OPEN_TREE } from '../../bindings/constants.js';
 import type { Reg } from '../../bindings/program.js';
 import { mountAttr, MOUNT_ATTR_SIZE } from '../../bindings/structs.js';
 import { OciError } from '../errors.js';
-import type { CgroupHierarchy } from '../host.js';
+import type { CgroupHierarchy } from '../host/host.js';
 import type { Mount } from '../spec/index.js';
 import type { PlanContext } from './context.js';
 import { parseMountOptions, type ParsedMountOptions } from './mount-options.js';

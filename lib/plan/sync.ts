@@ -1,21 +1,9 @@
-// The parent ↔ child protocol. Every message from the child is 8 bytes {u32 tag, i32 value}:
-//
-//   child                                   parent
-//   ─────                                   ──────
-//   READY  (namespaces exist)          ──▶  write uid/gid maps, time offsets, oom_score_adj
-//          wait for GO                 ◀──  GO (1 byte)
-//          (READY/GO only when the runtime has something to write: NamespacePhase.parentStep)
-//   PID    (from a forking op: the new child's pid; the forking process exits). It comes from
-//          another process than READY and CREATED, so it can arrive after either of them.
-//   CREATED (rootfs and process set up) ──▶ record state; `create` returns
-//          open exec fifo (blocks until `start`), then execve
-//   {op index, errno}  on any failure; end of file when execve succeeded (the socket is CLOEXEC)
-import { MSG_PID, MSG_SYNC_BASE } from '../../bindings/program-format.js';
+// The program's side of the sync protocol (lib/protocol/messages.ts): writing a message and
+// waiting for the parent's answer.
+import { SYNC_CREATED, SYNC_READY } from '../protocol/messages.js';
 import type { PlanContext } from './context.js';
 
-export const SYNC_READY = MSG_SYNC_BASE + 1;
-export const SYNC_CREATED = MSG_SYNC_BASE + 2;
-export { MSG_PID };
+export { SYNC_CREATED, SYNC_READY };
 
 function marker(tag: number): Buffer {
   const b = Buffer.alloc(8);

@@ -4,7 +4,7 @@
 import { existsSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { join } from 'node:path';
-import { packageRoot } from '../package-root.js';
+import { packageRoot } from '../support/package-root.js';
 import { OciError } from '../errors.js';
 import { bundledValidators } from './bundled.js';
 

@@ -3,7 +3,7 @@
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { Runtime } from '../../lib/runtime.js';
+import { Runtime } from '../../lib/lifecycle/runtime.js';
 import { alive, useHarness, waitFor } from '../support/harness.js';
 
 const h = useHarness('fail');

@@ -2,7 +2,7 @@
 // its process's byte on the exec fifo, even when the process writes it, execs and exits before
 // the event loop gets to read it.
 import { describe, expect, it } from 'vitest';
-import { waitForExit } from '../../lib/exit-watcher.js';
+import { waitForExit } from '../../lib/lifecycle/exit-watcher.js';
 import { useHarness } from '../support/harness.js';
 
 const h = useHarness('parallel');

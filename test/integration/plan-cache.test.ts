@@ -1,10 +1,10 @@
-// Plans are cached per bundle (lib/prepare.ts): in memory and under <root>/@plans for the CLI.
+// Plans are cached per bundle (lib/lifecycle/plan-cache.ts): in memory and under <root>/@plans for the CLI.
 // A cached plan must never outlive what it was made from: config.json, or a host fact such as
 // whether a bind source is a file or a directory.
 import { mkdirSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { PLAN_CACHE_DIR } from '../../lib/prepare.js';
+import { PLAN_CACHE_DIR } from '../../lib/lifecycle/plan-cache.js';
 import { useHarness } from '../support/harness.js';
 
 const h = useHarness('cache');

@@ -1,7 +1,7 @@
 // Runs one container through the library API (Runtime.run), in its own process so the test can
 // capture the container's stdout/stderr. Usage: library-run.mjs <root> <id> <bundle>
 // Exit code: the container's; 125 when the library throws (its message on stderr).
-import { Runtime } from '../../dist/lib/runtime.js';
+import { Runtime } from '../../dist/lib/lifecycle/runtime.js';
 
 const [root, id, bundle] = process.argv.slice(2);
 const rt = new Runtime({ root, warn: (m) => process.stderr.write(`warning: ${m}\n`) });

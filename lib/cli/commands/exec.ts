@@ -1,6 +1,6 @@
 // ocirun exec <id> <command...> | --process FILE: run a process in a running container.
 // Exit code: the process's; 255 when exec itself fails (runc's convention).
-import { buildExecProcess, readProcessFile } from '../../exec-process.js';
+import { buildExecProcess, readProcessFile } from '../../lifecycle/exec-process.js';
 import { reportError } from '../report-error.js';
 import type { CommandMain } from '../program.js';
 import { holdSignals } from '../forward-signals.js';

@@ -1,6 +1,6 @@
 // linux.namespaces: no duplicates; a `path` is absolute, names a namespace file of the right type
 // and (with a bundle) exists. Also the settings that only make sense with a given namespace.
-import { statFact } from '../../host-facts.js';
+import { statFact } from '../../host/facts.js';
 import type { RuleContext } from '../types.js';
 import { arrayAt, isObject, objectAt, ptr, q, stringAt } from '../json.js';
 

@@ -1,5 +1,5 @@
 // root: required on Linux; with a bundle, its path must be a directory.
-import { statFact } from '../../host-facts.js';
+import { statFact } from '../../host/facts.js';
 import { isAbsolute, resolve } from 'node:path';
 import type { RuleContext } from '../types.js';
 import { objectAt, stringAt } from '../json.js';

@@ -1,6 +1,6 @@
 // Facts about host files that validation and planning depend on: the rootfs is a directory, a
 // bind source is a file, AppArmor is enabled. While a plan is being made they are recorded, so a
-// cached plan (lib/plan-cache.ts) is reused only while every fact it was made from still holds.
+// cached plan (lib/lifecycle/plan-cache.ts) is reused only while every fact it was made from still holds.
 import { statSync, type Stats } from 'node:fs';
 
 export type PathKind = 'dir' | 'file' | 'other' | 'missing';

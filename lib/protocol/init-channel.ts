@@ -1,13 +1,13 @@
-// The runtime's end of the sync socket (protocol in lib/plan/sync.ts), two ways:
+// The runtime's end of the sync socket (protocol in lib/protocol/messages.ts), two ways:
 // - events: a net.Socket, so fifty containers starting at once in one process cost no threads;
 // - blocking: poll(2) and read(2), for a process with nothing else to do meanwhile (the CLI):
 //   loading Node's net machinery and making the socket cost ~10 ms of a CLI call.
 import { closeSync, readSync, writeSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import type { Socket } from 'node:net';
-import { describeErrno, waitReadable } from '../bindings/libc.js';
-import { MSG_PID, MSG_SYNC_BASE } from '../bindings/program-format.js';
-import { OciError } from './errors.js';
+import { describeErrno, waitReadable } from '../../bindings/libc.js';
+import { MSG_PID, MSG_SYNC_BASE } from './messages.js';
+import { OciError } from '../errors.js';
 
 export type InitMessage =
   | { kind: 'sync'; tag: number }

@@ -1,8 +1,8 @@
 // The process `exec` runs: runc's rules. From a process.json as given, or from the container's
 // own config.json process with the command line's overrides (args, env, cwd, user, caps, nnp).
 import { readFileSync } from 'node:fs';
-import { OciError } from './errors.js';
-import type { Process } from './spec/index.js';
+import { OciError } from '../errors.js';
+import type { Process } from '../spec/index.js';
 
 export interface ExecOverrides {
   args?: string[];

@@ -5,7 +5,7 @@
 // The SIGCHLD listener stays once added (it keeps nothing alive): adding and removing it around
 // every wait cost ~0.1 ms per container.
 import { closeSync } from 'node:fs';
-import { pidfdOpen, tryReap, waitExitOrEvents, type ExitStatus } from '../bindings/libc.js';
+import { kill as killPid, pidfdOpen, reapBlocking, tryReap, waitExitOrEvents, type ExitStatus } from '../../bindings/libc.js';
 
 const watched = new Map<number, { resolve: (s: ExitStatus) => void; reject: (e: unknown) => void }[]>();
 let timer: NodeJS.Timeout | undefined;
@@ -90,4 +90,24 @@ let turned = false;
 export async function eventLoopTurn(): Promise<void> {
   await new Promise((resolve) => setImmediate(resolve));
   turned = true;
+}
+
+/** Start watching only when asked: a detached caller must be free to exit at once. */
+export function lazyExit(pid: number, blocking: boolean): () => Promise<ExitStatus> {
+  let exit: Promise<ExitStatus> | undefined;
+  return () => (exit ??= blocking ? waitForExitBlocking(pid) : waitForExit(pid));
+}
+
+/** Kill and reap a child of ours (its pid cannot have been recycled before we reap it). */
+export function reapQuietly(pid: number): void {
+  try {
+    killPid(pid, 9);
+  } catch {
+    // already gone
+  }
+  try {
+    reapBlocking(pid);
+  } catch {
+    // already reaped
+  }
 }

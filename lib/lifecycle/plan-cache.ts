@@ -6,20 +6,20 @@
 //
 // An entry is reused only when its whole key matches (the config.json text itself, not a hash of
 // it; the build of ocirun; the host; the options) and the host files it was made from (rootfs,
-// bind sources, ...) are still what they were (lib/host-facts.ts). Per-container values are not
-// in the program: its fds are fixed numbers (lib/plan/child-fds.ts) and the container id goes
+// bind sources, ...) are still what they were (lib/host/facts.ts). Per-container values are not
+// in the program: its fds are fixed numbers (lib/protocol/child-fds.ts) and the container id goes
 // into a slot.
 import { closeSync, existsSync, mkdirSync, openSync, readdirSync, readFileSync, realpathSync, renameSync, statSync, unlinkSync, writeSync } from 'node:fs';
 import { isAbsolute, join } from 'node:path';
-import { slotPatch, type ProgramPatch, type Slot } from '../bindings/program-format.js';
-import { factsHold, withFacts, type Facts } from './host-facts.js';
-import { host } from './host.js';
-import { childFds, type ChildFds } from './plan/child-fds.js';
-import type { Plan } from './plan/index.js';
-import type { NamespacePhase } from './plan/namespaces.js';
-import { CONTAINER_ID_SLOT } from './plan/slots.js';
-import type { LinuxNamespaceType, Spec } from './spec/index.js';
-import { packageRoot } from './package-root.js';
+import { slotPatch, type ProgramPatch, type Slot } from '../../bindings/program-format.js';
+import { factsHold, withFacts, type Facts } from '../host/facts.js';
+import { host } from '../host/host.js';
+import { childFds, type ChildFds } from '../protocol/child-fds.js';
+import type { Plan } from '../plan/index.js';
+import type { NamespacePhase } from '../plan/namespaces.js';
+import { CONTAINER_ID_SLOT } from '../plan/slots.js';
+import type { LinuxNamespaceType, Spec } from '../spec/index.js';
+import { packageRoot } from '../support/package-root.js';
 
 export interface PrepareOptions {
   /** Absolute bundle directory. */
@@ -98,7 +98,7 @@ export class PlanCache {
    * computed from the same text).
    */
   private async make(options: PrepareOptions, id: string, warn: (message: string) => void, text: string | undefined, key?: string): Promise<Prepared> {
-    const [{ loadBundle, loadBundleText }, { planContainer }] = await Promise.all([import('./validate/index.js'), import('./plan/index.js')]);
+    const [{ loadBundle, loadBundleText }, { planContainer }] = await Promise.all([import('../validate/index.js'), import('../plan/index.js')]);
     const warnings: string[] = [];
     const say = (m: string) => {
       warnings.push(m);
@@ -221,12 +221,12 @@ function hostKey(): string {
  * a CLI call with a cached plan then initialises neither (~1 ms of module set-up).
  */
 async function plan(spec: Spec, rootfs: string, fds: ChildFds, options: PrepareOptions): Promise<Plan> {
-  const { planContainer } = await import('./plan/index.js');
+  const { planContainer } = await import('../plan/index.js');
   return planWith(planContainer, spec, rootfs, fds, options);
 }
 
 function planWith(
-  planContainer: typeof import('./plan/index.js').planContainer,
+  planContainer: typeof import('../plan/index.js').planContainer,
   spec: Spec,
   rootfs: string,
   fds: ChildFds,

@@ -2,7 +2,7 @@
 import { existsSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { OciError } from './errors.js';
+import { OciError } from '../errors.js';
 
 let root: string | undefined;
 

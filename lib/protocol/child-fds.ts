@@ -1,9 +1,9 @@
 // The fd numbers the executor sees. The runtime's fds (program, sync socket, fifo directory,
 // namespace files) are moved to fixed numbers right after the preserved fds, so a program depends
 // only on config.json and the options, never on which fds the Node process happened to have
-// free: that is what lets a planned program be cached and reused (lib/plan/cache.ts).
+// free: that is what lets a planned program be cached and reused (lib/lifecycle/plan-cache.ts).
 import type { LinuxNamespaceType } from '../spec/index.js';
-import { JOIN_ORDER } from './namespaces.js';
+import { JOIN_ORDER } from '../plan/namespaces.js';
 
 export interface ChildFds {
   /** The memfd holding the program (named in the executor's argv). */

@@ -1,0 +1,38 @@
+// A container's status (runtime.md "state"), derived from facts, never trusted from a stored
+// word: is the recorded process alive with the recorded start time? does the exec fifo (the start
+// gate) still exist?
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
+import type { ContainerStatus, State } from '../spec/index.js';
+import type { ContainerRecord } from '../state/store.js';
+import { isSameLiveProcess } from './process-info.js';
+import { FIFO } from './start-gate.js';
+
+export interface ContainerState extends State {
+  status: ContainerStatus;
+  rootfs: string;
+  created: string;
+  owner: string;
+}
+
+/** `dir`: the container's state directory. */
+export function statusOf(record: ContainerRecord, dir: string): ContainerStatus {
+  if (!isSameLiveProcess(record.pid, record.startTime)) return 'stopped';
+  return existsSync(join(dir, FIFO)) ? 'created' : 'running';
+}
+
+/** The state `state` prints (runc's fields: rootfs, created, owner). */
+export function stateOf(record: ContainerRecord, status: ContainerStatus): ContainerState {
+  const state: ContainerState = {
+    ociVersion: record.ociVersion,
+    id: record.id,
+    pid: status === 'stopped' ? 0 : record.pid,
+    status,
+    bundle: record.bundle,
+    rootfs: record.rootfs,
+    created: record.created,
+    owner: record.owner,
+  };
+  if (record.annotations && Object.keys(record.annotations).length) state.annotations = record.annotations;
+  return state;
+}
