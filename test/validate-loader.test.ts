@@ -25,7 +25,8 @@ it('finds it from a nested dist/ file and explains a missing build', () => {
   writeFileSync(join(pkg, 'package.json'), '{"type": "module"}');
   mkdirSync(join(pkg, 'dist', 'lib', 'validate'), { recursive: true });
   for (const f of ['validators.js', 'bundled.js']) cpSync(join(ROOT, 'dist', 'lib', 'validate', f), join(pkg, 'dist', 'lib', 'validate', f));
-  for (const f of ['errors.js', 'package-root.js']) cpSync(join(ROOT, 'dist', 'lib', f), join(pkg, 'dist', 'lib', f));
+  mkdirSync(join(pkg, 'dist', 'lib', 'support'));
+  for (const f of ['errors.js', 'support/package-root.js']) cpSync(join(ROOT, 'dist', 'lib', f), join(pkg, 'dist', 'lib', f));
   const probe = `import('./dist/lib/validate/validators.js').then((m) => { try { m.loadValidators(); console.log('loaded'); } catch (e) { console.log(e.code + ': ' + e.message); } })`;
   const missing = spawnSync(process.execPath, ['-e', probe], { cwd: pkg, encoding: 'utf8' });
   expect(missing.stdout.trim()).toBe(`ERR_NOT_SUPPORTED: the precompiled schema validators are missing (${join(pkg, 'build', 'validators.cjs')}); run \`npm run build\` in ${pkg}`);
