@@ -14,8 +14,8 @@ import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 
 const [dist, root] = process.argv.slice(2);
-const { Runtime } = await import(join(dist, 'lib', 'runtime.js'));
-const { waitForExit } = await import(join(dist, 'lib', 'exit-watcher.js'));
+const { Runtime } = await import(join(dist, 'lib', 'lifecycle', 'runtime.js'));
+const { waitForExit } = await import(join(dist, 'lib', 'lifecycle', 'exit-watcher.js'));
 const rt = new Runtime({ root, warn: () => {} });
 // Created containers are our children: reap them after delete.
 const exits = new Map();
