@@ -36,7 +36,7 @@ describe('parseCommandLine', () => {
   it('help [verb] prints help and ends', () => {
     expect(parse(['help'])).toEqual({ done: 0 });
     expect(parse(['help', 'run'])).toEqual({ done: 0 });
-    expect(() => parse(['help', 'frob'])).toThrow('unknown command "frob"');
+    expect(() => parse(['help', 'frob'])).toThrow("No help topic for 'frob'");
   });
 
   it("exec: flags end at the container id; the command keeps its own flags", () => {
@@ -53,7 +53,7 @@ describe('parseCommandLine', () => {
     [['--log-format', 'xml', 'state', 'c1'], 'invalid value "xml" for flag --log-format: expected one of text, json'],
     [['create', '--preserve-fds', '-1', 'c1'], 'flag --preserve-fds needs a value (one that starts with "-" is written --preserve-fds=-value)'],
     [['create', '--preserve-fds=-1', 'c1'], 'invalid value "-1" for flag --preserve-fds: expected a non-negative integer'],
-    [['frob'], 'unknown command "frob"'],
+    [['frob'], "No help topic for 'frob'"],
   ])('%j is refused: %s', (argv, message) => {
     expect(() => parse(argv)).toThrow(message);
   });

@@ -54,11 +54,19 @@ interface Verb {
   description: string;
   args?: Argument[];
   flags?: Record<string, Flag>;
-  /** Flags only before the first argument; the rest is the argument list as given (exec's command). */
+  /** Flags only before the first argument; the rest is the argument list as given (exec's command, ps's arguments). */
   flagsFirst?: boolean;
 }
 
 class UsageError extends Error {}
+
+/** A verb that does not exist: runc (urfave/cli) says "No help topic for 'x'" and exits 3. */
+export class UnknownCommandError extends UsageError {
+  constructor(readonly command: string) {
+    super(`No help topic for '${command}'`);
+  }
+}
+const UNKNOWN_COMMAND_EXIT = 3;
 
 /** --help, of the command line and of every verb. */
 const HELP: Flag = { type: 'boolean', short: 'h', help: 'print this help' };
@@ -136,7 +144,13 @@ const VERBS: Record<string, Verb> = {
       'preserve-fds': { type: 'string', value: 'n', help: 'pass N additional file descriptors', default: 0, parse: nonNegativeInt('preserve-fds') },
     },
   },
-  ps: { description: 'list the processes of a container', args: [ID, { name: 'ps-args', variadic: true }], flags: { format: FORMAT } },
+  ps: {
+    description: 'list the processes of a container',
+    args: [ID, { name: 'ps-args', variadic: true, help: 'arguments for ps(1), as given (default: -ef)' }],
+    // As runc: the words after the id are ps(1)'s, flags included (`ps CT -e -x`).
+    flagsFirst: true,
+    flags: { format: FORMAT },
+  },
   pause: { description: 'freeze every process of a container', args: [ID] },
   resume: { description: 'thaw a paused container', args: [ID] },
   events: {
@@ -383,20 +397,21 @@ export function parseCommandLine(argv: string[]): { done: number } | { verb: str
     writeOut(globalHelp());
     return { done: 0 };
   }
+  // A bare `ocirun` prints the help and succeeds, as runc does.
   if (at >= argv.length) {
-    writeErr(globalHelp());
-    return { done: 1 };
+    writeOut(globalHelp());
+    return { done: 0 };
   }
   const verb = argv[at];
   // `ocirun help [verb]`, as urfave/cli (runc) and commander offer it.
   if (verb === 'help' || verb === 'h') {
     const topic = argv[at + 1];
-    if (topic !== undefined && !verbNamed(topic)) throw new UsageError(`unknown command "${topic}" (see \`ocirun --help\`)`);
+    if (topic !== undefined && !verbNamed(topic)) throw new UnknownCommandError(topic);
     writeOut(topic === undefined ? globalHelp() : verbHelp(topic, VERBS[topic]));
     return { done: 0 };
   }
   const def = verbNamed(verb);
-  if (!def) throw new UsageError(`unknown command "${verb}" (see \`ocirun --help\`)`);
+  if (!def) throw new UnknownCommandError(verb);
   const rest = argv.slice(at + 1);
   const flags = verbFlags(def);
   let values: Record<string, any>;
@@ -452,7 +467,7 @@ export async function run(argv: string[]): Promise<number> {
   } catch (err) {
     if (!(err instanceof UsageError)) throw err;
     writeErr(`ocirun: ${err.message}\n`);
-    return 1;
+    return err instanceof UnknownCommandError ? UNKNOWN_COMMAND_EXIT : 1;
   }
   if ('done' in parsed) return parsed.done;
   const { verb, globals, args, opts } = parsed;

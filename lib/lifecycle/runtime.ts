@@ -135,6 +135,9 @@ export class Runtime {
     const sig = parseSignal(signal);
     const record = this.mustRead(id);
     const status = this.statusOf(record);
+    // runc: --all on a stopped container has nothing left to signal, and succeeds (containerd's
+    // shim sends `kill --all CT 9` to a container that may have exited already).
+    if (options.all && status === 'stopped') return;
     if (status !== 'created' && status !== 'running') {
       throw new OciError('ERR_CONTAINER_NOT_RUNNING', `container not running: ${id}`);
     }

@@ -1,5 +1,6 @@
-// Signals: names and numbers as `kill` accepts them (KILL, SIGKILL, sigkill, 9), and delivering
-// one only to the process meant (kill, kill --all, delete --force).
+// Signals: names and numbers as `kill` accepts them (KILL, SIGKILL, sigkill, 9; 0 asks only whether
+// the process exists, as kill(2) and runc take it), and delivering one only to the process meant
+// (kill, kill --all, delete --force).
 import { closeSync, readdirSync, readlinkSync } from 'node:fs';
 import { constants } from 'node:os';
 import { pidfdOpen, pidfdSendSignal } from '../../bindings/libc.js';
@@ -21,7 +22,7 @@ export function parseSignal(input: string | number): number {
 }
 
 function checkRange(n: number, raw: string): number {
-  if (!Number.isInteger(n) || n < 1 || n > 64) throw new OciError('ERR_INVALID_ARGUMENT', `invalid signal "${raw}"`);
+  if (!Number.isInteger(n) || n < 0 || n > 64) throw new OciError('ERR_INVALID_ARGUMENT', `invalid signal "${raw}"`);
   return n;
 }
 

@@ -2,9 +2,9 @@
 // groups, no_new_privs, umask, cwd, stdio and inherited fds, then the executable lookup and
 // execve. Shared by `create` (after the rootfs) and `exec` (after joining the namespaces).
 import { posix } from 'node:path';
-import { AT, CLOSE_RANGE_CLOEXEC, ERRNO, F_SETFD, KEYCTL_JOIN_SESSION_KEYRING, O, PR } from '../../bindings/constants.js';
+import { AT, CLOSE_RANGE_CLOEXEC, ERRNO, F_SETFD, KEYCTL_JOIN_SESSION_KEYRING, O, PR, S } from '../../bindings/constants.js';
 import { capabilityNumber } from '../../bindings/capabilities.js';
-import { capsetData, capsetHeader, gidArray, rlimit } from '../../bindings/structs.js';
+import { capsetData, capsetHeader, gidArray, rlimit, STATX } from '../../bindings/structs.js';
 import { OciError } from '../errors.js';
 import type { LinuxIOPriority, Process, Scheduler } from '../spec/index.js';
 import type { PlanContext } from './context.js';
@@ -128,22 +128,31 @@ export function executableCandidates(proc: Process): string[] {
     .map((d) => posix.join(posix.isAbsolute(d) ? d : posix.join(proc.cwd || '/', d), arg0));
 }
 
-/** Check now that the program exists, so `create` fails rather than `start` (as runc does). */
+/**
+ * Check now that the program exists and is not a directory, so `create` fails rather than the
+ * process after `start`, where nobody hears of it (as runc: `exec: "/etc": permission denied`).
+ * A PATH search skips directories, as Go's exec.LookPath does.
+ */
 export function planExecutableCheck(ctx: PlanContext, proc: Process): void {
   const b = ctx.b;
   const arg0 = proc.args![0];
   const candidates = executableCandidates(proc);
   const found = b.label('executable found');
   const X_OK = 1;
+  const st = b.zeroed(STATX.SIZE);
   if (arg0.includes('/')) {
     b.syscall('faccessat', [AT.FDCWD, ctx.str(candidates[0]), X_OK], `exec: "${arg0}": stat ${candidates[0]}`);
+    b.syscall('statx', [AT.FDCWD, ctx.str(candidates[0]), 0, STATX.MASK_BASIC, st], `exec: "${arg0}": stat ${candidates[0]}`);
+    b.test(st.at(STATX.MODE), 2, S.IFMT, S.IFDIR, { failErrno: ERRNO.EACCES }, `exec: "${arg0}"`);
     return;
   }
   for (const c of candidates) {
-    b.syscall('faccessat', [AT.FDCWD, ctx.str(c), X_OK], `look for ${arg0} at ${c}`, {
-      tolerate: [ERRNO.ENOENT, ERRNO.EACCES, ERRNO.ENOTDIR],
-      onSuccess: found,
-    });
+    const next = b.label(`after ${c}`);
+    const skip = { tolerate: [ERRNO.ENOENT, ERRNO.EACCES, ERRNO.ENOTDIR], onTolerated: next };
+    b.syscall('faccessat', [AT.FDCWD, ctx.str(c), X_OK], `look for ${arg0} at ${c}`, skip);
+    b.syscall('statx', [AT.FDCWD, ctx.str(c), 0, STATX.MASK_BASIC, st], `look for ${arg0} at ${c}: stat`, skip);
+    b.test(st.at(STATX.MODE), 2, S.IFMT, S.IFDIR, { jump: found }, `${c} is not a directory: found`, true);
+    b.place(next);
   }
   b.test(b.zeroed(8), 4, 0, 0, { failErrno: ERRNO.ENOENT }, `exec: "${arg0}": executable file not found in $PATH`);
   b.place(found);

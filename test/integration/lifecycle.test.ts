@@ -1,6 +1,7 @@
 // The lifecycle of runtime.md through the CLI (and the library where it differs): create parks
 // the program until start, state follows the facts, kill/delete/list/run behave as runc's.
-import { createReadStream, readFileSync, existsSync, writeFileSync } from 'node:fs';
+import { constants as fsc, openSync, readFileSync, existsSync, writeFileSync } from 'node:fs';
+import { Socket } from 'node:net';
 import { execFileSync } from 'node:child_process';
 import { join } from 'node:path';
 import Ajv from 'ajv-draft-04';
@@ -263,9 +264,10 @@ describe('run', () => {
   });
 
   it('foreground run forwards a signal that came while the container was being created', async () => {
-    // --log names a FIFO: the resources warning written during create blocks ocirun until the
-    // test reads it, and the SIGTERM sent meanwhile is pending in Node's event loop, not yet seen
-    // by any listener, when the container starts.
+    // --log names a FIFO: the first line written to it (with --debug, which also sends the
+    // resources warning there) blocks ocirun until the test reads it, and the SIGTERM sent
+    // meanwhile is pending in Node's event loop, not yet seen by any listener, when the
+    // container starts.
     const fifo = join(h.dir('fifo'), 'log');
     execFileSync('mkfifo', [fifo]);
     const { bundle } = markedBundle('exec sleep 30', (s) => {
@@ -273,15 +275,21 @@ describe('run', () => {
       s.linux!.resources = { devices: [{ allow: false, access: 'rwm' }] };
     });
     let log = '';
-    const r = await h.cli(['--log', fifo, 'run', '--bundle', bundle, h.id()], {
+    let reader: Socket | undefined;
+    const r = await h.cli(['--log', fifo, '--debug', 'run', '--bundle', bundle, h.id()], {
       onSpawn: (child) => {
         void waitFor(() => readFileSync(`/proc/${child.pid}/wchan`, 'utf8') === 'wait_for_partner', 10_000).then(() => {
           child.kill('SIGTERM');
-          createReadStream(fifo, 'utf8').on('data', (d) => (log += d));
+          // Read and write: the reader never sees end of file between ocirun's log lines (each
+          // opens the file anew), so none of them blocks for want of a reader.
+          reader = new Socket({ fd: openSync(fifo, fsc.O_RDWR | fsc.O_NONBLOCK), readable: true, writable: false });
+          reader.setEncoding('utf8').on('data', (d) => (log += d));
         });
       },
     });
     // Delivered as soon as the process exists: it may die before its first command.
+    await waitFor(() => log.includes('exited'), 5000);
+    reader?.destroy();
     expect(r.code).toBe(143);
     expect(log).toMatch(/resources is not applied/);
     h.expectClean();

@@ -3,7 +3,9 @@ import type { CommandMain } from '../program.js';
 import { createOptions, runtimeFor } from '../runtime-for.js';
 
 const main: CommandMain = async (ctx, [id], opts) => {
-  await runtimeFor(ctx).create(id, opts.bundle, createOptions(opts));
+  ctx.logger.debug(`create ${id}: bundle ${opts.bundle}`);
+  const state = await runtimeFor(ctx).create(id, opts.bundle, createOptions(opts));
+  ctx.logger.debug(`create ${id}: container process ${state.pid} waits for start`);
 };
 
 export default main;

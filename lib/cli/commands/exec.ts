@@ -25,7 +25,9 @@ const main: CommandMain = async (ctx, [id, ...command], opts) => {
           apparmorProfile: opts.apparmor,
           selinuxLabel: opts.processLabel,
         });
+    ctx.logger.debug(`exec ${id}: ${JSON.stringify(proc.args)}`);
     handle = await rt.exec(id, proc, { detach: opts.detach, pidFile: opts.pidFile, preserveFds: opts.preserveFds, consoleSocket: opts.consoleSocket });
+    ctx.logger.debug(`exec ${id}: process ${handle.pid} started`);
   } catch (err) {
     signals?.stop();
     reportError(err, ctx.logger, 'exec');
@@ -35,7 +37,9 @@ const main: CommandMain = async (ctx, [id, ...command], opts) => {
   // Our own child until we reap it, so its pid cannot have been recycled.
   signals.deliverTo((sig) => process.kill(handle.pid, sig));
   try {
-    return (await handle.wait()).code;
+    const status = await handle.wait();
+    ctx.logger.debug(`exec ${id}: process ${handle.pid} exited with status ${status.code}${status.signal !== undefined ? ` (signal ${status.signal})` : ''}`);
+    return status.code;
   } finally {
     signals.stop();
   }

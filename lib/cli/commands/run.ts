@@ -8,8 +8,10 @@ const main: CommandMain = async (ctx, [id], opts) => {
   const rt = runtimeFor(ctx);
   const signals = opts.detach ? undefined : holdSignals();
   let handle;
+  ctx.logger.debug(`run ${id}: bundle ${opts.bundle}`);
   try {
     handle = await rt.run(id, opts.bundle, createOptions(opts));
+    ctx.logger.debug(`run ${id}: container process ${handle.pid} started`);
   } catch (err) {
     signals?.stop();
     throw err;
@@ -18,6 +20,7 @@ const main: CommandMain = async (ctx, [id], opts) => {
   signals.deliverTo((sig) => rt.kill(id, sig));
   try {
     const status = await handle.wait();
+    ctx.logger.debug(`run ${id}: process ${handle.pid} exited with status ${status.code}${status.signal !== undefined ? ` (signal ${status.signal})` : ''}`);
     return status.code;
   } finally {
     signals.stop();

@@ -4,6 +4,7 @@ import { runtimeFor } from '../runtime-for.js';
 
 const main: CommandMain = async (ctx, [id]) => {
   await runtimeFor(ctx).start(id);
+  ctx.logger.debug(`start ${id}: the container process went on to exec`);
 };
 
 export default main;
