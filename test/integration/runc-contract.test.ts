@@ -4,7 +4,7 @@
 import { existsSync, mkdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { spawnCollect, useHarness, type RunResult, type Patch } from '../support/harness.js';
+import { spawnCollect, useHarness, waitFor, type RunResult, type Patch } from '../support/harness.js';
 
 const RUNC = '/usr/sbin/runc';
 const haveRunc = existsSync(RUNC);
@@ -34,8 +34,19 @@ async function running(patch?: Patch): Promise<Record<Runtime, string>> {
     const r = await call(rt, ['run', '--detach', '--bundle', bundle, id]);
     expect(r, `${rt} run --detach`).toMatchObject({ code: 0, stderr: '' });
     ids[rt] = id;
+    // Started means released: the exec of the program itself follows.
+    const pid = JSON.parse((await call(rt, ['state', id])).stdout).pid;
+    expect(await waitFor(() => comm(pid) === 'sleep', 5000), `${rt}: sleep runs`).toBe(true);
   }
   return ids;
+}
+
+function comm(pid: number): string {
+  try {
+    return readFileSync(`/proc/${pid}/comm`, 'utf8').trim();
+  } catch {
+    return '';
+  }
 }
 
 async function stopped(): Promise<Record<Runtime, string>> {
