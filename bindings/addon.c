@@ -29,6 +29,27 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+/*
+ * System calls whose glibc wrappers are newer than the oldest glibc the prebuilt addon supports
+ * (2.17) go through syscall(2); numbers for headers that predate them.
+ */
+#ifndef SYS_memfd_create
+#if defined(__x86_64__)
+#define SYS_memfd_create 319
+#elif defined(__aarch64__)
+#define SYS_memfd_create 279
+#endif
+#endif
+#ifndef SYS_pidfd_send_signal
+#define SYS_pidfd_send_signal 424
+#endif
+#ifndef SYS_pidfd_open
+#define SYS_pidfd_open 434
+#endif
+#ifndef MFD_CLOEXEC
+#define MFD_CLOEXEC 1u
+#endif
+
 long ocirun_spawn(const char *executor, const int *src, const int *dst, int n, int clone_flags, uint8_t *stack, uint64_t stack_size);
 uint32_t ocirun_program_version(void);
 
@@ -167,7 +188,7 @@ static napi_value memfd(napi_env env, napi_callback_info info)
 	char name[MAX_PATH];
 	if (!args(env, info, "memfdCreate", 1, argv, 1, NULL) || !path_arg(env, "memfdCreate", argv[0], name))
 		return NULL;
-	return number(env, result(memfd_create(name, MFD_CLOEXEC)));
+	return number(env, result(syscall(SYS_memfd_create, name, MFD_CLOEXEC)));
 }
 
 /* mkfifo(path, mode) -> 0 | -errno */
@@ -242,14 +263,16 @@ static napi_value file_lock(napi_env env, napi_callback_info info)
 	return number(env, r < 0 ? -errno : 0);
 }
 
-/* strerror(errno) -> the C library's message */
+/*
+ * strerror(errno) -> the C library's message. strerror, not strerror_r: glibc's strerror_r (GNU,
+ * returns the text) and musl's (POSIX, returns an int) differ; both libraries' strerror return a
+ * constant string for every errno they know.
+ */
 static napi_value error_text(napi_env env, napi_callback_info info)
 {
 	INT_ARGS("strerror", 1);
-	char buf[256];
-	const char *text = strerror_r(i[0], buf, sizeof(buf));
 	napi_value r;
-	napi_create_string_utf8(env, text, NAPI_AUTO_LENGTH, &r);
+	napi_create_string_utf8(env, strerror(i[0]), NAPI_AUTO_LENGTH, &r);
 	return r;
 }
 

@@ -420,7 +420,9 @@ static int spawn_child(void *arg)
 
 long ocirun_spawn(const char *executor, const int *src, const int *dst, int n, int clone_flags, uint8_t *stack, uint64_t stack_size)
 {
-	sigset_t all, saved;
+	/* Every signal blocked, glibc's internal ones too, as posix_spawn does, with the raw system
+	 * call: pthread_sigmask moved into libc.so in glibc 2.32, so calling it would require that. */
+	uint64_t all = ~(uint64_t)0, saved;
 	char fd_text[16];
 	long pid;
 	int err;
@@ -430,12 +432,11 @@ long ocirun_spawn(const char *executor, const int *src, const int *dst, int n, i
 	snprintf(fd_text, sizeof(fd_text), "%d", dst[0]);
 	char *const argv[] = { (char *)"ocirun-executor", fd_text, NULL };
 	struct spawn_args a = { executor, argv, src, dst, n };
-	sigfillset(&all);
-	if (pthread_sigmask(SIG_SETMASK, &all, &saved) != 0)
+	if (sys(SYS_rt_sigprocmask, SIG_SETMASK, (long)&all, (long)&saved, sizeof(all), 0, 0) != 0)
 		return -EINVAL;
 	pid = clone(spawn_child, stack + stack_size, CLONE_VM | CLONE_VFORK | SIGCHLD | clone_flags, &a);
 	err = errno;
-	pthread_sigmask(SIG_SETMASK, &saved, NULL);
+	sys(SYS_rt_sigprocmask, SIG_SETMASK, (long)&saved, 0, sizeof(saved), 0, 0);
 	return pid < 0 ? -err : pid;
 }
 #endif

@@ -29,22 +29,49 @@ interface Addon {
 // Loaded on first use: `state` and `list` never call libc.
 let loaded: { addon: Addon; executor: string } | undefined;
 
+/**
+ * The native parts: build/ when there (a build for this machine: a development checkout, or the
+ * install script's build from source), else the package's prebuilt ones for this platform.
+ */
 function native(): { addon: Addon; executor: string } {
   if (loaded) return loaded;
-  const build = join(packageRoot(), 'build');
-  const file = join(build, 'ocirun.node');
-  const executor = join(build, 'ocirun-executor');
-  for (const f of [file, executor]) {
-    if (!existsSync(f)) throw new OciError('ERR_NOT_SUPPORTED', `the native part ${f} is missing; run \`npm run build\` (needs gcc and libc6-dev)`);
+  const root = packageRoot();
+  const platform = `${process.platform}-${process.arch}`;
+  const problems: string[] = [];
+  for (const dir of [join(root, 'build'), join(root, 'prebuilds', platform)]) {
+    const file = join(dir, 'ocirun.node');
+    const executor = join(dir, 'ocirun-executor');
+    const missing = [file, executor].filter((f) => !existsSync(f));
+    if (missing.length) {
+      problems.push(`${missing.join(' and ')} missing`);
+      continue;
+    }
+    // process.dlopen, not require: no module resolution on the way (~0.5 ms of a CLI call).
+    const mod = { exports: {} as Addon };
+    try {
+      process.dlopen(mod, file);
+    } catch (err) {
+      problems.push(`${file}: ${(err as Error).message}`);
+      continue;
+    }
+    const version = mod.exports.programVersion();
+    if (version !== PROGRAM_VERSION) {
+      problems.push(`${file} speaks program version ${version}, expected ${PROGRAM_VERSION}`);
+      continue;
+    }
+    return (loaded = { addon: mod.exports, executor });
   }
-  // process.dlopen, not require: no module resolution on the way (~0.5 ms of a CLI call).
-  const mod = { exports: {} as Addon };
-  process.dlopen(mod, file);
-  const version = mod.exports.programVersion();
-  if (version !== PROGRAM_VERSION) {
-    throw new OciError('ERR_NOT_SUPPORTED', `${file} speaks program version ${version}, expected ${PROGRAM_VERSION}; rebuild with \`npm run build\``);
-  }
-  return (loaded = { addon: mod.exports, executor });
+  throw new OciError(
+    'ERR_NOT_SUPPORTED',
+    `ocirun has no native part that works on ${platform}${libcName()}: ${problems.join('; ')}. ` +
+      'Build them from source with `npm rebuild ocirun` (needs a C compiler and the C library headers: gcc and libc6-dev on Debian, build-base on Alpine)',
+  );
+}
+
+/** ' (glibc 2.36)' or ' (musl)': which C library this Node uses, for the error above. */
+function libcName(): string {
+  const header = (process.report?.getReport() as { header?: { glibcVersionRuntime?: string } } | undefined)?.header;
+  return header?.glibcVersionRuntime ? ` (glibc ${header.glibcVersionRuntime})` : ' (not glibc: musl?)';
 }
 
 function c(): Addon {

@@ -165,8 +165,9 @@ async function makeCaches(family) {
   };
   const work = family === 'container' ? containerRun() : verbRuns();
   // No container run (not root, or it failed): no container cache. The launcher then serves run,
-  // create and exec from the verbs' cache and writes the container cache from the first run; a
-  // cache of top-level code only would have been taken as good and kept (+2 ms a start and more).
+  // create and exec from the verbs' cache and writes a container cache to the user's cache
+  // directory at the first run; a cache of top-level code only would have been taken as good and
+  // kept (+2 ms a start and more).
   if (!work.runs.length) {
     rmSync(work.tmp, { recursive: true, force: true });
     console.warn(`bundle-cli: no ${family} runs, no ${family} code cache`);

@@ -1,9 +1,11 @@
 // The built command, dist/cli/ocirun.cjs: it runs the bundle with the code cache made at build
-// time, works the same when the cache is missing, corrupt or from another build (and then rewrites
-// it), never prints anything about the cache, and loads no child_process, net or dgram at start-up.
-import { describe, expect, it } from 'vitest';
+// time, works the same when the cache is missing, corrupt or from another build (and then writes
+// one to the user's cache directory, never into the package), never prints anything about the
+// cache, and loads no child_process, net or dgram at start-up.
+import { beforeEach, describe, expect, it } from 'vitest';
 import { useTempDirs } from './support/temp-dirs.js';
 import { spawnSync, type SpawnSyncOptions } from 'node:child_process';
+import { createHash } from 'node:crypto';
 import { closeSync, cpSync, mkdirSync, openSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { Script } from 'node:vm';
@@ -20,6 +22,11 @@ const CACHES = [['bundle', 'bundle'], ['bundle', 'bundle.container'], ['validato
 const { NODE_OPTIONS: _, ...ENV } = process.env;
 
 const tempDir = useTempDirs('ocirun-launcher-');
+/** Each test's XDG_CACHE_HOME, where the launcher writes the caches the package could not serve. */
+let cacheHome = '';
+beforeEach(() => {
+  cacheHome = tempDir('ocirun-launcher-cache-');
+});
 
 /** A copy of dist/cli to spoil. */
 function copyCli(): string {
@@ -29,7 +36,7 @@ function copyCli(): string {
 }
 
 function ocirun(dir: string, args: string[], opts: SpawnSyncOptions = {}) {
-  const r = spawnSync(process.execPath, [join(dir, 'ocirun.cjs'), ...args], { encoding: 'utf8', env: ENV, ...opts });
+  const r = spawnSync(process.execPath, [join(dir, 'ocirun.cjs'), ...args], { encoding: 'utf8', env: { ...ENV, XDG_CACHE_HOME: cacheHome }, ...opts });
   return { code: r.status, stdout: String(r.stdout), stderr: String(r.stderr) };
 }
 
@@ -37,6 +44,42 @@ function ocirun(dir: string, args: string[], opts: SpawnSyncOptions = {}) {
 function cacheSnapshot(dir: string, name = 'bundle') {
   const file = join(dir, `${name}.v8cache`);
   return { ino: statSync(file).ino, data: readFileSync(file) };
+}
+
+/** Every file of a directory with its inode and a digest of its bytes: the package's files as a run left them. */
+function dirSnapshot(dir: string) {
+  return readdir(dir).map((name) => {
+    const file = join(dir, name);
+    const st = statSync(file);
+    return { name, ino: st.ino, sha256: st.isFile() ? createHash('sha256').update(readFileSync(file)).digest('hex') : null };
+  });
+}
+
+/** The caches written to the user's cache directory: name (without build and Node version) → file. */
+function userCaches(home = cacheHome): Record<string, string> {
+  const dir = join(home, 'ocirun');
+  let names: string[] = [];
+  try {
+    names = readdir(dir);
+  } catch {
+    // none written
+  }
+  return Object.fromEntries(
+    names.map((f) => {
+      const m = /^(bundle|bundle\.container|validators)\.[0-9a-f]{16}\.node-v[\d.]+\.v8cache$/.exec(f);
+      expect(m, f).not.toBeNull();
+      return [m![1], join(dir, f)];
+    }),
+  );
+}
+
+/** Checks that `file` holds a cache of `script` (dist/cli/<script>.cjs in `dir`) that V8 accepts. */
+function expectGoodCache(dir: string, script: string, file: string) {
+  const source = readFileSync(join(dir, `${script}.cjs`), 'utf8');
+  const build = source.slice(0, source.indexOf('\n') + 1);
+  const data = readFileSync(file);
+  expect(data.toString('latin1', 0, build.length), file).toBe(build);
+  expect(new Script(source, { filename: join(dir, `${script}.cjs`), cachedData: data.subarray(build.length) }).cachedDataRejected, file).toBe(false);
 }
 
 /** A bundle directory with a valid config.json, for `validate`. */
@@ -51,6 +94,7 @@ describe('the ocirun launcher', () => {
   it('is built: executable, with caches for these scripts that V8 accepts', () => {
     expect(statSync(join(DIST_CLI, 'ocirun.cjs')).mode & 0o111).toBe(0o111);
     expect(readFileSync(join(DIST_CLI, 'ocirun.cjs'), 'utf8')).toMatch(/^#!\/usr\/bin\/env node\n/);
+    expect(readdir(DIST_CLI)).toEqual(FILES);
     for (const [name, cacheName] of CACHES) {
       const source = readFileSync(join(DIST_CLI, `${name}.cjs`), 'utf8');
       const build = source.slice(0, source.indexOf('\n') + 1);
@@ -73,6 +117,7 @@ describe('the ocirun launcher', () => {
       expect(after.ino, name).toBe(before[i].ino);
       expect(after.data.equals(before[i].data), name).toBe(true);
     });
+    expect(userCaches()).toEqual({});
   });
 
   const spoilers: [string, (file: string, build: string) => void][] = [
@@ -89,62 +134,71 @@ describe('the ocirun launcher', () => {
       writeFileSync(file, data);
     }],
   ];
-  it.each(spoilers)('works without usable caches (%s) and writes good ones', (_name, spoil) => {
+  it.each(spoilers)('works without usable caches (%s), writes good ones to the user cache directory and leaves the package alone', (_name, spoil) => {
     const dir = copyCli();
     const bundle = validBundle();
-    const builds = SCRIPTS.map((name) => {
+    for (const name of SCRIPTS) {
       const source = readFileSync(join(dir, `${name}.cjs`), 'utf8');
-      const build = source.slice(0, source.indexOf('\n') + 1);
-      spoil(join(dir, `${name}.v8cache`), build);
-      return build;
-    });
+      spoil(join(dir, `${name}.v8cache`), source.slice(0, source.indexOf('\n') + 1));
+    }
+    const spoiled = dirSnapshot(dir);
     const valid = { code: 0, stdout: `bundle ${bundle} is valid (0 errors, 0 warnings)\n`, stderr: '' };
     expect(ocirun(dir, ['validate', bundle])).toEqual(valid);
-    // Rewritten at exit, atomically (no temp file left), for this build, and used from then on.
-    expect(readdir(dir)).toEqual(FILES);
-    const rewritten = SCRIPTS.map((name, i) => {
-      const snapshot = cacheSnapshot(dir, name);
-      expect(snapshot.data.toString('latin1', 0, builds[i].length), name).toBe(builds[i]);
-      expect(snapshot.data.length).toBeGreaterThan(builds[i].length);
-      return snapshot;
-    });
+    expect(dirSnapshot(dir)).toEqual(spoiled);
+    // Written at exit, atomically (no temp file left), for this build, and used from then on.
+    const written = userCaches();
+    expect(Object.keys(written).sort()).toEqual(SCRIPTS);
+    for (const name of SCRIPTS) expectGoodCache(dir, name, written[name]);
+    const snapshots = SCRIPTS.map((name) => ({ ino: statSync(written[name]).ino, data: readFileSync(written[name]) }));
     expect(ocirun(dir, ['validate', bundle])).toEqual(valid);
     expect(ocirun(dir, ['--version'])).toEqual({ code: 0, stdout: VERSION_TEXT, stderr: '' });
+    expect(userCaches()).toEqual(written);
     SCRIPTS.forEach((name, i) => {
-      const after = cacheSnapshot(dir, name);
-      expect(after.ino, name).toBe(rewritten[i].ino);
-      expect(after.data.equals(rewritten[i].data), name).toBe(true);
+      expect(statSync(written[name]).ino, name).toBe(snapshots[i].ino);
+      expect(readFileSync(written[name]).equals(snapshots[i].data), name).toBe(true);
     });
+    expect(dirSnapshot(dir)).toEqual(spoiled);
   });
 
-  it('run, create and exec take the container cache; spoiled, it is rewritten and the other left alone', () => {
+  it('without XDG_CACHE_HOME, writes to ~/.cache/ocirun; with neither it nor HOME, nowhere', () => {
     const dir = copyCli();
-    const verbs = cacheSnapshot(dir, 'bundle');
-    const container = cacheSnapshot(dir, 'bundle.container');
+    rmSync(join(dir, 'bundle.v8cache'));
+    const home = tempDir('ocirun-launcher-home-');
+    const { XDG_CACHE_HOME: _x, HOME: _h, ...bare } = ENV;
+    expect(ocirun(dir, ['--version'], { env: { ...bare, HOME: home, XDG_CACHE_HOME: 'relative/is/ignored' } }).stdout).toBe(VERSION_TEXT);
+    expectGoodCache(dir, 'bundle', userCaches(join(home, '.cache')).bundle);
+    const before = dirSnapshot(dir);
+    expect(ocirun(dir, ['--version'], { env: bare })).toEqual({ code: 0, stdout: VERSION_TEXT, stderr: '' });
+    expect(dirSnapshot(dir)).toEqual(before);
+  });
+
+  it('run, create and exec take the container cache; unusable, a user cache is written and the package left alone', () => {
+    const dir = copyCli();
+    const pristine = dirSnapshot(dir);
     const missing = join(tempDir(), 'no-bundle');
     const refused = (verb: string) => {
       const r = ocirun(dir, ['--root', join(tempDir(), 'state'), verb, '--bundle', missing, 'c1']);
       expect(r.code, r.stderr).toBe(1);
       expect(r.stderr).toContain(missing);
     };
-    refused('create');
     refused('run');
-    expect(cacheSnapshot(dir, 'bundle.container')).toEqual(container);
+    expect(dirSnapshot(dir)).toEqual(pristine);
+    expect(userCaches()).toEqual({});
     const source = readFileSync(join(dir, 'bundle.cjs'), 'utf8');
     const build = source.slice(0, source.indexOf('\n') + 1);
     writeFileSync(join(dir, 'bundle.container.v8cache'), build + 'garbage');
+    const spoiled = dirSnapshot(dir);
     refused('create');
-    const rewritten = cacheSnapshot(dir, 'bundle.container');
-    expect(rewritten.data.toString('latin1', 0, build.length)).toBe(build);
-    expect(new Script(source, { filename: join(dir, 'bundle.cjs'), cachedData: rewritten.data.subarray(build.length) }).cachedDataRejected).toBe(false);
-    expect(cacheSnapshot(dir, 'bundle')).toEqual(verbs);
-    expect(readdir(dir)).toEqual(FILES);
+    expect(Object.keys(userCaches())).toEqual(['bundle.container']);
+    expectGoodCache(dir, 'bundle', userCaches()['bundle.container']);
+    expect(dirSnapshot(dir)).toEqual(spoiled);
     // A build that could not make it (not root): the verbs' cache serves, and the container cache is written.
+    rmSync(join(cacheHome, 'ocirun'), { recursive: true });
     rmSync(join(dir, 'bundle.container.v8cache'));
+    const without = dirSnapshot(dir);
     refused('run');
-    const made = cacheSnapshot(dir, 'bundle.container');
-    expect(new Script(source, { filename: join(dir, 'bundle.cjs'), cachedData: made.data.subarray(build.length) }).cachedDataRejected).toBe(false);
-    expect(cacheSnapshot(dir, 'bundle')).toEqual(verbs);
+    expectGoodCache(dir, 'bundle', userCaches()['bundle.container']);
+    expect(dirSnapshot(dir)).toEqual(without);
   });
 
   it('works when the caches cannot be read or replaced', () => {
@@ -154,9 +208,14 @@ describe('the ocirun launcher', () => {
       rmSync(join(dir, `${cacheName}.v8cache`));
       mkdirSync(join(dir, `${cacheName}.v8cache`));
     }
+    // Nor can the user's cache directory be made: XDG_CACHE_HOME/ocirun is a file.
+    writeFileSync(join(cacheHome, 'ocirun'), '');
+    const before = dirSnapshot(dir);
     expect(ocirun(dir, ['--version'])).toEqual({ code: 0, stdout: VERSION_TEXT, stderr: '' });
     expect(ocirun(dir, ['validate', bundle])).toEqual({ code: 0, stdout: `bundle ${bundle} is valid (0 errors, 0 warnings)\n`, stderr: '' });
-    expect(readdir(dir)).toEqual(FILES);
+    expect(dirSnapshot(dir)).toEqual(before);
+    expect(readdir(cacheHome)).toEqual(['ocirun']);
+    expect(readFileSync(join(cacheHome, 'ocirun'), 'utf8')).toBe('');
   });
 
   it('ends with _exit(2) once a verb returns: its code and output kept, exit listeners run, no teardown', () => {

@@ -3,10 +3,10 @@
 // Node's own teardown — freeing the heap page by page, joining its threads, putting back every
 // signal disposition — cost ~3 ms of each call on the reference machine, and the kernel releases
 // all of it anyway (runc, a Go program, exits the same way). 'exit' listeners still run: the
-// launcher rewrites a stale code cache in one. When output had to go through process.stdout or
-// process.stderr (a full non-blocking pipe, or a warning Node printed), Node's ordinary exit
-// drains them and puts back the flags it changed on fds 0-2; so it does when a profile or
-// coverage is to be written at exit.
+// launcher writes a code cache to the user's cache directory in one when the package's was stale.
+// When output had to go through process.stdout or process.stderr (a full non-blocking pipe, or a
+// warning Node printed), Node's ordinary exit drains them and puts back the flags it changed on
+// fds 0-2; so it does when a profile or coverage is to be written at exit.
 import { processExit } from '../../bindings/libc.js';
 import { usedStreams } from './output.js';
 

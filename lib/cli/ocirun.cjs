@@ -6,8 +6,10 @@
 // and the functions the verb calls. The bundle loads the schema validators (validators.cjs) the
 // same way, through `load`, when a verb needs them. A cache can only make start-up faster: when it
 // is missing, made for another build, or rejected by V8 (another Node version, other V8 flags),
-// the script is compiled from source, and the cache is rewritten at exit if the directory is
-// writable. Nothing about caches is ever printed.
+// the script is compiled from source, and a cache of this process's compilation is written at exit
+// to the user's cache directory ($XDG_CACHE_HOME/ocirun, else ~/.cache/ocirun), which later starts
+// then take. The package's own files are never rewritten: npm owns them, and one installation may
+// serve many users. Nothing about caches is ever printed.
 const fs = require('node:fs');
 const { join } = require('node:path');
 const vm = require('node:vm');
@@ -36,16 +38,18 @@ function load(name, cache = name) {
   // The first line names the build (V8 itself checks only the length of the source); the cache
   // file starts with the same line.
   const build = source.slice(0, source.indexOf('\n') + 1);
-  const cacheFile = join(__dirname, `${cache}.v8cache`);
-  // The cache asked for, else (a build that could not make it) the script's own one.
-  const asked = readCache(cacheFile, build);
+  // The user's cache, written when the package's could not serve, else the package's cache asked
+  // for, else (a build that could not make that one) the script's own.
+  const userFile = userCacheFile(cache, build);
+  const user = userFile !== undefined && fs.existsSync(userFile) ? readCache(userFile, build) : undefined;
+  const asked = user ?? readCache(join(__dirname, `${cache}.v8cache`), build);
   const cachedData = asked ?? (cache === name ? undefined : readCache(join(__dirname, `${name}.v8cache`), build));
   const script = new vm.Script(source, { filename, cachedData });
-  // The cache asked for is rewritten when missing or unusable, only under default options: V8
-  // rejects a cache made under other flags.
+  // A cache of this compilation goes to the user's cache directory when the one asked for is
+  // missing or unusable, only under default options: V8 rejects a cache made under other flags.
   const usable = asked !== undefined && !script.cachedDataRejected;
-  if (!usable && build.startsWith('//ocirun-build ') && process.execArgv.length === 0 && !process.env.NODE_OPTIONS) {
-    process.once('exit', () => rewrite(cacheFile, build, script));
+  if (!usable && userFile !== undefined && process.execArgv.length === 0 && !process.env.NODE_OPTIONS) {
+    process.once('exit', () => rewrite(userFile, build, script));
   }
   const mod = { exports: {}, filename, id: filename, loaded: false };
   // The scripts sit beside this file, so this file's own require resolves as theirs would
@@ -67,12 +71,23 @@ function readCache(file, build) {
   return undefined;
 }
 
+/**
+ * The user's cache file for a cache of this build and Node version, or undefined (no cache
+ * directory: neither an absolute XDG_CACHE_HOME nor HOME).
+ */
+function userCacheFile(cache, build) {
+  if (!build.startsWith('//ocirun-build ')) return undefined;
+  const { XDG_CACHE_HOME: xdg, HOME: home } = process.env;
+  const dir = xdg && xdg.startsWith('/') ? xdg : home && home.startsWith('/') ? join(home, '.cache') : undefined;
+  return dir && join(dir, 'ocirun', `${cache}.${build.slice(15, 31)}.node-${process.version}.v8cache`);
+}
+
 /** Replaces the cache atomically with what this process compiled; silently does nothing if it cannot. */
 function rewrite(cacheFile, build, script) {
   const tmp = `${cacheFile}.${process.pid}`;
   try {
-    fs.accessSync(__dirname, fs.constants.W_OK);
-    fs.writeFileSync(tmp, Buffer.concat([Buffer.from(build, 'latin1'), script.createCachedData()]), { flag: 'wx', mode: 0o644 });
+    fs.mkdirSync(join(cacheFile, '..'), { recursive: true, mode: 0o700 });
+    fs.writeFileSync(tmp, Buffer.concat([Buffer.from(build, 'latin1'), script.createCachedData()]), { flag: 'wx', mode: 0o600 });
     fs.renameSync(tmp, cacheFile);
   } catch {
     try {
