@@ -23,6 +23,7 @@
 #include <string.h>
 #include <sys/file.h>
 #include <sys/mman.h>
+#include <sys/prctl.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
@@ -181,6 +182,16 @@ static napi_value socket_pair(napi_env env, napi_callback_info info)
 	return numbers(env, (double[]){ sv[0], sv[1] }, 2);
 }
 
+/* pipe() -> [read fd, write fd] | -errno, close-on-exec: a container's piped stdio. */
+static napi_value make_pipe(napi_env env, napi_callback_info info)
+{
+	(void)info;
+	int fds[2];
+	if (pipe2(fds, O_CLOEXEC) != 0)
+		return number(env, -errno);
+	return numbers(env, (double[]){ fds[0], fds[1] }, 2);
+}
+
 /* memfdCreate(name) -> fd | -errno (close-on-exec) */
 static napi_value memfd(napi_env env, napi_callback_info info)
 {
@@ -263,6 +274,13 @@ static napi_value file_lock(napi_env env, napi_callback_info info)
 	return number(env, r < 0 ? -errno : 0);
 }
 
+/* setChildSubreaper(on) -> 0 | -errno: orphaned descendants are re-parented to this process. */
+static napi_value child_subreaper(napi_env env, napi_callback_info info)
+{
+	INT_ARGS("setChildSubreaper", 1);
+	return number(env, result(prctl(PR_SET_CHILD_SUBREAPER, (unsigned long)(i[0] != 0), 0, 0, 0)));
+}
+
 /*
  * strerror(errno) -> the C library's message. strerror, not strerror_r: glibc's strerror_r (GNU,
  * returns the text) and musl's (POSIX, returns an int) differ; both libraries' strerror return a
@@ -317,7 +335,8 @@ NAPI_MODULE_INIT()
 		{ "memfdCreate", memfd }, { "mkfifo", make_fifo }, { "kill", kill_pid },
 		{ "pidfdOpen", pidfd_open }, { "pidfdSendSignal", pidfd_send_signal }, { "waitid", wait_id },
 		{ "waitpid", wait_pid }, { "poll", poll_in }, { "flock", file_lock }, { "strerror", error_text },
-		{ "waitExit", wait_exit }, { "exit", exit_now },
+		{ "waitExit", wait_exit }, { "exit", exit_now }, { "pipe", make_pipe },
+		{ "setChildSubreaper", child_subreaper },
 	};
 	for (size_t i = 0; i < sizeof(table) / sizeof(table[0]); i++) {
 		napi_value fn;

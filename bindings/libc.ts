@@ -12,6 +12,8 @@ interface Addon {
   programVersion(): number;
   spawn(executor: string, src: Int32Array, dst: Int32Array, cloneFlags: number): number;
   socketpair(): [number, number] | number;
+  pipe(): [number, number] | number;
+  setChildSubreaper(on: number): number;
   memfdCreate(name: string): number;
   mkfifo(path: string, mode: number): number;
   kill(pid: number, signal: number): number;
@@ -108,6 +110,8 @@ function check(r: number, syscall: string, path?: string): number {
 export interface ExecutorFds {
   /** Where the program's memfd lands in the executor (the fd its argv names). */
   programFd: number;
+  /** The fds of this process that become the executor's 0, 1 and 2 (default: 0, 1, 2). */
+  stdio?: readonly [number, number, number];
   keep?: readonly number[];
   moves?: readonly (readonly [number, number])[];
 }
@@ -126,7 +130,7 @@ export function spawnProgram(program: Buffer, fds: ExecutorFds, cloneFlags = 0, 
   try {
     writeSync(fd, program);
     for (const p of patches) writeSync(fd, p.bytes, 0, p.bytes.length, p.offset);
-    const src = [fd, 0, 1, 2];
+    const src = [fd, ...(fds.stdio ?? [0, 1, 2])];
     const dst = [fds.programFd, 0, 1, 2];
     for (const k of fds.keep ?? []) if (!dst.includes(k)) src.push(k), dst.push(k);
     for (const [from, to] of fds.moves ?? []) src.push(from), dst.push(to);
@@ -143,6 +147,18 @@ export function socketPair(): [number, number] {
   const r = c().socketpair();
   if (typeof r === 'number') check(r, 'socketpair');
   return r as [number, number];
+}
+
+/** A pipe, [read end, write end], both close-on-exec. */
+export function pipe(): [number, number] {
+  const r = c().pipe();
+  if (typeof r === 'number') check(r, 'pipe2');
+  return r as [number, number];
+}
+
+/** prctl(PR_SET_CHILD_SUBREAPER): orphaned descendants become this process's children. */
+export function setChildSubreaper(on: boolean): void {
+  check(c().setChildSubreaper(on ? 1 : 0), 'prctl(PR_SET_CHILD_SUBREAPER)');
 }
 
 export function mkfifo(path: string, mode: number): void {
@@ -216,6 +232,7 @@ export function flock(fd: number, operation: number): void {
   check(c().flock(fd, operation), 'flock');
 }
 export const LOCK_EX = 2;
+export const LOCK_NB = 4;
 export const LOCK_UN = 8;
 
 /**

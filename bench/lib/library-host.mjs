@@ -14,54 +14,54 @@ import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 
 const [dist, root] = process.argv.slice(2);
-const { Runtime } = await import(join(dist, 'lib', 'lifecycle', 'runtime.js'));
-const { waitForExit } = await import(join(dist, 'lib', 'lifecycle', 'exit-watcher.js'));
+// The package's public entry point, as a program that embeds ocirun imports it.
+const { Runtime } = await import(join(dist, 'lib', 'index.js'));
 const rt = new Runtime({ root, warn: () => {} });
-// Created containers are our children: reap them after delete.
-const exits = new Map();
+// The handles of the containers this host made (the runtime reaps them).
+const containers = new Map();
 
 const ms = (t) => Number(process.hrtime.bigint() - t) / 1e6;
 
 const ops = {
   'reset-peak': () => writeFileSync(`/proc/${process.pid}/clear_refs`, '5'),
   async create({ id, bundle }) {
-    const st = await rt.create(id, bundle);
-    exits.set(id, waitForExit(st.pid));
-    return { pid: st.pid };
+    const c = await rt.create(id, bundle);
+    containers.set(id, c);
+    return { pid: c.pid };
   },
   async start({ id }) {
-    await rt.start(id);
+    await containers.get(id).start();
   },
   async delete({ id }) {
-    await rt.delete(id, { force: true });
-    await exits.get(id);
-    exits.delete(id);
+    await containers.get(id).delete({ force: true });
+    containers.delete(id);
   },
   /** create → start → wait → delete of the bundle's /bin/true: the ops above in a row. */
   async lifecycle({ id, bundle }) {
     const t = process.hrtime.bigint();
     await ops.create({ id, bundle });
     await ops.start({ id });
-    const status = await exits.get(id);
+    const status = await containers.get(id).wait();
     await ops.delete({ id });
     if (status.code !== 0) throw new Error(`${id}: /bin/true exited ${status.code}`);
     return { ms: ms(t) };
   },
   async exec({ id }) {
     const t = process.hrtime.bigint();
-    const h = await rt.exec(id, { ...rt.configProcess(id), args: ['/bin/true'] });
+    const c = containers.get(id) ?? (await rt.load(id));
+    const h = await c.exec({ ...(await c.configProcess()), args: ['/bin/true'] });
     const status = await h.wait();
     if (status.code !== 0) throw new Error(`exec in ${id}: exit ${status.code}`);
     return { ms: ms(t) };
   },
   async cleanup({ id }) {
-    if (rt.store.exists(id)) await rt.delete(id, { force: true }).catch(() => {});
-    await exits.get(id);
-    exits.delete(id);
+    const c = containers.get(id) ?? (await rt.load(id).catch(() => undefined));
+    await c?.delete({ force: true }).catch(() => {});
+    containers.delete(id);
   },
   async exit() {
     // Containers a failed run left behind go with it.
-    for (const id of exits.keys()) await rt.delete(id, { force: true }).catch(() => {});
+    for (const c of containers.values()) await c.delete({ force: true }).catch(() => {});
     process.exit(0);
   },
 };

@@ -1,5 +1,8 @@
-// Every lifecycle command builds its Runtime the same way from the global flags.
+// Every lifecycle command builds its Runtime the same way from the global flags. The CLI uses the
+// public API (Runtime, Container), imported from its modules rather than lib/index.ts: the
+// bundle then evaluates validation and planning only when a verb needs them.
 import { OciError } from '../errors.js';
+import type { Container } from '../lifecycle/container.js';
 import { Runtime, type CreateOptions } from '../lifecycle/runtime.js';
 import type { CommandContext } from './program.js';
 
@@ -19,14 +22,26 @@ export function listenFds(): number {
   return n;
 }
 
+/** The container of `id`, for the verbs on one container. */
+export async function containerFor(ctx: CommandContext, id: string): Promise<Container> {
+  return runtimeFor(ctx).load(id);
+}
+
+/** Fds 3 .. 3+n-1 of this process, passed on at the same numbers (--preserve-fds, LISTEN_FDS). */
+export function passedFds(n: number): number[] {
+  return Array.from({ length: n }, (_, i) => 3 + i);
+}
+
 /** The create options `create` and `run` share, from their flags. */
 export function createOptions(opts: Record<string, any>): CreateOptions {
+  const listen = listenFds();
   return {
     pidFile: opts.pidFile,
     noPivot: opts.pivot === false,
     noNewKeyring: opts.newKeyring === false,
-    preserveFds: opts.preserveFds,
-    listenFds: listenFds(),
+    // systemd's sockets first, then the preserved fds (as runc does).
+    extraFiles: passedFds(listen + (opts.preserveFds ?? 0)),
+    listenFds: listen,
     consoleSocket: opts.consoleSocket,
   };
 }

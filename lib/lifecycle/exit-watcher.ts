@@ -1,13 +1,21 @@
 // Waiting for container processes without blocking the event loop or a thread-pool thread:
 // SIGCHLD wakes us, then waitid(WNOHANG) on each watched pid reaps exactly the processes we
 // watch (libuv reaps only its own children, by pid, so the two never steal from each other).
-// A slow ref'd timer keeps the process alive while anything is watched and covers a lost signal.
+// A slow timer covers a lost signal; it keeps the process alive while someone awaits an exit, not
+// while the runtime only reaps its containers in the background.
 // The SIGCHLD listener stays once added (it keeps nothing alive): adding and removing it around
 // every wait cost ~0.1 ms per container.
 import { closeSync } from 'node:fs';
 import { kill as killPid, pidfdOpen, reapBlocking, tryReap, waitExitOrEvents, type ExitStatus } from '../../bindings/libc.js';
 
-const watched = new Map<number, { resolve: (s: ExitStatus) => void; reject: (e: unknown) => void }[]>();
+interface Waiter {
+  resolve: (s: ExitStatus) => void;
+  reject: (e: unknown) => void;
+  /** Keeps the process alive while it waits (a caller awaits it); a background reap does not. */
+  ref: boolean;
+}
+
+const watched = new Map<number, Waiter[]>();
 let timer: NodeJS.Timeout | undefined;
 let listening = false;
 
@@ -26,33 +34,77 @@ function check(): void {
       for (const w of waiters) w.resolve(status);
     }
   }
-  if (watched.size === 0) stop();
+  update();
 }
 
-function start(): void {
+/** The timer runs while anything is watched, and holds the process open while a waiter is ref'd. */
+function update(): void {
+  if (watched.size === 0) {
+    if (timer) clearInterval(timer);
+    timer = undefined;
+    return;
+  }
   if (!listening) {
     process.on('SIGCHLD', check);
     listening = true;
   }
   timer ??= setInterval(check, 200);
+  let ref = false;
+  for (const waiters of watched.values()) if (waiters.some((w) => w.ref)) ref = true;
+  if (ref) timer.ref();
+  else timer.unref();
 }
 
-function stop(): void {
-  if (!timer) return;
-  clearInterval(timer);
-  timer = undefined;
+export interface ExitWatch {
+  /** Resolves when the process exits (it is reaped then). */
+  readonly exited: Promise<ExitStatus>;
+  /** Reaped (or failed) already: set at once, before `exited`'s callbacks run. Its pid is no longer ours. */
+  readonly done: boolean;
+  /** Hold the process open until the exit (someone awaits it). */
+  ref(): void;
+  unref(): void;
+}
+
+/**
+ * Watch `pid` (a child of this process, or an orphan re-parented to it) and reap it when it exits.
+ * `ref: false`: a background reap, which does not keep the process alive.
+ */
+export function watchExit(pid: number, options: { ref?: boolean } = {}): ExitWatch {
+  const waiter = { ref: options.ref ?? true } as Waiter;
+  let done = false;
+  const exited = new Promise<ExitStatus>((resolve, reject) => {
+    waiter.resolve = (s) => {
+      done = true;
+      resolve(s);
+    };
+    waiter.reject = (e) => {
+      done = true;
+      reject(e);
+    };
+  });
+  const list = watched.get(pid) ?? [];
+  list.push(waiter);
+  watched.set(pid, list);
+  update();
+  // It may have exited before we started listening.
+  queueMicrotask(check);
+  const set = (ref: boolean) => {
+    waiter.ref = ref;
+    if (watched.get(pid)?.includes(waiter)) update();
+  };
+  return {
+    exited,
+    get done() {
+      return done;
+    },
+    ref: () => set(true),
+    unref: () => set(false),
+  };
 }
 
 /** Resolves when `pid` (a child of this process, or an orphan re-parented to it) exits. */
 export function waitForExit(pid: number): Promise<ExitStatus> {
-  return new Promise((resolve, reject) => {
-    const list = watched.get(pid) ?? [];
-    list.push({ resolve, reject });
-    watched.set(pid, list);
-    start();
-    // It may have exited before we started listening.
-    queueMicrotask(check);
-  });
+  return watchExit(pid).exited;
 }
 
 /**
@@ -98,7 +150,21 @@ export function lazyExit(pid: number, blocking: boolean): () => Promise<ExitStat
   return () => (exit ??= blocking ? waitForExitBlocking(pid) : waitForExit(pid));
 }
 
-/** Kill and reap a child of ours (its pid cannot have been recycled before we reap it). */
+/**
+ * Kill and reap a child of ours (its pid cannot have been recycled before we reap it): in the
+ * event loop, or (blocking) in waitpid(2).
+ */
+export async function killAndReap(pid: number, blocking: boolean): Promise<void> {
+  if (blocking) return reapQuietly(pid);
+  try {
+    killPid(pid, 9);
+  } catch {
+    // already gone
+  }
+  await waitForExit(pid).catch(() => {});
+}
+
+/** Kill and reap a child of ours, blocking in waitpid(2) (bounded: it was sent SIGKILL). */
 export function reapQuietly(pid: number): void {
   try {
     killPid(pid, 9);

@@ -10,7 +10,8 @@ import type { ChildFds } from '../protocol/child-fds.js';
 import { initError, openInitChannel, type InitChannel } from '../protocol/init-channel.js';
 import { SYNC_CREATED, SYNC_GO, SYNC_READY } from '../protocol/messages.js';
 import type { Spec } from '../spec/index.js';
-import { eventLoopTurn, reapQuietly } from './exit-watcher.js';
+import { eventLoopTurn, killAndReap, watchExit } from './exit-watcher.js';
+import type { Operation } from './operation.js';
 import { parentStep } from './parent-step.js';
 
 /**
@@ -20,6 +21,8 @@ import { parentStep } from './parent-step.js';
  */
 interface Children {
   executor: () => number;
+  /** The executor is reaped (it exits after its PID message): its pid is no longer ours. */
+  executorReaped: boolean;
   /** The executor itself, or known from its PID message; 0 until then. */
   container: number;
 }
@@ -38,7 +41,12 @@ export interface Launch {
   patches?: readonly ProgramPatch[];
   plan: { namespaces: NamespacePhase; descriptions(): Promise<readonly string[]> };
   fds: ChildFds;
-  preserveFds: number;
+  /** Our fds that become the container's 0, 1, 2 (lib/lifecycle/stdio.ts). */
+  stdio: readonly [number, number, number];
+  /** Our fds that become the container's 3, 4, ... (as many as the program was planned for). */
+  extra: readonly number[];
+  /** Runs right after the spawn: the container's ends of its stdio are closed here. */
+  spawned?: () => void;
   open: ChildFile[];
   /** Runs once the files are open, before the spawn. */
   check?: () => void;
@@ -54,13 +62,27 @@ export interface Launch {
  * container process's pid once it is created or has exec'd. On any failure nothing is left: every
  * fd is closed, and the executor and the container process are killed and reaped.
  */
-export async function launch(l: Launch, blocking: boolean, ctx: { spec?: Spec }, verb: 'create' | 'exec'): Promise<number> {
+export async function launch(l: Launch, blocking: boolean, ctx: { spec?: Spec }, verb: 'create' | 'exec', op?: Operation): Promise<number> {
   const opened: number[] = [];
-  const moves: [number, number][] = [];
+  const moves: [number, number][] = l.extra.map((fd, i) => [fd, 3 + i]);
   let channel: InitChannel | undefined;
   let childPid = 0;
-  const children: Children = { executor: () => childPid, container: 0 };
+  const children: Children = { executor: () => childPid, executorReaped: false, container: 0 };
+  // Cancelled: kill what was spawned; the handshake then sees end of file and fails.
+  const cancel = () => {
+    for (const pid of [children.executorReaped ? 0 : childPid, children.container]) {
+      if (pid > 0) {
+        try {
+          process.kill(pid, 'SIGKILL');
+        } catch {
+          // gone
+        }
+      }
+    }
+  };
+  op?.signal?.addEventListener('abort', cancel, { once: true });
   try {
+    op?.check();
     for (const f of l.open) {
       let fd: number;
       try {
@@ -77,8 +99,9 @@ export async function launch(l: Launch, blocking: boolean, ctx: { spec?: Spec },
     moves.push([childFd, l.fds.sync]);
     const { namespaces } = l.plan;
     // Nothing joined by path: the executor starts in the new namespaces (NamespacePhase.spawnClones).
-    childPid = spawnProgram(l.program, { programFd: l.fds.program, keep: preserved(l.preserveFds), moves }, namespaces.spawnClones ? namespaces.cloneFlags : 0, l.patches);
+    childPid = spawnProgram(l.program, { programFd: l.fds.program, stdio: l.stdio, moves }, namespaces.spawnClones ? namespaces.cloneFlags : 0, l.patches);
     if (namespaces.spawnClones) children.container = childPid;
+    l.spawned?.();
     // Made after the spawn, so making it overlaps with the executor's work; it owns parentFd.
     opened.splice(opened.indexOf(parentFd), 1);
     try {
@@ -92,15 +115,18 @@ export async function launch(l: Launch, blocking: boolean, ctx: { spec?: Spec },
     // The loop's first turn, due before any blocking wait for an exit (exit-watcher.ts), taken
     // while the executor works.
     if (blocking) await eventLoopTurn();
-    await handshake(channel, l.plan, children, ctx, verb);
+    await handshake(channel, l.plan, children, ctx, verb, blocking);
+    op?.check();
     return children.container;
   } catch (err) {
     closeAll(opened);
     // Our own children cannot be recycled before we reap them, so signalling their pids is safe.
-    if (childPid > 0) reapQuietly(childPid);
-    if (children.container > 0 && children.container !== childPid) reapQuietly(children.container);
+    if (childPid > 0 && !children.executorReaped) await killAndReap(childPid, blocking);
+    if (children.container > 0 && children.container !== childPid) await killAndReap(children.container, blocking);
+    if (op?.signal?.aborted) throw op.error();
     throw err;
   } finally {
+    op?.signal?.removeEventListener('abort', cancel);
     channel?.close();
   }
 }
@@ -115,6 +141,7 @@ async function handshake(
   children: Children,
   ctx: { spec?: Spec },
   verb: string,
+  blocking: boolean,
 ): Promise<void> {
   let readyWaiting = false;
   let created = false;
@@ -133,7 +160,11 @@ async function handshake(
     }
     if (m.kind === 'pid') {
       children.container = m.pid;
-      reapBlocking(children.executor()); // the executor exits right after this message
+      // The executor exits right after this message: reaped at once (blocking), or in the
+      // background (the event loop); its pid is not ours to signal from now on.
+      if (blocking) reapBlocking(children.executor());
+      else void watchExit(children.executor(), { ref: false }).exited.catch(() => {});
+      children.executorReaped = true;
       // READY and CREATED come from the container process, PID from the executor: PID can
       // arrive after either.
       if (readyWaiting) {
@@ -153,11 +184,6 @@ async function handshake(
       created = true;
     }
   }
-}
-
-/** The fds --preserve-fds passes on: 3 .. 3+n-1. */
-function preserved(n: number | undefined): number[] {
-  return Array.from({ length: n ?? 0 }, (_, i) => 3 + i);
 }
 
 /** Why a child went away without a word (a crash shows as a signal). */

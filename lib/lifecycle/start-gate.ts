@@ -22,14 +22,14 @@ export function makeFifo(dir: string): void {
 }
 
 /** Open the exec fifo for reading; the blocked container process then writes one byte and execs. */
-export async function releaseFifo(path: string, record: ContainerRecord, blocking: boolean): Promise<void> {
+export async function releaseFifo(path: string, record: ContainerRecord, blocking: boolean, signal?: AbortSignal): Promise<void> {
   // Opening the fifo releases the process blocked opening it for writing; its byte says it
   // goes on to exec. The wait never spins: on a small machine a spinning runtime kept that
   // process off its CPU for a whole tick. A fifo nobody has opened for writing yet reports
   // nothing to poll or epoll, not end of file.
   const fd = openSync(path, fsc.O_RDONLY | fsc.O_NONBLOCK);
   const alive = () => isSameLiveProcess(record.pid, record.startTime);
-  const started = blocking ? waitForByte(fd, alive) : await waitForByteEvents(fd, alive);
+  const started = blocking ? waitForByte(fd, alive) : await waitForByteEvents(fd, alive, signal);
   if (!started) throw new OciError('ERR_CONTAINER_NOT_RUNNING', `cannot start container ${record.id}: its process exited`);
   unlinkSync(path);
 }
@@ -66,16 +66,25 @@ function readByteNow(fd: number): boolean {
   }
 }
 
-/** Through the event loop; a process that dies before it opens the fifo makes no event at all. Closes `fd`. */
-function waitForByteEvents(fd: number, alive: () => boolean): Promise<boolean> {
+/**
+ * Through the event loop; a process that dies before it opens the fifo makes no event at all.
+ * An abort ends the wait (not started). Closes `fd`.
+ */
+function waitForByteEvents(fd: number, alive: () => boolean, signal?: AbortSignal): Promise<boolean> {
   return new Promise<boolean>((settle) => {
     const fifo = netSocket({ fd, readable: true, writable: false });
     let got = false;
+    let settled = false;
     const finish = (ok: boolean) => {
+      if (settled) return;
+      settled = true;
       clearInterval(watch);
+      signal?.removeEventListener('abort', onAbort);
       fifo.destroy();
       settle(ok);
     };
+    const onAbort = () => finish(got);
+    signal?.addEventListener('abort', onAbort, { once: true });
     fifo.once('data', () => {
       got = true;
       finish(true);

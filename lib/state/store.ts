@@ -3,7 +3,7 @@
 // exists without state.json belongs to a container being created.
 import { close, closeSync, constants as fsc, mkdirSync, openSync, readdirSync, readFileSync, renameSync, rmdirSync, rmSync, statSync, unlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { flock, LOCK_EX, LOCK_UN } from '../../bindings/libc.js';
+import { flock, LOCK_EX, LOCK_NB, LOCK_UN } from '../../bindings/libc.js';
 import { OciError } from '../errors.js';
 import type { LinuxNamespaceType, Process } from '../spec/index.js';
 
@@ -130,8 +130,20 @@ export class StateStore {
     }
   }
 
-  /** Serialize operations on one container across processes (flock on its directory). */
+  /**
+   * Serialize operations on one container across processes (flock on its directory). Blocks until
+   * the lock is free; `tryLock` is the same without waiting.
+   */
   lock(id: string): () => void {
+    return this.takeLock(id, true)!;
+  }
+
+  /** The lock if it is free now, else undefined (flock LOCK_NB). */
+  tryLock(id: string): (() => void) | undefined {
+    return this.takeLock(id, false);
+  }
+
+  private takeLock(id: string, wait: boolean): (() => void) | undefined {
     const dir = this.dir(id);
     let fd: number;
     try {
@@ -142,7 +154,14 @@ export class StateStore {
       if ((err as NodeJS.ErrnoException).code === 'ENOENT') throw notExist(id);
       throw err;
     }
-    flock(fd, LOCK_EX);
+    try {
+      flock(fd, wait ? LOCK_EX : LOCK_EX | LOCK_NB);
+    } catch (err) {
+      closeSync(fd);
+      if (!wait && (err as { errnoCode?: string }).errnoCode === 'EWOULDBLOCK') return undefined;
+      if (!wait && (err as { errnoCode?: string }).errnoCode === 'EAGAIN') return undefined;
+      throw err;
+    }
     return () => {
       try {
         flock(fd, LOCK_UN);

@@ -95,10 +95,11 @@ describe('exec', () => {
   });
 
   it('through the library: exec() returns a handle with the exit status', async () => {
-    const proc = { ...h.rt.configProcess(id), args: ['sh', '-c', 'echo lib > /mark/lib; exit 5'] };
-    const handle = await h.rt.exec(id, proc);
+    const container = await h.rt.load(id);
+    const proc = { ...(await container.configProcess()), args: ['sh', '-c', 'echo lib > /mark/lib; exit 5'] };
+    const handle = await container.exec(proc);
     h.track(handle.pid);
-    expect(await handle.wait()).toMatchObject({ code: 5 });
+    expect(await handle.wait()).toEqual({ code: 5, signal: null });
     expect(readFileSync(join(mark, 'lib'), 'utf8')).toBe('lib\n');
   });
 
@@ -106,12 +107,12 @@ describe('exec', () => {
     const r = await h.cli(['ps', '--format', 'json', id]);
     expect(r.code).toBe(0);
     const pids = JSON.parse(r.stdout) as number[];
-    expect(pids).toContain(h.rt.state(id).pid);
+    expect(pids).toContain((await h.state(id)).pid);
   });
 
   it('exec in a stopped container is refused', async () => {
     await h.cli(['kill', id, 'KILL']);
-    expect(await waitFor(() => h.rt.state(id).status === 'stopped', 10_000)).toBe(true);
+    expect(await waitFor(async () => (await h.state(id)).status === 'stopped', 10_000)).toBe(true);
     const r = await h.cli(['exec', id, 'true']);
     expect(r.code).toBe(255);
     expect(r.stderr).toMatch(/stopped/);

@@ -3,7 +3,7 @@
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { Runtime } from '../../lib/lifecycle/runtime.js';
+import { Runtime } from '../../lib/index.js';
 import { alive, useHarness, waitFor } from '../support/harness.js';
 
 const h = useHarness('fail');
@@ -49,11 +49,11 @@ describe('lifecycle failures', () => {
     const id = h.id();
     const bundle = h.bundle((s) => (s.process!.args = ['sleep', '30']));
     await ok(['create', '--bundle', bundle, id]);
-    const before = h.rt.state(id);
+    const before = await h.state(id);
     const r = await h.cli(['create', '--bundle', bundle, id]);
     expect(r.code).not.toBe(0);
     expect(r.stderr).toContain('container with given ID already exists');
-    expect(h.rt.state(id)).toEqual(before);
+    expect(await h.state(id)).toEqual(before);
     expect(alive(before.pid!)).toBe(true);
     // Only the first container's process exists.
     expect(h.leftovers().processes).toHaveLength(1);
@@ -84,13 +84,13 @@ describe('lifecycle failures', () => {
     const r = await h.cli(['start', id]);
     expect(r.code).not.toBe(0);
     expect(r.stderr).toMatch(/cannot start a container that is running/);
-    expect(h.rt.state(id).status).toBe('running');
+    expect((await h.state(id)).status).toBe('running');
   });
 
   it('start after the program exited is refused', async () => {
     const id = h.id();
     await ok(['run', '--detach', '--bundle', h.bundle((s) => (s.process!.args = ['true'])), id]);
-    expect(await waitFor(() => h.rt.state(id).status === 'stopped', 10_000)).toBe(true);
+    expect(await waitFor(async () => (await h.state(id)).status === 'stopped', 10_000)).toBe(true);
     const r = await h.cli(['start', id]);
     expect(r.code).not.toBe(0);
     expect(r.stderr).toMatch(/stopped/);
@@ -102,18 +102,18 @@ describe('lifecycle failures', () => {
     const r = await h.cli(['delete', id]);
     expect(r.code).not.toBe(0);
     expect(r.stderr).toMatch(/not stopped/);
-    expect(h.rt.state(id).status).toBe('running');
-    await expect(h.rt.delete(id)).rejects.toMatchObject({ code: 'ERR_CONTAINER_RUNNING' });
+    expect((await h.state(id)).status).toBe('running');
+    await expect((await h.rt.load(id)).delete()).rejects.toMatchObject({ code: 'ERR_CONTAINER_RUNNING' });
   });
 
   it('kill after exit: "container not running"', async () => {
     const id = h.id();
     await ok(['run', '--detach', '--bundle', h.bundle((s) => (s.process!.args = ['true'])), id]);
-    expect(await waitFor(() => h.rt.state(id).status === 'stopped', 10_000)).toBe(true);
+    expect(await waitFor(async () => (await h.state(id)).status === 'stopped', 10_000)).toBe(true);
     const r = await h.cli(['kill', id, 'KILL']);
     expect(r.code).not.toBe(0);
     expect(r.stderr).toContain('container not running');
-    expect(() => h.rt.kill(id, 'KILL')).toThrow(/container not running/);
+    await expect((await h.rt.load(id)).kill('KILL')).rejects.toMatchObject({ code: 'ERR_CONTAINER_NOT_RUNNING', message: `container not running: ${id}` });
     await ok(['delete', id]);
     h.expectClean();
   });

@@ -82,27 +82,27 @@ describe('create, start, state, exit, delete', () => {
     const id = h.id();
     const { bundle, mark } = markedBundle(WAIT_FOR_STOP);
     const created = await h.rt.create(id, bundle);
-    h.track(created.pid!);
-    expect(created.status).toBe('created');
+    h.track(created.pid);
+    expect((await created.state()).status).toBe('created');
     expect(existsSync(join(mark, 'started'))).toBe(false);
-    await h.rt.start(id);
+    await created.start();
     expect(await waitFor(() => existsSync(join(mark, 'started')), 10_000)).toBe(true);
-    expect(h.rt.state(id).status).toBe('running');
-    expect(h.rt.list().map((s) => s.id)).toContain(id);
+    expect((await h.state(id)).status).toBe('running');
+    expect((await h.rt.list()).map((s) => s.id)).toContain(id);
     writeFileSync(join(mark, 'stop'), '');
-    expect(await waitFor(() => h.rt.state(id).status === 'stopped', 10_000)).toBe(true);
-    expect(h.rt.state(id).pid).toBe(0);
-    await h.rt.delete(id);
-    expect(h.rt.list()).toEqual([]);
+    expect(await waitFor(async () => (await h.state(id)).status === 'stopped', 10_000)).toBe(true);
+    expect((await created.state()).pid).toBe(0);
+    await created.delete();
+    expect(await h.rt.list()).toEqual([]);
   });
 
   it('run (library) returns a handle whose wait() gives the exit status', async () => {
     const id = h.id();
     const handle = await h.rt.run(id, h.bundle((s) => (s.process!.args = ['sh', '-c', 'exit 9'])));
     h.track(handle.pid);
-    expect(await handle.wait()).toMatchObject({ code: 9 });
-    expect(h.rt.state(id).status).toBe('stopped');
-    await h.rt.delete(id);
+    expect(await handle.wait()).toEqual({ code: 9, signal: null });
+    expect((await handle.state()).status).toBe('stopped');
+    await handle.delete();
   });
 
   it('--pid-file holds the pid as digits only, no newline', async () => {
@@ -155,7 +155,7 @@ describe('kill', () => {
     const id = h.id();
     await ok(['run', '--detach', '--bundle', h.bundle((s) => (s.process!.args = ['sleep', '30'])), id]);
     await ok(['kill', id, sig]);
-    expect(await waitFor(() => h.rt.state(id).status === 'stopped', 10_000)).toBe(true);
+    expect(await waitFor(async () => (await h.state(id)).status === 'stopped', 10_000)).toBe(true);
   });
 
   it('a created container can be killed before start; its program never runs', async () => {
@@ -163,7 +163,7 @@ describe('kill', () => {
     const { bundle, mark } = markedBundle('touch /mark/started');
     await ok(['create', '--bundle', bundle, id]);
     await ok(['kill', id, 'KILL']);
-    expect(await waitFor(() => h.rt.state(id).status === 'stopped', 10_000)).toBe(true);
+    expect(await waitFor(async () => (await h.state(id)).status === 'stopped', 10_000)).toBe(true);
     expect(existsSync(join(mark, 'started'))).toBe(false);
     await ok(['delete', id]);
     h.expectClean();

@@ -153,8 +153,8 @@ describe('joining namespaces by path', () => {
   it('net, ipc, uts and pid of another container', async () => {
     const first = h.id('target');
     await h.create(first, h.bundle((s) => (s.process!.args = ['sleep', '60'])));
-    await h.rt.start(first);
-    const pid = h.rt.state(first).pid!;
+    await (await h.rt.load(first)).start();
+    const pid = (await h.state(first)).pid!;
     const joined: LinuxNamespaceType[] = ['network', 'ipc', 'uts', 'pid'];
     const r = await h.sh(`${PRINT_NS}; echo "== ps"; ps -o comm | tail -n +2`, (s) => {
       s.linux!.namespaces = [...joined.map((type) => ({ type, path: `/proc/${pid}/ns/${NS_FILE[type]}` })), { type: 'mount' }];
@@ -167,7 +167,7 @@ describe('joining namespaces by path', () => {
     expect(inside.mnt).not.toBe(readlinkSync(`/proc/${pid}/ns/mnt`));
     // In the target's pid namespace its init is visible.
     expect(inside.ps.split('\n')).toContain('sleep');
-    await h.rt.delete(first, { force: true });
+    await (await h.rt.load(first)).delete({ force: true });
   });
 
   it('user namespace of another container: same id maps', async () => {
@@ -181,7 +181,7 @@ describe('joining namespaces by path', () => {
         userMaps(s);
       }, { rootfs }),
     );
-    const pid = h.rt.state(first).pid!;
+    const pid = (await h.state(first)).pid!;
     const r = await h.sh('readlink /proc/self/ns/user; cat /proc/self/uid_map; id -u', (s) => {
       s.linux!.namespaces = [
         { type: 'user', path: `/proc/${pid}/ns/user` },
@@ -199,7 +199,7 @@ describe('joining namespaces by path', () => {
     expect(ns).toBe(readlinkSync(`/proc/${pid}/ns/user`));
     expect(map.trim().split(/\s+/)).toEqual(['0', '100000', '65536']);
     expect(uid).toBe('0');
-    await h.rt.delete(first, { force: true });
+    await (await h.rt.load(first)).delete({ force: true });
   });
 
   it('a namespace path that does not exist is a clear error', async () => {

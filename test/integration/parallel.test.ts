@@ -2,7 +2,6 @@
 // its process's byte on the exec fifo, even when the process writes it, execs and exits before
 // the event loop gets to read it.
 import { describe, expect, it } from 'vitest';
-import { waitForExit } from '../../lib/lifecycle/exit-watcher.js';
 import { useHarness } from '../support/harness.js';
 
 const h = useHarness('parallel');
@@ -13,11 +12,10 @@ describe('parallel lifecycles in one process', () => {
     const ids = Array.from({ length: 20 }, () => h.id());
     const results = await Promise.allSettled(
       ids.map(async (id) => {
-        const st = await h.rt.create(id, bundle);
-        const exit = waitForExit(st.pid);
-        await h.rt.start(id);
-        const status = await exit;
-        await h.rt.delete(id);
+        const c = await h.rt.create(id, bundle);
+        await c.start();
+        const status = await c.wait();
+        await c.delete();
         return status.code;
       }),
     );

@@ -8,7 +8,7 @@ import { join, resolve } from 'node:path';
 import { afterAll, afterEach, beforeAll, expect } from 'vitest';
 import { tryReap } from '../../bindings/libc.js';
 import { PLAN_CACHE_DIR } from '../../lib/lifecycle/plan-cache.js';
-import { Runtime } from '../../lib/lifecycle/runtime.js';
+import { Runtime, type Container, type ContainerState } from '../../lib/index.js';
 import { defaultSpec } from '../../lib/spec/default-config.js';
 import type { Spec } from '../../lib/spec/index.js';
 import { parseMountinfo } from './probes.js';
@@ -168,9 +168,15 @@ export class Harness {
   }
 
   /** Library create in this process; the container is a child of this worker. */
-  async create(id: string, bundle: string): Promise<void> {
-    const st = await this.rt.create(id, bundle);
-    if (st.pid) this.ownPids.add(st.pid);
+  async create(id: string, bundle: string): Promise<Container> {
+    const c = await this.rt.create(id, bundle);
+    if (c.pid) this.ownPids.add(c.pid);
+    return c;
+  }
+
+  /** The state of a container under this file's root (through the library). */
+  async state(id: string): Promise<ContainerState> {
+    return (await this.rt.load(id)).state();
   }
 
   track(pid: number): void {
@@ -205,7 +211,10 @@ export class Harness {
     const before = this.leftovers();
     const failures: string[] = [];
     for (const id of before.stateDirs) {
-      await this.rt.delete(id, { force: true }).catch((err) => failures.push(`delete --force ${id}: ${(err as Error).message}`));
+      await this.rt
+        .load(id)
+        .then((c) => c.delete({ force: true }))
+        .catch((err) => failures.push(`delete --force ${id}: ${(err as Error).message}`));
     }
     for (const line of this.leftovers().processes) {
       try {
@@ -287,9 +296,9 @@ export function mountPointsUnder(dirs: string[]): string[] {
     .filter((mp) => dirs.some((d) => mp === d || mp.startsWith(d + '/')));
 }
 
-export async function waitFor(cond: () => boolean, timeoutMs: number, stepMs = 20): Promise<boolean> {
+export async function waitFor(cond: () => boolean | Promise<boolean>, timeoutMs: number, stepMs = 20): Promise<boolean> {
   const deadline = Date.now() + timeoutMs;
-  while (!cond()) {
+  while (!(await cond())) {
     if (Date.now() > deadline) return false;
     await new Promise((r) => setTimeout(r, stepMs));
   }

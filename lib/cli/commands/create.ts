@@ -4,8 +4,8 @@ import { createOptions, runtimeFor } from '../runtime-for.js';
 
 const main: CommandMain = async (ctx, [id], opts) => {
   ctx.logger.debug(`create ${id}: bundle ${opts.bundle}`);
-  const state = await runtimeFor(ctx).create(id, opts.bundle, createOptions(opts));
-  ctx.logger.debug(`create ${id}: container process ${state.pid} waits for start`);
+  const container = await runtimeFor(ctx).create(id, opts.bundle, createOptions(opts));
+  ctx.logger.debug(`create ${id}: container process ${container.pid} waits for start`);
 };
 
 export default main;

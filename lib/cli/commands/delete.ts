@@ -1,12 +1,18 @@
 // ocirun delete [--force] <id>: remove a stopped container (with --force, kill it first).
+import { isOciError } from '../../errors.js';
 import type { CommandMain } from '../program.js';
-import { runtimeFor } from '../runtime-for.js';
+import { containerFor } from '../runtime-for.js';
 
 const main: CommandMain = async (ctx, [id], opts) => {
-  const rt = runtimeFor(ctx);
-  // runc: deleting a container that does not exist is not an error with --force.
-  if (opts.force && !rt.store.exists(id)) return 0;
-  await rt.delete(id, { force: opts.force });
+  let container;
+  try {
+    container = await containerFor(ctx, id);
+  } catch (err) {
+    // runc: deleting a container that does not exist is not an error with --force.
+    if (opts.force && isOciError(err) && err.code === 'ERR_CONTAINER_NOT_EXIST') return 0;
+    throw err;
+  }
+  await container.delete({ force: opts.force });
 };
 
 export default main;

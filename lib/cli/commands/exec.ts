@@ -3,17 +3,18 @@
 import { buildExecProcess, readProcessFile } from '../../lifecycle/exec-process.js';
 import { reportError } from '../report-error.js';
 import type { CommandMain } from '../program.js';
+import { shellCode } from '../../lifecycle/exit.js';
 import { holdSignals } from '../forward-signals.js';
-import { runtimeFor } from '../runtime-for.js';
+import { containerFor, passedFds } from '../runtime-for.js';
 
 const main: CommandMain = async (ctx, [id, ...command], opts) => {
-  const rt = runtimeFor(ctx);
   const signals = opts.detach ? undefined : holdSignals();
   let handle;
   try {
+    const container = await containerFor(ctx, id);
     const proc = opts.process
       ? readProcessFile(opts.process)
-      : buildExecProcess(rt.configProcess(id), {
+      : buildExecProcess(await container.configProcess(), {
           args: command,
           env: opts.env,
           cwd: opts.cwd,
@@ -26,7 +27,7 @@ const main: CommandMain = async (ctx, [id, ...command], opts) => {
           selinuxLabel: opts.processLabel,
         });
     ctx.logger.debug(`exec ${id}: ${JSON.stringify(proc.args)}`);
-    handle = await rt.exec(id, proc, { detach: opts.detach, pidFile: opts.pidFile, preserveFds: opts.preserveFds, consoleSocket: opts.consoleSocket });
+    handle = await container.exec(proc, { pidFile: opts.pidFile, extraFiles: passedFds(opts.preserveFds ?? 0), consoleSocket: opts.consoleSocket });
     ctx.logger.debug(`exec ${id}: process ${handle.pid} started`);
   } catch (err) {
     signals?.stop();
@@ -34,12 +35,12 @@ const main: CommandMain = async (ctx, [id, ...command], opts) => {
     return 255;
   }
   if (!signals) return 0;
-  // Our own child until we reap it, so its pid cannot have been recycled.
-  signals.deliverTo((sig) => process.kill(handle.pid, sig));
+  const p = handle;
+  signals.deliverTo((sig) => void p.kill(sig).catch(() => {}));
   try {
-    const status = await handle.wait();
-    ctx.logger.debug(`exec ${id}: process ${handle.pid} exited with status ${status.code}${status.signal !== undefined ? ` (signal ${status.signal})` : ''}`);
-    return status.code;
+    const status = await p.wait();
+    ctx.logger.debug(`exec ${id}: process ${p.pid} exited with ${status.signal ?? `status ${status.code}`}`);
+    return shellCode(status);
   } finally {
     signals.stop();
   }

@@ -4,7 +4,7 @@ import { runtimeFor } from '../runtime-for.js';
 import { writeOut } from '../output.js';
 
 const main: CommandMain = async (ctx, _args, opts) => {
-  const states = runtimeFor(ctx).list();
+  const states = await runtimeFor(ctx).list();
   if (opts.quiet) {
     for (const s of states) writeOut(s.id + '\n');
   } else if (opts.format === 'json') {

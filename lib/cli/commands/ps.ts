@@ -3,12 +3,12 @@
 // names a process of the container are kept.
 import { spawnSync } from 'node:child_process';
 import type { CommandMain } from '../program.js';
-import { runtimeFor } from '../runtime-for.js';
+import { containerFor } from '../runtime-for.js';
 import { OciError } from '../../errors.js';
 import { writeOut } from '../output.js';
 
 const main: CommandMain = async (ctx, [id, ...psArgs], opts) => {
-  const pids = runtimeFor(ctx).pids(id);
+  const pids = await (await containerFor(ctx, id)).pids();
   if (opts.format === 'json') {
     writeOut(JSON.stringify(pids) + '\n');
     return;

@@ -1,5 +1,6 @@
 // ocirun run <id>: create and start; in the foreground, forward signals, return the container's
 // exit code and delete it afterwards (unless --keep). With --detach, return once it runs.
+import { shellCode } from '../../lifecycle/exit.js';
 import type { CommandMain } from '../program.js';
 import { holdSignals } from '../forward-signals.js';
 import { createOptions, runtimeFor } from '../runtime-for.js';
@@ -7,24 +8,25 @@ import { createOptions, runtimeFor } from '../runtime-for.js';
 const main: CommandMain = async (ctx, [id], opts) => {
   const rt = runtimeFor(ctx);
   const signals = opts.detach ? undefined : holdSignals();
-  let handle;
+  let container;
   ctx.logger.debug(`run ${id}: bundle ${opts.bundle}`);
   try {
-    handle = await rt.run(id, opts.bundle, createOptions(opts));
-    ctx.logger.debug(`run ${id}: container process ${handle.pid} started`);
+    container = await rt.run(id, opts.bundle, createOptions(opts));
+    ctx.logger.debug(`run ${id}: container process ${container.pid} started`);
   } catch (err) {
     signals?.stop();
     throw err;
   }
   if (!signals) return 0;
-  signals.deliverTo((sig) => rt.kill(id, sig));
+  const c = container;
+  signals.deliverTo((sig) => void c.kill(sig).catch(() => {}));
   try {
-    const status = await handle.wait();
-    ctx.logger.debug(`run ${id}: process ${handle.pid} exited with status ${status.code}${status.signal !== undefined ? ` (signal ${status.signal})` : ''}`);
-    return status.code;
+    const status = await c.wait();
+    ctx.logger.debug(`run ${id}: process ${c.pid} exited with ${status.signal ?? `status ${status.code}`}`);
+    return shellCode(status);
   } finally {
     signals.stop();
-    if (!opts.keep) await rt.delete(id, { force: true }).catch((err) => ctx.logger.warn(`delete ${id}: ${(err as Error).message}`));
+    if (!opts.keep) await c.delete({ force: true }).catch((err) => ctx.logger.warn(`delete ${id}: ${(err as Error).message}`));
   }
 };
 

@@ -1,0 +1,323 @@
+// The handle of one container (from Runtime.create, run or load): the verbs of runtime.md on it
+// (start, kill, delete, state), wait() and an 'exit' event, exec, and its piped stdio. A handle
+// names the container it was made for (pid + start time): once that container is deleted, the
+// handle does not act on another container that later takes the same id.
+import { EventEmitter } from 'node:events';
+import { join } from 'node:path';
+import type { Readable, Writable } from 'node:stream';
+import { OciError, toOciError } from '../errors.js';
+import type { Process } from '../spec/index.js';
+import type { ContainerRecord } from '../state/store.js';
+import { SPEC_VERSION } from '../version.js';
+import { ContainerProcess } from './container-process.js';
+import type { Context } from './context.js';
+import { execInContainer, type ExecFlags } from './exec.js';
+import { ExitTracker, type ExitMode, type ExitStatus } from './exit.js';
+import { operation, type OperationOptions } from './operation.js';
+import { parseSignal, processesInContainer, signalProcess, waitUntilGone } from './signals.js';
+import { FIFO, releaseFifo } from './start-gate.js';
+import { stateOf, statusOf, type ContainerState } from './status.js';
+import { openStdio, type ExtraFile, type StdioOptions, type StdioStreams } from './stdio.js';
+
+export interface ExecOptions extends ExecFlags, OperationOptions {
+  /** The process's stdio (default 'inherit'); 'pipe' gives process.stdout etc. */
+  stdio?: StdioOptions;
+  /** Fds of this process that become the process's 3, 4, ... */
+  extraFiles?: readonly ExtraFile[];
+}
+
+export interface ContainerEvents {
+  /** The container process exited (for a loaded container: went away; see ExitStatus). */
+  exit: [status: ExitStatus];
+}
+
+export interface Container {
+  on<K extends keyof ContainerEvents>(event: K, listener: (...args: ContainerEvents[K]) => void): this;
+  once<K extends keyof ContainerEvents>(event: K, listener: (...args: ContainerEvents[K]) => void): this;
+  off<K extends keyof ContainerEvents>(event: K, listener: (...args: ContainerEvents[K]) => void): this;
+}
+
+export class Container extends EventEmitter {
+  readonly id: string;
+  /** The container's stdin, when created with stdio 'pipe'. */
+  readonly stdin: Writable | null;
+  /** The container's stdout, when created with stdio 'pipe'. */
+  readonly stdout: Readable | null;
+  /** The container's stderr, when created with stdio 'pipe'. */
+  readonly stderr: Readable | null;
+  readonly #ctx: Context;
+  #record: ContainerRecord | undefined;
+  #exit: ExitTracker | undefined;
+  readonly #mode: ExitMode;
+  #deleted = false;
+
+  /** @internal Made by Runtime.create(), run() and load(). */
+  constructor(ctx: Context, id: string, record: ContainerRecord | undefined, streams: StdioStreams | undefined, mode: ExitMode) {
+    super();
+    this.#ctx = ctx;
+    this.id = id;
+    this.stdin = streams?.stdin ?? null;
+    this.stdout = streams?.stdout ?? null;
+    this.stderr = streams?.stderr ?? null;
+    this.#mode = mode;
+    this.#record = record;
+    if (record) this.#track(record);
+    // A loaded container's exit is watched once someone listens for it.
+    super.on('newListener', (event: string | symbol) => {
+      if (event === 'exit') this.#exit?.start();
+    });
+  }
+
+  /** The container process's pid (0 while the container is still being created by another process). */
+  get pid(): number {
+    return this.#record?.pid ?? 0;
+  }
+
+  /** How the container process ended, once it has (and this handle saw it). */
+  get exitStatus(): ExitStatus | undefined {
+    return this.#exit?.status;
+  }
+
+  /**
+   * runtime.md "start": run the user program of a created container. Cancelled (`signal`,
+   * `timeout`): the container is killed and deleted, and start rejects with ERR_ABORTED or
+   * ERR_TIMEOUT.
+   */
+  async start(options?: OperationOptions): Promise<void> {
+    const op = operation(options, `start ${this.id}`);
+    try {
+      const unlock = await this.#ctx.locks.acquire(this.id, op);
+      try {
+        const record = this.#read();
+        const status = this.#status(record);
+        if (status !== 'created') {
+          throw new OciError(status === 'stopped' ? 'ERR_CONTAINER_NOT_RUNNING' : 'ERR_CONTAINER_RUNNING', `cannot start a container that is ${status}: ${this.id}`);
+        }
+        await releaseFifo(join(this.#ctx.store.dir(this.id), FIFO), record, this.#ctx.blocking, op.signal);
+      } finally {
+        unlock();
+      }
+    } catch (err) {
+      if (op.signal?.aborted) {
+        await this.#destroy();
+        throw op.error();
+      }
+      throw toOciError(err);
+    } finally {
+      op.done();
+    }
+  }
+
+  /** runtime.md "kill": signal the container process (default SIGTERM), or with `all` every process in it. */
+  async kill(signal: string | number = 'SIGTERM', options: { all?: boolean } = {}): Promise<void> {
+    try {
+      const sig = parseSignal(signal);
+      const record = this.#read();
+      const status = this.#status(record);
+      // runc: --all on a stopped container has nothing left to signal, and succeeds (containerd's
+      // shim sends `kill --all CT 9` to a container that may have exited already).
+      if (options.all && status === 'stopped') return;
+      if (status !== 'created' && status !== 'running') {
+        throw new OciError('ERR_CONTAINER_NOT_RUNNING', `container not running: ${this.id}`);
+      }
+      if (options.all) {
+        for (const pid of processesInContainer(record)) signalProcess(pid, undefined, sig);
+        return;
+      }
+      if (!signalProcess(record.pid, record.startTime, sig)) {
+        throw new OciError('ERR_CONTAINER_NOT_RUNNING', `container not running: ${this.id}`);
+      }
+    } catch (err) {
+      throw toOciError(err);
+    }
+  }
+
+  /**
+   * Resolves with how the container process ended. Cancelled (`signal`, `timeout`): the container
+   * is killed and deleted, and wait rejects with ERR_ABORTED or ERR_TIMEOUT.
+   */
+  async wait(options?: OperationOptions): Promise<ExitStatus> {
+    const op = operation(options, `wait for ${this.id}`);
+    try {
+      const exit = this.#exit ?? this.#track(this.#read());
+      return await (op.signal ? Promise.race([exit.wait(), op.cancelled()]) : exit.wait());
+    } catch (err) {
+      if (op.signal?.aborted) {
+        await this.#destroy();
+        throw op.error();
+      }
+      throw toOciError(err);
+    } finally {
+      op.done();
+    }
+  }
+
+  /**
+   * runtime.md "delete": remove what create made. Refused unless stopped; with `force`, the
+   * container's processes are killed first, and a container already gone is no error.
+   */
+  async delete(options: { force?: boolean } = {}): Promise<void> {
+    const { store, locks } = this.#ctx;
+    try {
+      if (this.#deleted) {
+        if (options.force) return;
+        throw new OciError('ERR_CONTAINER_NOT_EXIST', `container does not exist: ${this.id}`);
+      }
+      // Killed before the lock is taken: a start that holds it, waiting for this very process,
+      // then ends.
+      if (options.force && this.#record && this.#sameRecord(readQuietly(this.#ctx, this.id))) {
+        for (const pid of processesInContainer(this.#record)) signalProcess(pid, undefined, 9);
+        signalProcess(this.#record.pid, this.#record.startTime, 9);
+      }
+      let unlock: () => void;
+      try {
+        unlock = await locks.acquire(this.id);
+      } catch (err) {
+        if (options.force && (err as OciError).code === 'ERR_CONTAINER_NOT_EXIST') {
+          this.#deleted = true;
+          return;
+        }
+        throw err;
+      }
+      try {
+        const record = store.read(this.id);
+        if (record) {
+          this.#check(record);
+          const status = this.#status(record);
+          if (status !== 'stopped') {
+            if (!options.force) {
+              throw new OciError('ERR_CONTAINER_RUNNING', `cannot delete container ${this.id} that is not stopped: ${status}`);
+            }
+            for (const pid of processesInContainer(record)) signalProcess(pid, undefined, 9);
+            signalProcess(record.pid, record.startTime, 9);
+            await waitUntilGone(record.pid, record.startTime);
+          }
+        } else if (!options.force) {
+          throw new OciError('ERR_CONTAINER_RUNNING', `cannot delete container ${this.id} that is not stopped: creating`);
+        }
+        // Every process is gone: what create set up for the container is released here, the
+        // state directory last.
+        store.remove(this.id);
+        this.#deleted = true;
+      } finally {
+        unlock();
+      }
+      // Our own child: reaped before delete returns (it is dead, so this is quick).
+      if (this.#exit && this.#mode === 'child') await this.#exit.wait();
+    } catch (err) {
+      throw toOciError(err);
+    }
+  }
+
+  /** runtime.md "state". */
+  async state(): Promise<ContainerState> {
+    try {
+      if (this.#deleted) throw new OciError('ERR_CONTAINER_NOT_EXIST', `container does not exist: ${this.id}`);
+      const record = this.#ctx.store.read(this.id);
+      if (!record) {
+        if (this.#record) throw new OciError('ERR_CONTAINER_NOT_EXIST', `container does not exist: ${this.id}`);
+        // The directory exists but create has not recorded the process yet.
+        return { ociVersion: SPEC_VERSION, id: this.id, status: 'creating', bundle: '', rootfs: '', created: '', owner: '' };
+      }
+      this.#check(record);
+      return stateOf(record, this.#status(record));
+    } catch (err) {
+      throw toOciError(err);
+    }
+  }
+
+  /** The pids of the container's processes (those in its pid namespace); none once it stopped. */
+  async pids(): Promise<number[]> {
+    try {
+      const record = this.#read();
+      return this.#status(record) === 'stopped' ? [] : processesInContainer(record);
+    } catch (err) {
+      throw toOciError(err);
+    }
+  }
+
+  /** The process of the container's config.json, as recorded at create: what exec starts from. */
+  async configProcess(): Promise<Process> {
+    try {
+      return this.#read().process;
+    } catch (err) {
+      throw toOciError(err);
+    }
+  }
+
+  /**
+   * runc exec: run `process` in the created or running container. `signal` and `timeout` bound
+   * the start of the process (it is killed if cancelled); the handle's wait() takes its own.
+   */
+  async exec(process: Process, options: ExecOptions = {}): Promise<ContainerProcess> {
+    const what = `exec in ${this.id}`;
+    const op = operation(options, what);
+    let stdio;
+    try {
+      stdio = openStdio(options.stdio, options.extraFiles, what);
+      const record = this.#read();
+      const status = this.#status(record);
+      if (status !== 'created' && status !== 'running') {
+        throw new OciError('ERR_CONTAINER_NOT_RUNNING', `cannot exec in a ${status} container: ${this.id}`);
+      }
+      const pid = await execInContainer(this.#ctx, record, process, options, stdio, op);
+      return new ContainerProcess(pid, stdio, this.#ctx.blocking ? 'child-blocking' : 'child');
+    } catch (err) {
+      stdio?.abandon();
+      throw toOciError(err);
+    } finally {
+      op.done();
+    }
+  }
+
+  // ---- internals ----
+
+  #track(record: ContainerRecord): ExitTracker {
+    this.#exit ??= new ExitTracker(record.pid, record.startTime, this.#mode, (status) => this.emit('exit', status));
+    if (this.listenerCount('exit') > 0) this.#exit.start();
+    return this.#exit;
+  }
+
+  /** The container's record, checked to be this handle's container. */
+  #read(): ContainerRecord {
+    if (this.#deleted) throw new OciError('ERR_CONTAINER_NOT_EXIST', `container does not exist: ${this.id}`);
+    const record = this.#ctx.store.read(this.id);
+    if (!record) {
+      if (this.#record) throw new OciError('ERR_CONTAINER_NOT_EXIST', `container does not exist: ${this.id}`);
+      throw new OciError('ERR_CONTAINER_NOT_RUNNING', `container ${this.id} is still being created`);
+    }
+    this.#check(record);
+    return record;
+  }
+
+  /** Refuses a record of another container under the same id; adopts the first one seen. */
+  #check(record: ContainerRecord): void {
+    if (!this.#record) {
+      this.#record = record;
+      this.#track(record);
+    } else if (!this.#sameRecord(record)) {
+      throw new OciError('ERR_CONTAINER_NOT_EXIST', `container does not exist: ${this.id} (the id now names another container)`);
+    }
+  }
+
+  #sameRecord(record: ContainerRecord | undefined): boolean {
+    return record !== undefined && record.pid === this.#record?.pid && record.startTime === this.#record?.startTime;
+  }
+
+  #status(record: ContainerRecord) {
+    return statusOf(record, this.#ctx.store.dir(this.id));
+  }
+
+  /** After a cancel: kill and delete, whatever state it is in. */
+  async #destroy(): Promise<void> {
+    await this.delete({ force: true }).catch(() => {});
+  }
+}
+
+function readQuietly(ctx: Context, id: string): ContainerRecord | undefined {
+  try {
+    return ctx.store.read(id);
+  } catch {
+    return undefined;
+  }
+}

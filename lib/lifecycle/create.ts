@@ -1,0 +1,113 @@
+// runtime.md "create": from a bundle to a container process that is set up and, unless it runs
+// at once (run), waits at the start gate. Steps, in order: plan (cached per bundle), reserve the
+// state directory, make the start gate, launch (spawn + handshake; the parent's step runs in it),
+// record the process. A failure or a cancel at any step leaves nothing: no process, no state
+// directory.
+import { constants as fsc } from 'node:fs';
+import { resolve } from 'node:path';
+import { O } from '../../bindings/constants.js';
+import { OciError } from '../errors.js';
+import { validateId, type ContainerRecord } from '../state/store.js';
+import type { Context } from './context.js';
+import { killAndReap } from './exit-watcher.js';
+import { launch, type ChildFile } from './launch.js';
+import type { Operation } from './operation.js';
+import { containerRecord, writePidFile } from './record.js';
+import { makeFifo } from './start-gate.js';
+import type { OpenedStdio } from './stdio.js';
+
+/** What create does beyond the bundle (runc's create flags). */
+export interface CreateFlags {
+  /** Write the container process's pid here (digits only), once it is created. */
+  pidFile?: string;
+  /** Enter the rootfs with MS_MOVE and chroot instead of pivot_root (runc --no-pivot). */
+  noPivot?: boolean;
+  /** Keep the session keyring of this process (runc --no-new-keyring). */
+  noNewKeyring?: boolean;
+  /**
+   * Socket activation: the first N extra files are systemd's LISTEN_FDS; the container gets
+   * LISTEN_FDS=N and LISTEN_PID=1 (as runc does).
+   */
+  listenFds?: number;
+  /** A terminal's master end goes to this unix socket (not supported yet: refused). */
+  consoleSocket?: string;
+}
+
+/** Creates the container; resolves with its record once the process is set up. */
+export async function createContainer(
+  ctx: Context,
+  id: string,
+  bundleArg: string,
+  flags: CreateFlags,
+  stdio: OpenedStdio,
+  waitForStart: boolean,
+  op: Operation,
+): Promise<ContainerRecord> {
+  if (flags.consoleSocket) {
+    throw new OciError('ERR_NOT_SUPPORTED', 'create: --console-socket is not supported by ocirun yet (no console support)');
+  }
+  // Before the id goes into the program (and before any bundle work): a bad id is the error.
+  validateId(id);
+  if (typeof bundleArg !== 'string' || !bundleArg) throw new OciError('ERR_INVALID_ARGUMENT', `create ${id}: bundle must be a directory path`);
+  const bundle = resolve(bundleArg);
+  const listenFds = flags.listenFds ?? 0;
+  if (!Number.isInteger(listenFds) || listenFds < 0 || listenFds > stdio.extra.length) {
+    throw new OciError('ERR_INVALID_ARGUMENT', `create ${id}: listenFds (${listenFds}) must count some of the ${stdio.extra.length} extra files`);
+  }
+  const prepared = await ctx.plans.prepare(
+    { bundle, waitForStart, noPivot: flags.noPivot, noNewKeyring: flags.noNewKeyring, preserveFds: stdio.extra.length, listenFds },
+    id,
+    ctx.warn,
+  );
+  op.check();
+  const { spec, rootfs, fds } = prepared;
+
+  const dir = ctx.store.createDir(id);
+  let containerPid = 0;
+  try {
+    const open: ChildFile[] = [];
+    if (waitForStart) {
+      makeFifo(dir);
+      open.push({ path: dir, flags: O.PATH | O.DIRECTORY, to: fds.fifoDir });
+    }
+    for (const { type, path } of prepared.joins) {
+      open.push({
+        path,
+        flags: fsc.O_RDONLY,
+        to: fds.join[type]!,
+        error: (err) => new OciError('ERR_INVALID_CONFIG', `config.json: linux.namespaces: cannot open the ${type} namespace ${path}: ${err.message}`),
+      });
+    }
+    const stage = (pid: number) => {
+      const record = containerRecord(pid, { id, bundle, rootfs, spec });
+      return { record, commit: ctx.store.stage(record) };
+    };
+    // When the executor is the container process, its record is written while it sets the
+    // container up, and only renamed into place once it is created.
+    let staged: ReturnType<typeof stage> | undefined;
+    const whileSettingUp = (pid: number) => {
+      try {
+        staged = stage(pid);
+      } catch {
+        // The handshake tells what went wrong.
+      }
+    };
+    containerPid = await launch(
+      { program: prepared.program, patches: prepared.patches, plan: prepared, fds, stdio: stdio.fds, extra: stdio.extra, spawned: () => stdio.spawned(), open, whileSettingUp },
+      ctx.blocking,
+      { spec },
+      'create',
+      op,
+    );
+    op.check();
+    const { record, commit } = staged ?? stage(containerPid);
+    commit();
+    if (flags.pidFile) writePidFile(flags.pidFile, containerPid);
+    return record;
+  } catch (err) {
+    // Our own child until we reap it: its pid cannot have been recycled.
+    if (containerPid > 0) await killAndReap(containerPid, ctx.blocking);
+    ctx.store.remove(id);
+    throw op.signal?.aborted ? op.error() : err;
+  }
+}

@@ -1,0 +1,71 @@
+// runc exec: another process in a created or running container. The executor opens the
+// container's namespaces and root through /proc/<pid> (checked to be the recorded process),
+// joins them and forks the process, which the runtime then owns like a container process.
+import { constants as fsc } from 'node:fs';
+import { O } from '../../bindings/constants.js';
+import { OciError } from '../errors.js';
+import { host } from '../host/host.js';
+import { childFds } from '../protocol/child-fds.js';
+import type { LinuxNamespaceType, Process } from '../spec/index.js';
+import type { ContainerRecord } from '../state/store.js';
+import type { Context } from './context.js';
+import { killAndReap } from './exit-watcher.js';
+import { launch, type ChildFile } from './launch.js';
+import type { Operation } from './operation.js';
+import { isSameLiveProcess } from './process-info.js';
+import { writePidFile } from './record.js';
+import type { OpenedStdio } from './stdio.js';
+
+export interface ExecFlags {
+  /** Write the process's pid here (digits only). */
+  pidFile?: string;
+  /** A terminal's master end goes to this unix socket (not supported yet: refused). */
+  consoleSocket?: string;
+}
+
+const NS_FILES: Record<LinuxNamespaceType, string> = {
+  pid: 'pid', network: 'net', mount: 'mnt', ipc: 'ipc', uts: 'uts', user: 'user', cgroup: 'cgroup', time: 'time',
+};
+
+/** Starts `proc` in the container of `record`; resolves with its pid once it has exec'd. */
+export async function execInContainer(ctx: Context, record: ContainerRecord, proc: Process, flags: ExecFlags, stdio: OpenedStdio, op: Operation): Promise<number> {
+  if (flags.consoleSocket || proc.terminal) {
+    throw new OciError('ERR_NOT_SUPPORTED', 'exec: terminals (--tty, --console-socket) are not supported by ocirun yet');
+  }
+  const id = record.id;
+  const extra = stdio.extra.length;
+  const fds = childFds(extra, record.namespaces);
+  // The planner is loaded on first use (a create from a cached plan does without it).
+  const { planExecProcess } = await import('../plan/index.js');
+  const plan = planExecProcess({ process: proc, host: host(), syncFd: fds.sync, joinFds: fds.join, rootFd: fds.root, preserveFds: extra });
+  const open: ChildFile[] = record.namespaces.map((type) => ({ path: `/proc/${record.pid}/ns/${NS_FILES[type]}`, flags: fsc.O_RDONLY, to: fds.join[type]! }));
+  open.push({ path: `/proc/${record.pid}/root`, flags: O.PATH | O.DIRECTORY, to: fds.root });
+  const pid = await launch(
+    {
+      program: plan.program.bytes,
+      plan: { namespaces: plan.namespaces, descriptions: async () => plan.program.descriptions },
+      fds,
+      stdio: stdio.fds,
+      extra: stdio.extra,
+      spawned: () => stdio.spawned(),
+      open,
+      // The fds are only ours if the process is still the one we recorded.
+      check: () => {
+        if (!isSameLiveProcess(record.pid, record.startTime)) throw new OciError('ERR_CONTAINER_NOT_RUNNING', `container not running: ${id}`);
+      },
+    },
+    ctx.blocking,
+    {},
+    'exec',
+    op,
+  );
+  if (flags.pidFile) {
+    try {
+      writePidFile(flags.pidFile, pid);
+    } catch (err) {
+      await killAndReap(pid, ctx.blocking);
+      throw err;
+    }
+  }
+  return pid;
+}
