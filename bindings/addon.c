@@ -27,6 +27,7 @@
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
+#include <sys/un.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -281,6 +282,85 @@ static napi_value child_subreaper(napi_env env, napi_callback_info info)
 	return number(env, result(prctl(PR_SET_CHILD_SUBREAPER, (unsigned long)(i[0] != 0), 0, 0, 0)));
 }
 
+/* pidfdGetfd(pidfd, fd) -> a copy of the process's fd (close-on-exec) | -errno */
+static napi_value pidfd_getfd(napi_env env, napi_callback_info info)
+{
+	INT_ARGS("pidfdGetfd", 2);
+	return number(env, result(syscall(SYS_pidfd_getfd, i[0], i[1], 0)));
+}
+
+/*
+ * sendWithFd(socketPath, data: Buffer, fd) -> 0 | -errno: connect a unix stream socket to
+ * socketPath, send data with fd in SCM_RIGHTS (in the first sendmsg, as config-linux.md asks),
+ * close. For a seccomp agent's listener socket.
+ */
+static napi_value send_with_fd(napi_env env, napi_callback_info info)
+{
+	napi_value argv[MAX_ARGS];
+	char path[MAX_PATH];
+	int32_t fd;
+	void *data;
+	size_t len;
+	if (!args(env, info, "sendWithFd", 3, argv, 2, &fd) || !path_arg(env, "sendWithFd", argv[0], path))
+		return NULL;
+	if (napi_get_buffer_info(env, argv[1], &data, &len) != napi_ok)
+		return fail_type(env, "sendWithFd", "data must be a Buffer");
+	struct sockaddr_un addr = { .sun_family = AF_UNIX };
+	if (strlen(path) >= sizeof(addr.sun_path))
+		return number(env, -ENAMETOOLONG);
+	strcpy(addr.sun_path, path);
+	int s = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	if (s < 0)
+		return number(env, -errno);
+	int err = 0;
+	int r;
+	while ((r = connect(s, (struct sockaddr *)&addr, sizeof(addr))) < 0 && errno == EINTR)
+		;
+	if (r < 0)
+		err = errno;
+	size_t done = 0;
+	while (!err && done < len) {
+		struct iovec iov = { (char *)data + done, len - done };
+		union {
+			struct cmsghdr h;
+			char space[CMSG_SPACE(sizeof(int))];
+		} control;
+		struct msghdr msg = { .msg_iov = &iov, .msg_iovlen = 1 };
+		if (done == 0) {
+			memset(&control, 0, sizeof(control));
+			msg.msg_control = control.space;
+			msg.msg_controllen = sizeof(control.space);
+			struct cmsghdr *c = CMSG_FIRSTHDR(&msg);
+			c->cmsg_level = SOL_SOCKET;
+			c->cmsg_type = SCM_RIGHTS;
+			c->cmsg_len = CMSG_LEN(sizeof(int));
+			memcpy(CMSG_DATA(c), &fd, sizeof(int));
+		}
+		ssize_t n = sendmsg(s, &msg, MSG_NOSIGNAL);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0)
+			err = errno;
+		else
+			done += (size_t)n;
+	}
+	close(s);
+	return number(env, -err);
+}
+
+/*
+ * seccompProbe(operation, flags, action) -> seccomp(2)'s result | -errno, asking the kernel what
+ * it supports without installing anything: SECCOMP_GET_ACTION_AVAIL with the action, or
+ * SECCOMP_SET_MODE_FILTER with a NULL program (EFAULT: the flags are known; EINVAL: they are not).
+ */
+static napi_value seccomp_probe(napi_env env, napi_callback_info info)
+{
+	INT_ARGS("seccompProbe", 3);
+	uint32_t action = (uint32_t)i[2];
+	void *arg = i[0] == 2 ? (void *)&action : NULL;
+	return number(env, result(syscall(SYS_seccomp, i[0], (unsigned)i[1], arg)));
+}
+
 /*
  * strerror(errno) -> the C library's message. strerror, not strerror_r: glibc's strerror_r (GNU,
  * returns the text) and musl's (POSIX, returns an int) differ; both libraries' strerror return a
@@ -337,6 +417,8 @@ NAPI_MODULE_INIT()
 		{ "waitpid", wait_pid }, { "poll", poll_in }, { "flock", file_lock }, { "strerror", error_text },
 		{ "waitExit", wait_exit }, { "exit", exit_now }, { "pipe", make_pipe },
 		{ "setChildSubreaper", child_subreaper },
+		{ "pidfdGetfd", pidfd_getfd },
+		{ "sendWithFd", send_with_fd }, { "seccompProbe", seccomp_probe },
 	};
 	for (size_t i = 0; i < sizeof(table) / sizeof(table[0]); i++) {
 		napi_value fn;

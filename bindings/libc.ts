@@ -26,6 +26,9 @@ interface Addon {
   strerror(errno: number): string;
   waitExit(pidfd: number): number;
   exit(status: number): never;
+  pidfdGetfd(pidfd: number, fd: number): number;
+  sendWithFd(socketPath: string, data: Buffer, fd: number): number;
+  seccompProbe(operation: number, flags: number, action: number): number;
 }
 
 // Loaded on first use: `state` and `list` never call libc.
@@ -159,6 +162,26 @@ export function pipe(): [number, number] {
 /** prctl(PR_SET_CHILD_SUBREAPER): orphaned descendants become this process's children. */
 export function setChildSubreaper(on: boolean): void {
   check(c().setChildSubreaper(on ? 1 : 0), 'prctl(PR_SET_CHILD_SUBREAPER)');
+}
+
+/** An anonymous memory file, close-on-exec. */
+export function memfdCreate(name: string): number {
+  return check(c().memfdCreate(name), 'memfd_create');
+}
+
+/** A copy of fd `fd` of the process of `pidfd` (pidfd_getfd(2)). */
+export function pidfdGetfd(pidfd: number, fd: number): number {
+  return check(c().pidfdGetfd(pidfd, fd), 'pidfd_getfd');
+}
+
+/** Connect to the unix stream socket at `path`, send `data` with `fd` (SCM_RIGHTS), close. */
+export function sendWithFd(path: string, data: Buffer, fd: number): void {
+  check(c().sendWithFd(path, data, fd), 'connect/sendmsg', path);
+}
+
+/** seccomp(2) asked about support (see addon.c seccomp_probe): the result, or -errno. */
+export function seccompProbe(operation: number, flags: number, action: number): number {
+  return c().seccompProbe(operation, flags, action | 0);
 }
 
 export function mkfifo(path: string, mode: number): void {

@@ -8,6 +8,7 @@ import { resolve } from 'node:path';
 import { O } from '../../bindings/constants.js';
 import { OciError } from '../errors.js';
 import { validateId, type ContainerRecord } from '../state/store.js';
+import { SPEC_VERSION } from '../version.js';
 import type { Context } from './context.js';
 import { killAndReap } from './exit-watcher.js';
 import { launch, type ChildFile } from './launch.js';
@@ -79,7 +80,7 @@ export async function createContainer(
       });
     }
     const stage = (pid: number) => {
-      const record = containerRecord(pid, { id, bundle, rootfs, spec });
+      const record = containerRecord(pid, { id, bundle, rootfs, spec, seccomp: prepared.seccomp });
       return { record, commit: ctx.store.stage(record) };
     };
     // When the executor is the container process, its record is written while it sets the
@@ -95,7 +96,11 @@ export async function createContainer(
     containerPid = await launch(
       { program: prepared.program, patches: prepared.patches, plan: prepared, fds, stdio: stdio.fds, extra: stdio.extra, spawned: () => stdio.spawned(), open, whileSettingUp },
       ctx.blocking,
-      { spec },
+      {
+        spec,
+        listener: prepared.seccomp?.listener,
+        state: (pid) => ({ ociVersion: SPEC_VERSION, id, status: 'creating', pid, bundle, ...(spec.annotations && { annotations: spec.annotations }) }),
+      },
       'create',
       op,
     );

@@ -15,6 +15,7 @@ import type { Operation } from './operation.js';
 import { isSameLiveProcess } from './process-info.js';
 import { writePidFile } from './record.js';
 import type { OpenedStdio } from './stdio.js';
+import { stateOf, statusOf } from './status.js';
 
 export interface ExecFlags {
   /** Write the process's pid here (digits only). */
@@ -36,8 +37,10 @@ export async function execInContainer(ctx: Context, record: ContainerRecord, pro
   const extra = stdio.extra.length;
   const fds = childFds(extra, record.namespaces);
   // The planner is loaded on first use (a create from a cached plan does without it).
-  const { planExecProcess } = await import('../plan/index.js');
-  const plan = planExecProcess({ process: proc, host: host(), syncFd: fds.sync, joinFds: fds.join, rootFd: fds.root, preserveFds: extra });
+  const [{ planExecProcess }, { loadStoredSeccomp }] = await Promise.all([import('../plan/index.js'), import('../seccomp/compile.js')]);
+  // The container's seccomp filter applies to the new process too.
+  const seccomp = record.seccomp && loadStoredSeccomp(record.seccomp);
+  const plan = planExecProcess({ process: proc, host: host(), syncFd: fds.sync, joinFds: fds.join, rootFd: fds.root, preserveFds: extra, seccomp });
   const open: ChildFile[] = record.namespaces.map((type) => ({ path: `/proc/${record.pid}/ns/${NS_FILES[type]}`, flags: fsc.O_RDONLY, to: fds.join[type]! }));
   open.push({ path: `/proc/${record.pid}/root`, flags: O.PATH | O.DIRECTORY, to: fds.root });
   const pid = await launch(
@@ -55,7 +58,7 @@ export async function execInContainer(ctx: Context, record: ContainerRecord, pro
       },
     },
     ctx.blocking,
-    {},
+    { listener: seccomp?.listener, state: () => stateOf(record, statusOf(record, ctx.store.dir(id))) },
     'exec',
     op,
   );

@@ -8,8 +8,9 @@ import { OciError } from '../errors.js';
 import type { NamespacePhase } from '../plan/namespaces.js';
 import type { ChildFds } from '../protocol/child-fds.js';
 import { initError, openInitChannel, type InitChannel } from '../protocol/init-channel.js';
-import { SYNC_CREATED, SYNC_GO, SYNC_READY } from '../protocol/messages.js';
-import type { Spec } from '../spec/index.js';
+import { SYNC_CREATED, SYNC_GO, SYNC_READY, SYNC_SECCOMP } from '../protocol/messages.js';
+import { sendListener, type Listener } from '../seccomp/agent.js';
+import type { Spec, State } from '../spec/index.js';
 import { eventLoopTurn, killAndReap, watchExit } from './exit-watcher.js';
 import type { Operation } from './operation.js';
 import { parentStep } from './parent-step.js';
@@ -62,7 +63,16 @@ export interface Launch {
  * container process's pid once it is created or has exec'd. On any failure nothing is left: every
  * fd is closed, and the executor and the container process are killed and reaped.
  */
-export async function launch(l: Launch, blocking: boolean, ctx: { spec?: Spec }, verb: 'create' | 'exec', op?: Operation): Promise<number> {
+/** What the sync protocol needs to know of the container. */
+export interface LaunchContext {
+  spec?: Spec;
+  /** The seccomp agent, when the filter notifies (lib/seccomp/agent.ts). */
+  listener?: Listener;
+  /** The container's state to send the agent. */
+  state?: (pid: number) => State;
+}
+
+export async function launch(l: Launch, blocking: boolean, ctx: LaunchContext, verb: 'create' | 'exec', op?: Operation): Promise<number> {
   const opened: number[] = [];
   const moves: [number, number][] = l.extra.map((fd, i) => [fd, 3 + i]);
   let channel: InitChannel | undefined;
@@ -139,14 +149,21 @@ async function handshake(
   channel: InitChannel,
   plan: { namespaces: NamespacePhase; descriptions(): Promise<readonly string[]> },
   children: Children,
-  ctx: { spec?: Spec },
+  ctx: LaunchContext,
   verb: string,
   blocking: boolean,
 ): Promise<void> {
   let readyWaiting = false;
+  let listenerWaiting = -1;
   let created = false;
   const answerReady = () => {
     parentStep(children.container, plan.namespaces, ctx.spec);
+    channel.send(SYNC_GO);
+  };
+  const answerSeccomp = (fd: number) => {
+    const pid = children.container;
+    if (!ctx.listener || !ctx.state) throw new OciError('ERR_CONTAINER_INIT', `${verb}: the container process sent a seccomp listener the plan did not ask for`);
+    sendListener(ctx.listener, pid, fd, ctx.state(pid));
     channel.send(SYNC_GO);
   };
   for (;;) {
@@ -171,12 +188,21 @@ async function handshake(
         readyWaiting = false;
         answerReady();
       }
+      if (listenerWaiting >= 0) {
+        answerSeccomp(listenerWaiting);
+        listenerWaiting = -1;
+      }
       if (created) return;
       continue;
     }
     if (m.tag === SYNC_READY) {
       if (children.container > 0) answerReady();
       else readyWaiting = true;
+      continue;
+    }
+    if (m.tag === SYNC_SECCOMP) {
+      if (children.container > 0) answerSeccomp(m.value);
+      else listenerWaiting = m.value;
       continue;
     }
     if (m.tag === SYNC_CREATED) {

@@ -18,6 +18,7 @@ import { childFds, type ChildFds } from '../protocol/child-fds.js';
 import type { Plan } from '../plan/index.js';
 import type { NamespacePhase } from '../plan/namespaces.js';
 import { CONTAINER_ID_SLOT } from '../plan/slots.js';
+import type { StoredSeccomp } from '../seccomp/compile.js';
 import type { LinuxNamespaceType, Spec } from '../spec/index.js';
 import { packageRoot } from '../support/package-root.js';
 
@@ -47,6 +48,8 @@ export interface Prepared {
   fds: ChildFds;
   /** Namespace types joined by path, and the paths. */
   joins: { type: LinuxNamespaceType; path: string }[];
+  /** The compiled seccomp filter (also inside the program), for the record and the listener. */
+  seccomp?: StoredSeccomp;
   /** One description per op, for error messages (planned again on demand after a cache hit). */
   descriptions(): Promise<readonly string[]>;
 }
@@ -57,10 +60,11 @@ interface Entry {
   warnings: string[];
   namespaces: NamespacePhase;
   slots: Record<string, Slot>;
+  seccomp?: StoredSeccomp;
   program: Buffer;
 }
 
-const FORMAT = 2;
+const FORMAT = 3;
 const MEMORY_ENTRIES = 32;
 const DISK_ENTRIES = 128;
 /**
@@ -98,7 +102,7 @@ export class PlanCache {
    * computed from the same text).
    */
   private async make(options: PrepareOptions, id: string, warn: (message: string) => void, text: string | undefined, key?: string): Promise<Prepared> {
-    const [{ loadBundle, loadBundleText }, { planContainer }] = await Promise.all([import('../validate/index.js'), import('../plan/index.js')]);
+    const [{ loadBundle, loadBundleText }, { planContainer }, { storeSeccomp }] = await Promise.all([import('../validate/index.js'), import('../plan/index.js'), import('../seccomp/compile.js')]);
     const warnings: string[] = [];
     const say = (m: string) => {
       warnings.push(m);
@@ -112,8 +116,8 @@ export class PlanCache {
       return { ...view, plan: planWith(planContainer, view.spec, view.rootfs, view.fds, options, say) };
     });
     const { spec, rootfs, extraEnv, fds } = value;
-    const { program, namespaces } = value.plan;
-    const entry = { facts, warnings, namespaces, slots: program.slots, program: program.bytes };
+    const { program, namespaces, seccomp } = value.plan;
+    const entry: Omit<Entry, 'key'> = { facts, warnings, namespaces, slots: program.slots, program: program.bytes, ...(seccomp && { seccomp: storeSeccomp(seccomp) }) };
     if (text !== undefined) this.remember({ key: key ?? keyOf(options, extraEnv, text), ...entry }, diskName(options));
     return prepared(spec, rootfs, fds, entry, id, async () => program.descriptions);
   }
@@ -313,13 +317,13 @@ function prepared(
   spec: Spec,
   rootfs: string,
   fds: ChildFds,
-  entry: Pick<Entry, 'program' | 'slots' | 'namespaces'>,
+  entry: Pick<Entry, 'program' | 'slots' | 'namespaces' | 'seccomp'>,
   id: string,
   descriptions: () => Promise<readonly string[]>,
 ): Prepared {
   const slot = entry.slots[CONTAINER_ID_SLOT];
   const patches = slot ? [slotPatch(slot, id)] : [];
-  return { spec, rootfs, program: entry.program, patches, namespaces: entry.namespaces, fds, joins: joinsOf(spec), descriptions };
+  return { spec, rootfs, program: entry.program, patches, namespaces: entry.namespaces, fds, joins: joinsOf(spec), seccomp: entry.seccomp, descriptions };
 }
 
 let build: string | undefined | null = null;

@@ -5,11 +5,12 @@ import { userInfo } from 'node:os';
 import { OciError } from '../errors.js';
 import type { Spec } from '../spec/index.js';
 import type { ContainerRecord } from '../state/store.js';
+import type { StoredSeccomp } from '../seccomp/compile.js';
 import { utcTimestamp } from '../support/timestamp.js';
 import { SPEC_VERSION } from '../version.js';
 import { readProcStat } from './process-info.js';
 
-export function containerRecord(pid: number, c: { id: string; bundle: string; rootfs: string; spec: Spec }): ContainerRecord {
+export function containerRecord(pid: number, c: { id: string; bundle: string; rootfs: string; spec: Spec; seccomp?: StoredSeccomp }): ContainerRecord {
   const st = readProcStat(pid);
   if (!st) throw new OciError('ERR_CONTAINER_INIT', `create: the container process ${pid} exited during create`);
   return {
@@ -24,6 +25,7 @@ export function containerRecord(pid: number, c: { id: string; bundle: string; ro
     annotations: c.spec.annotations,
     namespaces: (c.spec.linux?.namespaces ?? []).map((n) => n.type),
     process: c.spec.process!,
+    ...(c.seccomp && { seccomp: c.seccomp }),
   };
 }
 

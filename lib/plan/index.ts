@@ -15,10 +15,14 @@ import { planMaskedPaths, planReadonlyPaths, planSysctl } from './paths.js';
 import { planCredentials, planExec, planExecutableCheck, planFds, planProcessLimits } from './process.js';
 import { planEnterRootfs, planReadonlyRoot, planRootfsPrepare, planRootPropagation } from './rootfs.js';
 import { planSignal, SYNC_CREATED } from './sync.js';
+import { planSeccomp, seccompBeforeCredentials } from './seccomp.js';
+import { compileSeccomp, type CompiledSeccomp } from '../seccomp/compile.js';
 
 export interface Plan {
   program: EncodedProgram;
   namespaces: NamespacePhase;
+  /** The compiled linux.seccomp filter, in the program too (kept for `exec`). */
+  seccomp?: CompiledSeccomp;
 }
 
 export interface ContainerPlanInput {
@@ -101,14 +105,23 @@ export function planContainer(input: ContainerPlanInput): Plan {
   });
   if (linux.personality) planPersonality(ctx, linux.personality.domain ?? 'LINUX');
   planSecurityLabels(ctx, proc);
-  planCredentials(ctx, proc);
-  planFds(ctx, input.preserveFds ?? 0);
-  planExecutableCheck(ctx, proc);
+  const seccomp = linux.seccomp ? compileSeccomp(linux.seccomp) : undefined;
+  planProcessTail(ctx, proc, seccomp, input.syncFd, input.preserveFds ?? 0);
   planSignal(ctx, input.syncFd, SYNC_CREATED, 'tell the runtime the container is created');
   if (input.fifoDirFd !== undefined) planWaitForStart(ctx, input.fifoDirFd);
   planExec(ctx, proc);
 
-  return { program: b.encode(input.syncFd), namespaces: phase };
+  return { program: b.encode(input.syncFd), namespaces: phase, ...(seccomp && { seccomp }) };
+}
+
+/** Credentials, fds and the executable check, with the seccomp filter where runc puts it. */
+function planProcessTail(ctx: PlanContext, proc: Process, seccomp: CompiledSeccomp | undefined, syncFd: number, preserveFds: number): void {
+  const early = seccomp && seccompBeforeCredentials(proc.noNewPrivileges);
+  if (early) planSeccomp(ctx, seccomp, syncFd);
+  planCredentials(ctx, proc);
+  planFds(ctx, preserveFds);
+  planExecutableCheck(ctx, proc);
+  if (seccomp && !early) planSeccomp(ctx, seccomp, syncFd);
 }
 
 export interface ExecPlanInput {
@@ -120,6 +133,8 @@ export interface ExecPlanInput {
   /** O_PATH fd on /proc/<pid>/root: the container's root, entered after joining its mount namespace. */
   rootFd: number;
   preserveFds?: number;
+  /** The container's seccomp filter: the process runs under it too. */
+  seccomp?: CompiledSeccomp;
 }
 
 /** `exec`: join every namespace of a running container, then run the process as `create` does. */
@@ -136,16 +151,14 @@ export function planExecProcess(input: ExecPlanInput): Plan {
   b.syscall('chroot', [ctx.str('.')], "chroot into the container's root");
   planProcessLimits(ctx, proc, { preserveFds: input.preserveFds ?? 0 });
   planSecurityLabels(ctx, proc);
-  planCredentials(ctx, proc);
-  planFds(ctx, input.preserveFds ?? 0);
-  planExecutableCheck(ctx, proc);
+  planProcessTail(ctx, proc, input.seccomp, input.syncFd, input.preserveFds ?? 0);
   planExec(ctx, proc);
   return { program: b.encode(input.syncFd), namespaces: phase };
 }
 
 /**
- * Features this build does not implement yet. Anything that protects the container (seccomp) or
- * that the spec says MUST run (hooks) is refused rather than ignored; resource limits, which the
+ * Features this build does not implement yet. Anything that protects the container or that the
+ * spec says MUST run (hooks) is refused rather than ignored; resource limits, which the
  * default `runc spec` config always carries, are accepted with a warning.
  */
 function refuseUnsupported(spec: Spec, warn: (message: string) => void): void {
@@ -155,7 +168,6 @@ function refuseUnsupported(spec: Spec, warn: (message: string) => void): void {
   const hooks = spec.hooks ?? {};
   for (const [name, list] of Object.entries(hooks)) if (Array.isArray(list) && list.length) notYet(`/hooks/${name}`);
   const linux = spec.linux ?? {};
-  if (linux.seccomp) notYet('/linux/seccomp');
   if (linux.intelRdt) notYet('/linux/intelRdt');
   if (linux.netDevices && Object.keys(linux.netDevices).length) notYet('/linux/netDevices');
   if (linux.memoryPolicy) notYet('/linux/memoryPolicy');

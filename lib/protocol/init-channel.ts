@@ -10,7 +10,7 @@ import { MSG_PID, MSG_SYNC_BASE } from './messages.js';
 import { OciError } from '../errors.js';
 
 export type InitMessage =
-  | { kind: 'sync'; tag: number }
+  | { kind: 'sync'; tag: number; value: number }
   | { kind: 'pid'; pid: number }
   | { kind: 'error'; op: number; errno: number }
   | { kind: 'eof' };
@@ -39,7 +39,7 @@ class Decoder {
       const value = this.buffered.readInt32LE(4);
       this.buffered = this.buffered.subarray(8);
       if (tag === MSG_PID) this.emit({ kind: 'pid', pid: value });
-      else if (tag >= MSG_SYNC_BASE) this.emit({ kind: 'sync', tag });
+      else if (tag >= MSG_SYNC_BASE) this.emit({ kind: 'sync', tag, value });
       else this.emit({ kind: 'error', op: tag, errno: value });
     }
   }

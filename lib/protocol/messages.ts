@@ -15,6 +15,9 @@
 //          (READY/GO only when the runtime has something to write: NamespacePhase.parentStep)
 //   PID    (from a forking op: the new child's pid; the forking process exits). It comes from
 //          another process than READY and CREATED, so it can arrive after either of them.
+//   SECCOMP (value: the listener fd)   ──▶  take it with pidfd_getfd, send it and the state to
+//          wait for GO                 ◀──  the agent (lib/seccomp/agent.ts); GO. Only with
+//                                           SCMP_ACT_NOTIFY rules.
 //   CREATED (rootfs and process set up) ──▶ record state; `create` returns
 //          open exec fifo (blocks until `start`: lib/lifecycle/start-gate.ts), then execve
 //   {op index, errno}  on any failure; end of file when execve succeeded (the socket is CLOEXEC)
@@ -22,6 +25,7 @@ import { MSG_PID, MSG_SYNC_BASE } from '../../bindings/program-format.js';
 
 export const SYNC_READY = MSG_SYNC_BASE + 1;
 export const SYNC_CREATED = MSG_SYNC_BASE + 2;
+export const SYNC_SECCOMP = MSG_SYNC_BASE + 3;
 /** The parent's answer to READY. */
 export const SYNC_GO = 'g';
 export { MSG_PID, MSG_SYNC_BASE };

@@ -6,6 +6,7 @@ import { join } from 'node:path';
 import { flock, LOCK_EX, LOCK_NB, LOCK_UN } from '../../bindings/libc.js';
 import { OciError } from '../errors.js';
 import type { LinuxNamespaceType, Process } from '../spec/index.js';
+import type { StoredSeccomp } from '../seccomp/compile.js';
 
 /** What ocirun records about a container; the status is derived from facts, never stored. */
 export interface ContainerRecord {
@@ -23,6 +24,8 @@ export interface ContainerRecord {
   namespaces: LinuxNamespaceType[];
   /** The process of config.json: `exec` starts from it (env, user, capabilities). */
   process: Process;
+  /** The compiled linux.seccomp filter: `exec`'d processes run under it too. */
+  seccomp?: StoredSeccomp;
 }
 
 const ID_PATTERN = /^[A-Za-z0-9_+.-]+$/;

@@ -4,14 +4,10 @@
 import type { RuleContext } from '../types.js';
 import { arrayAt, numberAt, objectAt, ptr, q, stringAt } from '../json.js';
 import { NR_SCMP_ERROR, openLibseccomp, type Libseccomp } from '../../../bindings/libseccomp.js';
+import { libseccompArchName } from '../../../bindings/seccomp.js';
 
 const ERRNO_ACTIONS = new Set(['SCMP_ACT_ERRNO', 'SCMP_ACT_TRACE']);
 const SYSCALL_NAME = /^[a-z_][a-z0-9_]*$/;
-
-/** `SCMP_ARCH_X86_64` → libseccomp's name for it, `x86_64`. */
-export function libseccompArchName(arch: string): string {
-  return arch.replace(/^SCMP_ARCH_/, '').toLowerCase();
-}
 
 export default function seccomp(ctx: RuleContext): void {
   const sc = objectAt(objectAt(ctx.config.linux)?.seccomp);
