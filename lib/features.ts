@@ -1,12 +1,14 @@
 // The features document (runtime-spec features.md): what this build of ocirun supports. It is
 // built from one constant, SUPPORTED, which states only what the runtime really implements;
 // update it as features land (test/features.test.ts checks the result against the schema).
-import type { Features, LinuxNamespaceType } from './spec/index.js';
+import type { Features, LinuxNamespaceType, LinuxSeccompArch, LinuxSeccompFlag, LinuxSeccompOperator } from './spec/index.js';
 import { CAPABILITY_NAMES } from './spec/capabilities.js';
 import { SPEC_VERSION } from './version.js';
 import { validatorFor } from './validate/validators.js';
 import { schemaProblems } from './validate/schema-problems.js';
 import { OciError } from './errors.js';
+import { seccompSupport, supportedConfigFlags } from './seccomp/support.js';
+import { CONFIG_FLAGS, OPERATORS } from '../bindings/seccomp.js';
 
 export const SUPPORTED = {
   ociVersionMin: '1.0.0',
@@ -28,7 +30,8 @@ export const SUPPORTED = {
   namespaces: ['cgroup', 'ipc', 'mount', 'network', 'pid', 'time', 'user', 'uts'] as LinuxNamespaceType[],
   capabilities: [...CAPABILITY_NAMES] as string[],
   cgroup: { v1: false, v2: false, systemd: false, systemdUser: false, rdma: false },
-  seccomp: false,
+  /** linux.seccomp: compiled by libseccomp, loaded with seccomp(2); see seccompFeatures(). */
+  seccomp: true,
   apparmor: false,
   selinux: false,
   intelRdt: false,
@@ -49,7 +52,7 @@ export function features(): Features {
       namespaces: [...s.namespaces],
       capabilities: [...s.capabilities],
       cgroup: { ...s.cgroup },
-      seccomp: { enabled: s.seccomp },
+      seccomp: seccompFeatures(s.seccomp),
       apparmor: { enabled: s.apparmor },
       selinux: { enabled: s.selinux },
       intelRdt: { enabled: s.intelRdt },
@@ -63,4 +66,21 @@ export function features(): Features {
     throw new OciError('ERR_INVALID_CONFIG', `internal error: the features document does not match features-schema.json: ${why}`);
   }
   return doc;
+}
+
+/**
+ * Seccomp as this host can run it: the actions and flags the kernel accepts, the architectures
+ * libseccomp knows; not enabled at all without libseccomp.
+ */
+function seccompFeatures(built: boolean): NonNullable<NonNullable<Features['linux']>['seccomp']> {
+  const support = built ? seccompSupport() : undefined;
+  if (!support?.libseccomp) return { enabled: false };
+  return {
+    enabled: true,
+    actions: [...support.actions].sort(),
+    operators: (Object.keys(OPERATORS) as LinuxSeccompOperator[]).sort(),
+    archs: ([...support.archs] as LinuxSeccompArch[]).sort(),
+    knownFlags: [...CONFIG_FLAGS] as LinuxSeccompFlag[],
+    supportedFlags: supportedConfigFlags(support) as LinuxSeccompFlag[],
+  };
 }

@@ -37,10 +37,19 @@ describe('features', () => {
     expect(f.linux?.namespaces).toEqual(['cgroup', 'ipc', 'mount', 'network', 'pid', 'time', 'user', 'uts']);
     expect(f.linux?.capabilities).toEqual(CAPABILITY_NAMES);
     expect(f.linux?.cgroup).toEqual({ v1: false, v2: false, systemd: false, systemdUser: false, rdma: false });
-    expect(f.linux?.seccomp).toEqual({ enabled: false });
+    expect(f.linux?.seccomp?.enabled).toBe(true);
     expect(f.linux?.apparmor).toEqual({ enabled: false });
     expect(f.linux?.selinux).toEqual({ enabled: false });
     expect(f.linux?.intelRdt).toEqual({ enabled: false });
+  });
+
+  it('seccomp: every action, operator and flag the config may name; the supported flags a subset; libseccomp\'s architectures', () => {
+    const sc = features().linux!.seccomp!;
+    expect(sc.actions).toEqual(expect.arrayContaining(['SCMP_ACT_ALLOW', 'SCMP_ACT_ERRNO', 'SCMP_ACT_KILL', 'SCMP_ACT_KILL_PROCESS', 'SCMP_ACT_TRAP']));
+    expect(sc.operators).toEqual(['SCMP_CMP_EQ', 'SCMP_CMP_GE', 'SCMP_CMP_GT', 'SCMP_CMP_LE', 'SCMP_CMP_LT', 'SCMP_CMP_MASKED_EQ', 'SCMP_CMP_NE']);
+    expect(sc.knownFlags).toEqual(['SECCOMP_FILTER_FLAG_TSYNC', 'SECCOMP_FILTER_FLAG_LOG', 'SECCOMP_FILTER_FLAG_SPEC_ALLOW', 'SECCOMP_FILTER_FLAG_WAIT_KILLABLE_RECV']);
+    expect(sc.knownFlags).toEqual(expect.arrayContaining(sc.supportedFlags!));
+    expect(sc.archs).toEqual(expect.arrayContaining([process.arch === 'arm64' ? 'SCMP_ARCH_AARCH64' : 'SCMP_ARCH_X86_64']));
   });
 
   it('lists only mount options config.md defines, each once', () => {

@@ -140,6 +140,8 @@ const CASES: Case[] = [
   { name: 'listenerMetadata without listenerPath', patch: (c) => (c.linux.seccomp = { defaultAction: 'SCMP_ACT_ALLOW', listenerMetadata: 'x' }), pointer: '/linux/seccomp/listenerMetadata', rule: 'seccomp-listener-metadata' },
   { name: 'notify without listenerPath', patch: (c) => (c.linux.seccomp = { defaultAction: 'SCMP_ACT_ALLOW', syscalls: [{ names: ['read'], action: 'SCMP_ACT_ALLOW' }, { names: ['mount'], action: 'SCMP_ACT_NOTIFY' }] }), pointer: '/linux/seccomp/syscalls/1/action', rule: 'seccomp-notify-listener' },
   { name: 'notify as default action', patch: (c) => (c.linux.seccomp = { defaultAction: 'SCMP_ACT_NOTIFY', listenerPath: '/run/agent.sock' }), pointer: '/linux/seccomp/defaultAction', rule: 'seccomp-notify-default' },
+  { name: 'errnoRet beyond the largest errno', patch: (c) => (c.linux.seccomp = { defaultAction: 'SCMP_ACT_ALLOW', syscalls: [{ names: ['mount'], action: 'SCMP_ACT_ERRNO', errnoRet: 4096 }] }), pointer: '/linux/seccomp/syscalls/0/errnoRet', rule: 'seccomp-errno-range' },
+  { name: 'defaultErrnoRet beyond 16 bits with SCMP_ACT_TRACE', patch: (c) => (c.linux.seccomp = { defaultAction: 'SCMP_ACT_TRACE', defaultErrnoRet: 65536 }), pointer: '/linux/seccomp/defaultErrnoRet', rule: 'seccomp-errno-range' },
   { name: 'argument index 6', patch: (c) => (c.linux.seccomp = { defaultAction: 'SCMP_ACT_ALLOW', syscalls: [{ names: ['clone'], action: 'SCMP_ACT_ERRNO', args: [{ index: 6, value: 0, op: 'SCMP_CMP_EQ' }] }] }), pointer: '/linux/seccomp/syscalls/0/args/0/index', rule: 'seccomp-arg-index' },
   // devices
   { name: 'device type x (schema)', patch: (c) => (c.linux.devices = [{ path: '/dev/x', type: 'x', major: 1, minor: 3 }]), pointer: '/linux/devices/0/type', rule: 'schema/pattern' },

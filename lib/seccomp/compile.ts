@@ -57,9 +57,8 @@ export function compileSeccomp(sc: LinuxSeccomp, support: SeccompSupport = secco
   try {
     addArchitectures(lib, filter, sc);
     const syscalls = sc.syscalls ?? [];
-    // libseccomp 2.5 misbuilds the binary tree of an empty filter; runc's threshold.
-    if (syscalls.length > 32) filter.setOptimize(2);
     let notify = false;
+    let added = 0;
     syscalls.forEach((rule, i) => {
       const at = `${BASE}/syscalls/${i}`;
       const name = usable(rule.action, `${at}/action`);
@@ -73,9 +72,15 @@ export function compileSeccomp(sc: LinuxSeccomp, support: SeccompSupport = secco
         for (const args of groups) {
           const r = filter.addRule(action, nr, args);
           if (r < 0) throw invalid(`${at}/names/${j}`, `libseccomp cannot add the rule for "${syscall}" (${ruleError(-r)})`);
+          added++;
         }
       });
     });
+    // A binary tree of syscall numbers instead of a list: when the kernel loads a filter it runs
+    // it for every syscall number (its action cache), and with a list that walk is most of the
+    // load of a profile like podman's (README, Benchmarks). Not for a handful of rules (the tree
+    // adds instructions), never for none (libseccomp 2.5 misbuilds an empty tree).
+    if (added >= 32) filter.setOptimize(2);
     const bpf = filter.exportBpf();
     const instructions = bpf.length / SOCK_FILTER_SIZE;
     if (instructions > BPF_MAXINSNS) throw invalid(BASE, `the compiled filter has ${instructions} BPF instructions; the kernel takes at most ${BPF_MAXINSNS}`);

@@ -17,6 +17,7 @@ export default function seccomp(ctx: RuleContext): void {
   if (sc.defaultErrnoRet !== undefined && defaultAction !== undefined && !ERRNO_ACTIONS.has(defaultAction)) {
     ctx.error(`${base}/defaultErrnoRet`, 'seccomp-errno-action', `defaultErrnoRet is set but the default action ${defaultAction} returns no errno (only SCMP_ACT_ERRNO and SCMP_ACT_TRACE do)`);
   }
+  errnoRange(ctx, `${base}/defaultErrnoRet`, defaultAction, sc.defaultErrnoRet);
   if (defaultAction === 'SCMP_ACT_NOTIFY') {
     ctx.error(`${base}/defaultAction`, 'seccomp-notify-default', 'SCMP_ACT_NOTIFY cannot be the default action: the container could not even reach execve; use it on specific syscalls');
   }
@@ -36,6 +37,7 @@ export default function seccomp(ctx: RuleContext): void {
     if (rule.errnoRet !== undefined && action !== undefined && !ERRNO_ACTIONS.has(action)) {
       ctx.error(ptr(at, 'errnoRet'), 'seccomp-errno-action', `errnoRet is set but action ${action} returns no errno (only SCMP_ACT_ERRNO and SCMP_ACT_TRACE do)`);
     }
+    errnoRange(ctx, ptr(at, 'errnoRet'), action, rule.errnoRet);
     arrayAt(rule.names).forEach((name, j) => {
       if (typeof name !== 'string') return;
       if (!SYSCALL_NAME.test(name)) {
@@ -55,6 +57,14 @@ export default function seccomp(ctx: RuleContext): void {
   if (notifyAt && sc.listenerPath === undefined) {
     ctx.error(notifyAt, 'seccomp-notify-listener', 'SCMP_ACT_NOTIFY needs linux.seccomp.listenerPath: the socket of the agent that answers the notifications');
   }
+}
+
+/** An errno the kernel can return (1..4095), or a 16-bit trace value. */
+function errnoRange(ctx: RuleContext, pointer: string, action: string | undefined, value: unknown): void {
+  const n = numberAt(value);
+  if (n === undefined || action === undefined) return;
+  const max = action === 'SCMP_ACT_TRACE' ? 0xffff : 4095;
+  if (n > max) ctx.error(pointer, 'seccomp-errno-range', `${n} is out of range for ${action}: at most ${max}${max === 4095 ? ' (the largest errno the kernel returns)' : ' (16 bits)'}`);
 }
 
 // Resolutions never change while the process runs; profiles repeat the same few hundred names.

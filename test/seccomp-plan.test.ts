@@ -1,0 +1,105 @@
+// The seccomp compiler and where the planner loads the filter, without root: errors name the
+// JSON pointer at fault, features the kernel lacks are refused, and the filter goes on where runc
+// puts it.
+import { describe, expect, it } from 'vitest';
+import type { Host } from '../lib/host.js';
+import { planContainer, planExecProcess } from '../lib/plan/index.js';
+import { compileSeccomp, loadStoredSeccomp, storeSeccomp } from '../lib/seccomp/compile.js';
+import { seccompSupport, type SeccompSupport } from '../lib/seccomp/support.js';
+import { defaultSpec } from '../lib/spec/default-config.js';
+import type { LinuxSeccomp, Spec } from '../lib/spec/index.js';
+
+const HOST: Host = { capLastCap: 40, cgroups: { unifiedOnly: false, hierarchies: [] } };
+const MKDIR: LinuxSeccomp = { defaultAction: 'SCMP_ACT_ALLOW', syscalls: [{ names: ['mkdir', 'mkdirat'], action: 'SCMP_ACT_ERRNO' }] };
+
+function plan(seccomp: LinuxSeccomp, patch?: (s: Spec) => void) {
+  const s = defaultSpec();
+  s.process!.terminal = false;
+  delete s.linux!.resources;
+  s.root = { path: '/rootfs' };
+  s.linux!.seccomp = seccomp;
+  patch?.(s);
+  return planContainer({ spec: s, bundleDir: '/tmp', rootfs: '/rootfs', host: HOST, syncFd: 3, fifoDirFd: 4, joinFds: {} });
+}
+
+const at = (d: readonly string[], text: string) => {
+  const i = d.findIndex((x) => x.includes(text));
+  expect(i, `"${text}" in the plan`).toBeGreaterThanOrEqual(0);
+  return i;
+};
+
+describe('compileSeccomp', () => {
+  const host = seccompSupport();
+
+  it('a flag this kernel lacks is refused, naming the flag and its pointer', () => {
+    const older: SeccompSupport = { ...host, flags: host.flags.filter((f) => f !== 'SECCOMP_FILTER_FLAG_SPEC_ALLOW') };
+    expect(() => compileSeccomp({ ...MKDIR, flags: ['SECCOMP_FILTER_FLAG_LOG', 'SECCOMP_FILTER_FLAG_SPEC_ALLOW'] }, older)).toThrow(
+      'config.json: /linux/seccomp/flags/1: this kernel does not support the seccomp flag SECCOMP_FILTER_FLAG_SPEC_ALLOW (seccomp(2) refuses it)',
+    );
+  });
+
+  it('an action this kernel lacks is refused, naming the rule', () => {
+    const older: SeccompSupport = { ...host, actions: host.actions.filter((a) => a !== 'SCMP_ACT_NOTIFY') };
+    const notify: LinuxSeccomp = { ...MKDIR, listenerPath: '/run/agent.sock', syscalls: [...MKDIR.syscalls!, { names: ['chmod'], action: 'SCMP_ACT_NOTIFY' }] };
+    expect(() => compileSeccomp(notify, older)).toThrow('config.json: /linux/seccomp/syscalls/1/action: this kernel does not support the seccomp action SCMP_ACT_NOTIFY');
+  });
+
+  it('notify adds the listener flag, and TSYNC_ESRCH with TSYNC (the kernel wants both)', () => {
+    const c = compileSeccomp({ ...MKDIR, flags: ['SECCOMP_FILTER_FLAG_TSYNC'], listenerPath: '/run/a.sock', listenerMetadata: 'm', syscalls: [{ names: ['mkdir'], action: 'SCMP_ACT_NOTIFY' }] });
+    expect(c.flags).toBe(1 | 8 | 16);
+    expect(c.listener).toEqual({ path: '/run/a.sock', metadata: 'm' });
+    expect(compileSeccomp(MKDIR).flags).toBe(0);
+  });
+
+  it('the errno is in the filter: another errnoRet, another program', () => {
+    const a = compileSeccomp(MKDIR).bpf;
+    const b = compileSeccomp({ ...MKDIR, syscalls: [{ ...MKDIR.syscalls![0], errnoRet: 122 }] }).bpf;
+    expect(a.length % 8).toBe(0);
+    expect(a.equals(b)).toBe(false);
+    // SECCOMP_RET_ERRNO | 122 appears as a BPF return constant.
+    const returns = (bpf: Buffer) => Array.from({ length: bpf.length / 8 }, (_, i) => bpf.readUInt32LE(i * 8 + 4));
+    expect(returns(b)).toContain((0x00050000 | 122) >>> 0);
+    expect(returns(a)).toContain((0x00050000 | 1) >>> 0);
+  });
+
+  it('survives the record: store and load give the same filter', () => {
+    const c = compileSeccomp({ ...MKDIR, listenerPath: '/run/a.sock', syscalls: [{ names: ['mkdir'], action: 'SCMP_ACT_NOTIFY' }] });
+    expect(loadStoredSeccomp(JSON.parse(JSON.stringify(storeSeccomp(c))))).toEqual(c);
+  });
+
+  it('a filter over the kernel\'s 4096 instructions is refused', () => {
+    const many: LinuxSeccomp = { defaultAction: 'SCMP_ACT_ALLOW', syscalls: Array.from({ length: 6000 }, (_, i) => ({ names: ['ioctl'], action: 'SCMP_ACT_ERRNO', args: [{ index: 1, value: i, op: 'SCMP_CMP_EQ' }] })) };
+    expect(() => compileSeccomp(many)).toThrow(/config.json: \/linux\/seccomp: the compiled filter has \d+ BPF instructions; the kernel takes at most 4096/);
+  });
+});
+
+describe('where the filter is loaded', () => {
+  it('with no_new_privs: after the credentials and the executable check, before create reports', () => {
+    const d = plan(MKDIR, (s) => (s.process!.noNewPrivileges = true)).program.descriptions;
+    const load = at(d, 'load the seccomp filter');
+    expect(load).toBeGreaterThan(at(d, 'set no_new_privs'));
+    expect(load).toBeGreaterThan(at(d, 'set the effective, permitted and inheritable capabilities'));
+    expect(load).toBeGreaterThan(at(d, `exec: "${defaultSpec().process!.args![0]}"`));
+    expect(load).toBeLessThan(at(d, 'tell the runtime the container is created'));
+  });
+
+  it('without no_new_privs: before the capabilities are dropped (loading needs CAP_SYS_ADMIN then)', () => {
+    const d = plan(MKDIR, (s) => (s.process!.noNewPrivileges = false)).program.descriptions;
+    const load = at(d, 'load the seccomp filter');
+    expect(load).toBeLessThan(at(d, 'drop capability'));
+    expect(load).toBeLessThan(at(d, 'set uid'));
+  });
+
+  it('notify: the listener fd goes to the runtime, which answers before the fd is closed', () => {
+    const d = plan({ ...MKDIR, listenerPath: '/run/a.sock', syscalls: [{ names: ['mkdir'], action: 'SCMP_ACT_NOTIFY' }] }, (s) => (s.process!.noNewPrivileges = true)).program.descriptions;
+    const load = at(d, 'load the seccomp filter');
+    expect(d.slice(load + 1, load + 4)).toEqual(['tell the runtime the seccomp listener fd', 'wait for the runtime to send the seccomp listener to /run/a.sock', 'close the seccomp listener']);
+  });
+
+  it('exec: the process runs under the container\'s filter', () => {
+    const filter = compileSeccomp(MKDIR);
+    const p = planExecProcess({ process: { cwd: '/', args: ['true'], noNewPrivileges: true }, host: HOST, syncFd: 3, joinFds: {}, rootFd: 5, seccomp: filter });
+    expect(p.program.descriptions.some((x) => x.startsWith('load the seccomp filter'))).toBe(true);
+    expect(p.program.bytes.includes(filter.bpf)).toBe(true);
+  });
+});
