@@ -75,7 +75,7 @@ describe('executor', () => {
       },
       { moveSyncTo: 57 },
     );
-    expect(r.messages).toEqual([{ kind: 'sync', tag: 0xffffff01 }]);
+    expect(r.messages).toEqual([{ kind: 'sync', tag: 0xffffff01, value: 0 }]);
     expect(r.status).toBe(0);
   });
 
@@ -89,7 +89,7 @@ describe('executor', () => {
     const events = await execute(program);
     const blocking = await execute(program, { blocking: true });
     expect(blocking.messages).toEqual(events.messages);
-    expect(blocking.messages).toEqual([{ kind: 'sync', tag: 0xffffff01 }, { kind: 'error', op: 1, errno: ERRNO.ENOENT }]);
+    expect(blocking.messages).toEqual([{ kind: 'sync', tag: 0xffffff01, value: 0 }, { kind: 'error', op: 1, errno: ERRNO.ENOENT }]);
   });
 
   it('reports the failing op index and errno, and runs nothing after it', async () => {
