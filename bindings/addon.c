@@ -292,7 +292,7 @@ static napi_value pidfd_getfd(napi_env env, napi_callback_info info)
 /*
  * sendWithFd(socketPath, data: Buffer, fd) -> 0 | -errno: connect a unix stream socket to
  * socketPath, send data with fd in SCM_RIGHTS (in the first sendmsg, as config-linux.md asks),
- * close. For a seccomp agent's listener socket.
+ * close; a send that cannot go on for 10 s fails with EAGAIN. For a seccomp agent's socket.
  */
 static napi_value send_with_fd(napi_env env, napi_callback_info info)
 {
@@ -312,6 +312,9 @@ static napi_value send_with_fd(napi_env env, napi_callback_info info)
 	int s = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
 	if (s < 0)
 		return number(env, -errno);
+	/* An agent that stops accepting or reading must not hang create for ever. */
+	struct timeval limit = { .tv_sec = 10 };
+	setsockopt(s, SOL_SOCKET, SO_SNDTIMEO, &limit, sizeof(limit));
 	int err = 0;
 	int r;
 	while ((r = connect(s, (struct sockaddr *)&addr, sizeof(addr))) < 0 && errno == EINTR)
