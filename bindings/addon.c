@@ -51,8 +51,15 @@
 #ifndef MFD_CLOEXEC
 #define MFD_CLOEXEC 1u
 #endif
+#ifndef F_ADD_SEALS
+#define F_ADD_SEALS 1033
+#define F_SEAL_SEAL 1
+#define F_SEAL_SHRINK 2
+#define F_SEAL_GROW 4
+#define F_SEAL_WRITE 8
+#endif
 
-long ocirun_spawn(const char *executor, const int *src, const int *dst, int n, int clone_flags, uint8_t *stack, uint64_t stack_size);
+long ocirun_spawn(int executor, const int *src, const int *dst, int n, int clone_flags, uint8_t *stack, uint64_t stack_size);
 uint32_t ocirun_program_version(void);
 
 #define MAX_ARGS 4
@@ -150,16 +157,17 @@ static napi_value program_version(napi_env env, napi_callback_info info)
 	return number(env, ocirun_program_version());
 }
 
-/* spawn(executor, src: Int32Array, dst: Int32Array, cloneFlags) -> pid | -errno */
+/* spawn(executorFd, src: Int32Array, dst: Int32Array, cloneFlags) -> pid | -errno */
 static napi_value spawn(napi_env env, napi_callback_info info)
 {
 	napi_value argv[MAX_ARGS];
-	char path[MAX_PATH];
-	int32_t flags;
+	int32_t executor, flags;
 	int32_t *fds[2];
 	size_t lengths[2];
-	if (!args(env, info, "spawn", 4, argv, 3, &flags) || !path_arg(env, "spawn", argv[0], path))
+	if (!args(env, info, "spawn", 4, argv, 3, &flags))
 		return NULL;
+	if (napi_get_value_int32(env, argv[0], &executor) != napi_ok)
+		return fail_type(env, "spawn", "expected the executor's fd");
 	for (int k = 0; k < 2; k++) {
 		napi_typedarray_type type;
 		void *data;
@@ -170,7 +178,7 @@ static napi_value spawn(napi_env env, napi_callback_info info)
 	if (lengths[0] != lengths[1] || lengths[0] < 1 || lengths[0] > MAX_FDS)
 		return fail_type(env, "spawn", "src and dst must have the same length, 1 to 64");
 	uint8_t stack[SPAWN_STACK] __attribute__((aligned(16)));
-	return number(env, ocirun_spawn(path, fds[0], fds[1], (int)lengths[0], flags, stack, sizeof(stack)));
+	return number(env, ocirun_spawn(executor, fds[0], fds[1], (int)lengths[0], flags, stack, sizeof(stack)));
 }
 
 /* socketpair() -> [fd, fd] | -errno: unix stream sockets, close-on-exec. */
@@ -193,14 +201,22 @@ static napi_value make_pipe(napi_env env, napi_callback_info info)
 	return numbers(env, (double[]){ fds[0], fds[1] }, 2);
 }
 
-/* memfdCreate(name) -> fd | -errno (close-on-exec) */
+/* memfdCreate(name, flags) -> fd | -errno (close-on-exec; flags: MFD_ALLOW_SEALING) */
 static napi_value memfd(napi_env env, napi_callback_info info)
 {
 	napi_value argv[MAX_ARGS];
 	char name[MAX_PATH];
-	if (!args(env, info, "memfdCreate", 1, argv, 1, NULL) || !path_arg(env, "memfdCreate", argv[0], name))
+	int32_t flags;
+	if (!args(env, info, "memfdCreate", 2, argv, 1, &flags) || !path_arg(env, "memfdCreate", argv[0], name))
 		return NULL;
-	return number(env, result(syscall(SYS_memfd_create, name, MFD_CLOEXEC)));
+	return number(env, result(syscall(SYS_memfd_create, name, MFD_CLOEXEC | (unsigned)flags)));
+}
+
+/* seal(fd) -> 0 | -errno: a memfd can no longer be written, resized or unsealed. */
+static napi_value seal(napi_env env, napi_callback_info info)
+{
+	INT_ARGS("seal", 1);
+	return number(env, result(fcntl(i[0], F_ADD_SEALS, F_SEAL_SEAL | F_SEAL_SHRINK | F_SEAL_GROW | F_SEAL_WRITE)));
 }
 
 /* mkfifo(path, mode) -> 0 | -errno */
@@ -415,7 +431,7 @@ NAPI_MODULE_INIT()
 		napi_callback fn;
 	} table[] = {
 		{ "programVersion", program_version }, { "spawn", spawn }, { "socketpair", socket_pair },
-		{ "memfdCreate", memfd }, { "mkfifo", make_fifo }, { "kill", kill_pid },
+		{ "memfdCreate", memfd }, { "seal", seal }, { "mkfifo", make_fifo }, { "kill", kill_pid },
 		{ "pidfdOpen", pidfd_open }, { "pidfdSendSignal", pidfd_send_signal }, { "waitid", wait_id },
 		{ "waitpid", wait_pid }, { "poll", poll_in }, { "flock", file_lock }, { "strerror", error_text },
 		{ "waitExit", wait_exit }, { "exit", exit_now }, { "pipe", make_pipe },

@@ -359,7 +359,10 @@ __asm__(".text\n.global _start\n_start:\n\tmov x29, #0\n\tmov x30, #0\n\tmov x0,
 
 #else
 /*
- * Start `executor <fd>` in a new process and return its pid, or -errno.
+ * Start `executor <fd>` in a new process and return its pid, or -errno. `executor` is an fd on
+ * the executor program, a sealed memfd (bindings/libc.ts): it is exec'd with execveat, so that
+ * /proc/<pid>/exe of every process it becomes, inside a container too, is that sealed copy and
+ * never a file of the host (runc's CVE-2019-5736).
  *
  * posix_spawn's technique: CLONE_VM | CLONE_VFORK shares Node's memory instead of copying its
  * page tables (a cost that grows with the size of the Node process), and suspends this thread
@@ -381,8 +384,17 @@ __asm__(".text\n.global _start\n_start:\n\tmov x29, #0\n\tmov x30, #0\n\tmov x0,
 
 #define MAX_FDS 64
 
+#ifndef SYS_execveat
+#if defined(__x86_64__)
+#define SYS_execveat 322
+#elif defined(__aarch64__)
+#define SYS_execveat 281
+#endif
+#endif
+#define EMPTY_PATH 0x1000 /* AT_EMPTY_PATH */
+
 struct spawn_args {
-	const char *path;
+	int executor;
 	char *const *argv;
 	const int *src;
 	const int *dst;
@@ -400,7 +412,12 @@ static int spawn_child(void *arg)
 		if (a->dst[i] >= floor)
 			floor = a->dst[i] + 1;
 	}
-	/* First every moved fd to a number above all of them (close-on-exec), then down to its
+	/* The executor's fd above all of them first: a dst may be its number. */
+	int executor = (int)sys(SYS_fcntl, a->executor, F_DUPFD_CLOEXEC, floor, 0, 0, 0);
+	if (executor < 0)
+		sys(SYS_exit, 127, 0, 0, 0, 0, 0);
+	floor = executor + 1;
+	/* Then every moved fd to a number above all of them (close-on-exec), then down to its
 	 * place: a dst may be another pair's src. */
 	for (int i = 0; i < a->n; i++) {
 		tmp[i] = a->src[i];
@@ -413,12 +430,12 @@ static int spawn_child(void *arg)
 			sys(SYS_exit, 127, 0, 0, 0, 0, 0);
 	}
 	char *const envp[] = { NULL };
-	sys(SYS_execve, (long)a->path, (long)a->argv, (long)envp, 0, 0, 0);
+	sys(SYS_execveat, executor, (long)"", (long)a->argv, (long)envp, EMPTY_PATH, 0);
 	sys(SYS_exit, 127, 0, 0, 0, 0, 0);
 	return 127;
 }
 
-long ocirun_spawn(const char *executor, const int *src, const int *dst, int n, int clone_flags, uint8_t *stack, uint64_t stack_size)
+long ocirun_spawn(int executor, const int *src, const int *dst, int n, int clone_flags, uint8_t *stack, uint64_t stack_size)
 {
 	/* Every signal blocked, glibc's internal ones too, as posix_spawn does, with the raw system
 	 * call: pthread_sigmask moved into libc.so in glibc 2.32, so calling it would require that. */

@@ -1,7 +1,7 @@
 // The libc calls the runtime (parent) process makes, and the executor's spawn, through ocirun's
 // Node-API addon (bindings/addon.c, built to build/ocirun.node). Nothing else in ocirun loads it:
 // swap the engine here. Each addon call returns its result or -errno.
-import { closeSync, existsSync, writeSync } from 'node:fs';
+import { closeSync, existsSync, readFileSync, writeSync } from 'node:fs';
 import { constants } from 'node:os';
 import { join } from 'node:path';
 import { OciError, SystemCallError } from '../lib/errors.js';
@@ -10,11 +10,12 @@ import { PROGRAM_VERSION, type ProgramPatch } from './program-format.js';
 
 interface Addon {
   programVersion(): number;
-  spawn(executor: string, src: Int32Array, dst: Int32Array, cloneFlags: number): number;
+  spawn(executorFd: number, src: Int32Array, dst: Int32Array, cloneFlags: number): number;
   socketpair(): [number, number] | number;
   pipe(): [number, number] | number;
   setChildSubreaper(on: number): number;
-  memfdCreate(name: string): number;
+  memfdCreate(name: string, flags: number): number;
+  seal(fd: number): number;
   mkfifo(path: string, mode: number): number;
   kill(pid: number, signal: number): number;
   pidfdOpen(pid: number): number;
@@ -83,6 +84,42 @@ function c(): Addon {
   return native().addon;
 }
 
+const MFD_ALLOW_SEALING = 2;
+
+/** A memfd holding `bytes`, sealed: nothing can write, resize or unseal it any more. */
+function sealedMemfd(addon: Addon, name: string, bytes: Buffer, patches: readonly ProgramPatch[] = []): number {
+  const fd = check(addon.memfdCreate(name, MFD_ALLOW_SEALING), 'memfd_create');
+  try {
+    for (let done = 0; done < bytes.length; ) done += writeSync(fd, bytes, done, bytes.length - done, done);
+    for (const p of patches) writeSync(fd, p.bytes, 0, p.bytes.length, p.offset);
+    check(addon.seal(fd), 'fcntl(F_ADD_SEALS)');
+    return fd;
+  } catch (err) {
+    closeSync(fd);
+    throw err;
+  }
+}
+
+let executorFd: number | undefined;
+
+/**
+ * The executor as a sealed memfd, made once per process and kept (close-on-exec). Every spawn
+ * execs this copy, never the file in the package: a process that the executor becomes inside a
+ * container (one that execs /proc/self/exe, say) reaches only this sealed copy through
+ * /proc/<pid>/exe, which it can neither write nor truncate (runc's CVE-2019-5736).
+ */
+function sealedExecutor(): number {
+  if (executorFd !== undefined) return executorFd;
+  const { addon, executor } = native();
+  let bytes: Buffer;
+  try {
+    bytes = readFileSync(executor);
+  } catch (err) {
+    throw new OciError('ERR_NOT_SUPPORTED', `cannot read the executor ${executor}: ${(err as Error).message}`);
+  }
+  return (executorFd = sealedMemfd(addon, 'ocirun-executor', bytes));
+}
+
 /** The errno name (ENOENT) and a lower-case message, as Go's syscall package prints them. */
 export function describeErrno(errno: number): { code: string; message: string } {
   const code = errnoName(errno);
@@ -125,14 +162,15 @@ export interface ExecutorFds {
  * 0-2) reach the executor, at the numbers the program was planned with. The executor is exec'd
  * from a vfork-style child, so Node's memory is neither copied nor run in the child (DESIGN.md,
  * fact 1). `cloneFlags` (CLONE_NEW*): the executor starts in new namespaces. `patches` are
- * written over the program in the memfd (the program's own bytes are left as they are).
+ * written over the program in the memfd (the program's own bytes are left as they are). The
+ * executor runs from a sealed copy in memory (sealedExecutor).
  */
 export function spawnProgram(program: Buffer, fds: ExecutorFds, cloneFlags = 0, patches: readonly ProgramPatch[] = []): number {
-  const { addon, executor } = native();
-  const fd = check(addon.memfdCreate('ocirun-program'), 'memfd_create');
+  const { addon } = native();
+  const executor = sealedExecutor();
+  // Sealed too: nothing that later shares the executor's fds can change the program it reads.
+  const fd = sealedMemfd(addon, 'ocirun-program', program, patches);
   try {
-    writeSync(fd, program);
-    for (const p of patches) writeSync(fd, p.bytes, 0, p.bytes.length, p.offset);
     const src = [fd, ...(fds.stdio ?? [0, 1, 2])];
     const dst = [fds.programFd, 0, 1, 2];
     for (const k of fds.keep ?? []) if (!dst.includes(k)) src.push(k), dst.push(k);
@@ -166,7 +204,7 @@ export function setChildSubreaper(on: boolean): void {
 
 /** An anonymous memory file, close-on-exec. */
 export function memfdCreate(name: string): number {
-  return check(c().memfdCreate(name), 'memfd_create');
+  return check(c().memfdCreate(name, 0), 'memfd_create');
 }
 
 /** A copy of fd `fd` of the process of `pidfd` (pidfd_getfd(2)). */
