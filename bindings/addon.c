@@ -48,6 +48,9 @@
 #ifndef SYS_pidfd_open
 #define SYS_pidfd_open 434
 #endif
+#ifndef SYS_pidfd_getfd
+#define SYS_pidfd_getfd 438
+#endif
 #ifndef MFD_CLOEXEC
 #define MFD_CLOEXEC 1u
 #endif
