@@ -74,7 +74,7 @@ enum arg_kind {
 #define OP_FLAG_TEST_INVERT 2u /* OP_TEST: act when the value does NOT match */
 
 #define NO_REGISTER 0xffu
-#define NREGISTERS 64
+#define NREGISTERS 255
 #define MAX_TOLERATED 4
 
 /* Messages to the parent are 8 bytes: {u32 tag, i32 value}. A tag below MSG_BASE is an op index. */

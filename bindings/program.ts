@@ -7,7 +7,7 @@ import { syscallTable, type SyscallName } from './syscalls.js';
 const HEADER_SIZE = 40;
 const OP_SIZE = 80;
 const PATCH_SIZE = 8;
-const MAX_REGISTERS = 64;
+const MAX_REGISTERS = 255;
 const NO_REGISTER = 0xff;
 
 const OP_SYSCALL = 0;

@@ -9,7 +9,7 @@ import type { Host } from '../host/host.js';
 import type { LinuxNamespaceType, Process, Spec } from '../spec/index.js';
 import { PlanContext } from './context.js';
 import { planDevices } from './devices.js';
-import { planMount } from './mounts.js';
+import { planMount, planOpenBindSources } from './mounts.js';
 import { planNamespaces, timensOffsets, type NamespacePhase, type NamespaceRequest } from './namespaces.js';
 import { planMaskedPaths, planReadonlyPaths, planSysctl } from './paths.js';
 import { planCredentials, planExec, planExecutableCheck, planFds, planProcessLimits } from './process.js';
@@ -63,6 +63,10 @@ export function planContainer(input: ContainerPlanInput): Plan {
   b.syscall('umask', [0], 'clear the umask while building the rootfs');
 
   const requests: NamespaceRequest[] = (linux.namespaces ?? []).map((ns) => ({ type: ns.type, joinFd: input.joinFds[ns.type] }));
+  const userns = requests.some((r) => r.type === 'user');
+  const mountOpts = { bundleDir: input.bundleDir, cgroups: input.host.cgroups, userns, warn };
+  // With a user namespace the bind sources are opened first, with the runtime's credentials.
+  const opened = userns ? planOpenBindSources(ctx, spec.mounts ?? [], mountOpts) : undefined;
   const phase = planNamespaces(ctx, requests, input.syncFd, {
     timeOffsets: timensOffsets(linux.timeOffsets) !== '',
     oomScoreAdj: proc.oomScoreAdj !== undefined,
@@ -70,10 +74,9 @@ export function planContainer(input: ContainerPlanInput): Plan {
   if (!requests.some((r) => r.type === 'mount')) {
     throw new OciError('ERR_NOT_SUPPORTED', 'config.json: /linux/namespaces has no mount namespace; ocirun needs one to set up the rootfs');
   }
-  const userns = requests.some((r) => r.type === 'user');
 
   planRootfsPrepare(ctx, input.rootfs, linux.rootfsPropagation);
-  (spec.mounts ?? []).forEach((m, i) => planMount(ctx, m, i, { bundleDir: input.bundleDir, cgroups: input.host.cgroups, userns, warn }));
+  (spec.mounts ?? []).forEach((m, i) => planMount(ctx, m, i, mountOpts, opened));
   planDevices(ctx, linux.devices, userns);
   // runc creates a missing cwd; so do we.
   ctx.resolveInRoot(ctx.regs.root, proc.cwd || '/', ctx.regs.target, 'dir', `cwd ${proc.cwd}`);

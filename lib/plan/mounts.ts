@@ -20,34 +20,69 @@ export interface MountPlanOptions {
   warn: (message: string) => void;
 }
 
-export function planMount(ctx: PlanContext, mount: Mount, index: number, opts: MountPlanOptions): void {
+export function planMount(ctx: PlanContext, mount: Mount, index: number, opts: MountPlanOptions, opened?: OpenedSources): void {
   const where = `mounts[${index}] (${mount.destination})`;
   const o = parseMountOptions(mount.type, mount.options, where);
   if (o.ignored.length) opts.warn(`${where}: options ${o.ignored.join(', ')} have no effect on a bind mount`);
   if (mount.uidMappings || mount.gidMappings) {
     throw new OciError('ERR_NOT_SUPPORTED', `${where}: idmapped mounts (uidMappings/gidMappings) are not supported by ocirun yet`);
   }
-  if (o.bind) return planBind(ctx, mount, o, opts, index);
+  if (o.bind) return planBind(ctx, mount, o, opts, index, opened?.get(index));
   if (mount.type === 'cgroup') return planCgroup(ctx, mount, o, opts);
   if (!mount.type) throw new OciError('ERR_INVALID_CONFIG', `${where}: a mount that is not a bind mount needs a type`);
   return planFilesystem(ctx, mount.type, mount.source, mount.destination, o);
 }
 
-function planBind(ctx: PlanContext, mount: Mount, o: ParsedMountOptions, opts: MountPlanOptions, index: number): void {
-  const b = ctx.b;
+/** Bind sources opened early (see `planOpenBindSources`), by mount index. */
+export type OpenedSources = Map<number, { tree: Reg; isDir: boolean }>;
+
+/**
+ * Open every bind source as a detached mount (open_tree(OPEN_TREE_CLONE)) with its attributes set,
+ * each in a register of its own. Planned before the executor joins or creates a user namespace, as
+ * runc does: the lookup runs with the runtime's credentials, so a source the mapped root cannot
+ * search (a root-owned 0700 directory) still mounts; later ops only attach the trees.
+ */
+export function planOpenBindSources(ctx: PlanContext, mounts: readonly Mount[], opts: MountPlanOptions): OpenedSources {
+  const opened: OpenedSources = new Map();
+  mounts.forEach((mount, index) => {
+    const o = parseMountOptions(mount.type, mount.options, `mounts[${index}] (${mount.destination})`);
+    if (!o.bind || mount.uidMappings || mount.gidMappings) return;
+    const { source, isDir } = bindSource(mount, opts, index);
+    const tree = ctx.b.register();
+    openBindSource(ctx, source, mount.destination, o, tree);
+    opened.set(index, { tree, isDir });
+  });
+  return opened;
+}
+
+function bindSource(mount: Mount, opts: MountPlanOptions, index: number): { source: string; isDir: boolean } {
   const src = mount.source ?? '';
   const source = isAbsolute(src) ? src : resolvePath(opts.bundleDir, src);
-  let isDir = true;
   try {
-    isDir = statFact(source).isDirectory();
+    return { source, isDir: statFact(source).isDirectory() };
   } catch (err) {
     const e = err as NodeJS.ErrnoException;
     throw new OciError('ERR_INVALID_CONFIG', `config.json: /mounts/${index}: mount ${src} to ${mount.destination}: source ${source} ${e.code === 'ENOENT' ? 'does not exist' : `cannot be read: ${e.message}`}`);
   }
-  const what = `mount ${source} on ${mount.destination}`;
-  const { tree, target } = ctx.regs;
-  b.syscall('open_tree', [AT.FDCWD, ctx.str(source), OPEN_TREE.CLONE | OPEN_TREE.CLOEXEC | (o.recursive ? AT.RECURSIVE : 0)], `${what}: open_tree`, { save: tree });
+}
+
+function openBindSource(ctx: PlanContext, source: string, destination: string, o: ParsedMountOptions, tree: Reg): void {
+  const what = `mount ${source} on ${destination}`;
+  ctx.b.syscall('open_tree', [AT.FDCWD, ctx.str(source), OPEN_TREE.CLONE | OPEN_TREE.CLOEXEC | (o.recursive ? AT.RECURSIVE : 0)], `${what}: open_tree`, { save: tree });
   setAttributes(ctx, tree, o, what);
+}
+
+function planBind(ctx: PlanContext, mount: Mount, o: ParsedMountOptions, opts: MountPlanOptions, index: number, early?: { tree: Reg; isDir: boolean }): void {
+  if (early) {
+    const what = `mount ${mount.source} on ${mount.destination}`;
+    ctx.resolveInRoot(ctx.regs.root, mount.destination, ctx.regs.target, early.isDir ? 'dir' : 'file', what);
+    attach(ctx, early.tree, ctx.regs.target, { ...o, attrSet: 0, attrClr: 0, recAttrSet: 0, recAttrClr: 0 }, what);
+    return;
+  }
+  const { source, isDir } = bindSource(mount, opts, index);
+  const { tree, target } = ctx.regs;
+  const what = `mount ${source} on ${mount.destination}`;
+  openBindSource(ctx, source, mount.destination, o, tree);
   ctx.resolveInRoot(ctx.regs.root, mount.destination, target, isDir ? 'dir' : 'file', what);
   attach(ctx, tree, target, o, what);
 }

@@ -1,0 +1,91 @@
+// Bind mounts under a user namespace: sources are opened with the runtime's credentials before
+// the user namespace exists (runc's userns.bats), so the mapped root mounts what it could not
+// open itself, and gains nothing else of it.
+import { chmodSync, mkdirSync, readdirSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { execFileSync } from 'node:child_process';
+import { describe, expect, it } from 'vitest';
+import { useHarness, type Patch } from '../support/harness.js';
+import { copyRootfs } from '../support/rootfs.js';
+
+const h = useHarness('userns-mounts');
+
+function mappedRootfs(): string {
+  const dir = copyRootfs(join(h.dir('userns'), 'rootfs'));
+  execFileSync('chown', ['-R', '100000:100000', dir]);
+  return dir;
+}
+const inUserns: Patch = (s) => {
+  s.linux!.namespaces!.push({ type: 'user' });
+  s.linux!.uidMappings = [{ containerID: 0, hostID: 100000, size: 65536 }];
+  s.linux!.gidMappings = [{ containerID: 0, hostID: 100000, size: 65536 }];
+  s.mounts = s.mounts!.filter((m) => m.type !== 'cgroup');
+  s.root!.readonly = false;
+};
+
+/** A root-owned 0700 directory holding a 0644 file. */
+function privateSource(): string {
+  const dir = join(h.dir('private'), 'secret');
+  mkdirSync(dir, { mode: 0o700 });
+  chmodSync(dir, 0o700);
+  writeFileSync(join(dir, 'file'), 'inside\n', { mode: 0o644 });
+  return dir;
+}
+
+describe('bind sources under a user namespace', () => {
+  it('a root-owned 0700 source mounts under uid map 0→100000 (runc userns.bats)', async () => {
+    const rootfs = mappedRootfs();
+    const src = privateSource();
+    for (const via of ['cli', 'library'] as const) {
+      const r = await h.sh(
+        'stat -c "%u:%g %a" /mnt/secret; cat /mnt/secret/file 2>&1 || echo no-read; touch /mnt/secret/new 2>&1 || echo no-write',
+        (s) => {
+          inUserns(s);
+          s.mounts!.push({ destination: '/mnt/secret', type: 'bind', source: src, options: ['rbind'] });
+        },
+        { rootfs, via },
+      );
+      expect(r.stderr, via).toBe('');
+      expect(r.code, via).toBe(0);
+      // Host root is unmapped in the container (the overflow id) and 0700 keeps the mapped root
+      // out: mounting it gave nothing the mapped root lacks.
+      expect(r.stdout.split('\n')[0], via).toBe('65534:65534 700');
+      expect(r.stdout, via).toContain('no-read');
+      expect(r.stdout, via).toContain('no-write');
+    }
+  });
+
+  it('a source owned by the mapped root is written with the mapped ids; ro holds', async () => {
+    const rootfs = mappedRootfs();
+    const shared = h.dir('shared');
+    execFileSync('chown', ['100000:100000', shared]);
+    const ro = h.dir('ro');
+    writeFileSync(join(ro, 'f'), 'x');
+    const r = await h.sh('touch /shared/made; (echo hi > /ro/f) 2>/dev/null || echo ro-refused', (s) => {
+      inUserns(s);
+      s.mounts!.push({ destination: '/shared', type: 'bind', source: shared, options: ['bind'] });
+      s.mounts!.push({ destination: '/ro', type: 'bind', source: ro, options: ['bind', 'ro'] });
+    }, { rootfs });
+    expect(r.stderr).toBe('');
+    expect(r.stdout).toContain('ro-refused');
+    const st = statSync(join(shared, 'made'));
+    expect([st.uid, st.gid]).toEqual([100000, 100000]);
+  });
+
+  it('a symlink planted at the destination cannot send the mount out of the rootfs', async () => {
+    const rootfs = mappedRootfs();
+    const outside = h.dir('outside');
+    symlinkSync(outside, join(rootfs, 'escape'));
+    // The same path inside the rootfs: where RESOLVE_IN_ROOT takes the symlink.
+    mkdirSync(join(rootfs, outside), { recursive: true });
+    const src = h.dir('src');
+    writeFileSync(join(src, 'marker'), 'm');
+    const r = await h.sh(`ls /escape; grep -c " ${outside} " /proc/self/mountinfo`, (s) => {
+      inUserns(s);
+      s.mounts!.push({ destination: '/escape', type: 'bind', source: src, options: ['bind'] });
+    }, { rootfs });
+    expect(r.stderr).toBe('');
+    expect(r.stdout).toBe('marker\n1\n');
+    expect(readdirSync(outside)).toEqual([]);
+  });
+});
