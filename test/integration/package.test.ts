@@ -6,7 +6,7 @@
 // package's files must be left exactly as npm wrote them.
 import { spawn, spawnSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
 import { delimiter, join, relative } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { REPO, spawnCollect, useHarness } from '../support/harness.js';
@@ -236,17 +236,28 @@ console.log(JSON.stringify({ stdout, stderr, exit, koffi }));
     expect(readdirSync(cacheHome)).toEqual([]);
   });
 
-  it('without a native part that works here, running a container is an error that names the platform', async () => {
+  it('without a native part that works here, running a container is an error that names the platform; npm rebuild builds them from source', { timeout: 120_000 }, async () => {
     const prebuilt = join(pkg, 'prebuilds', PLATFORM);
+    const bin = join(app, 'node_modules', '.bin', 'ocirun');
     renameSync(prebuilt, `${prebuilt}.away`);
     try {
-      const bundle = h.bundle((s) => (s.process!.args = ['/bin/true']));
-      const r = await spawnCollect(join(app, 'node_modules', '.bin', 'ocirun'), ['--root', h.root, 'run', '--bundle', bundle, h.id('none')], { env: { XDG_CACHE_HOME: cacheHome } });
+      const bundle = h.bundle((s) => (s.process!.args = ['/bin/echo', MESSAGE]));
+      const r = await spawnCollect(bin, ['--root', h.root, 'run', '--bundle', bundle, h.id('none')], { env: { XDG_CACHE_HOME: cacheHome } });
       expect(r.code).toBe(1);
       expect(r.stderr).toContain(`ocirun has no native part that works on ${PLATFORM}`);
       expect(r.stderr).toContain(join(pkg, 'prebuilds', PLATFORM, 'ocirun.node'));
       expect(r.stderr).toContain('npm rebuild ocirun');
+      // The fix the error names: the install script builds build/ from source (with Node's own
+      // headers: node-api-headers is not installed with the package).
+      const rebuilt = await runAsync('npm', ['rebuild', 'ocirun', '--foreground-scripts'], { cwd: app, env: ENV });
+      expect(rebuilt.code, rebuilt.stdout + rebuilt.stderr).toBe(0);
+      expect(rebuilt.stdout + rebuilt.stderr).not.toContain('ocirun: no native parts');
+      expect(existsSync(join(pkg, 'build', 'ocirun.node'))).toBe(true);
+      const again = await spawnCollect(bin, ['--root', h.root, 'run', '--bundle', bundle, h.id('rebuilt')], { env: { XDG_CACHE_HOME: cacheHome } });
+      expect(again).toEqual({ stdout: `${MESSAGE}\n`, stderr: '', code: 0, signal: null });
     } finally {
+      rmSync(join(pkg, 'build', 'ocirun.node'), { force: true });
+      rmSync(join(pkg, 'build', 'ocirun-executor'), { force: true });
       renameSync(`${prebuilt}.away`, prebuilt);
     }
   });
