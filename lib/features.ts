@@ -20,10 +20,10 @@ export const SUPPORTED = {
    * config.md lists (filesystem-specific data such as mode=755 is passed through, not listed).
    */
   mountOptions: [
-    'async', 'atime', 'bind', 'defaults', 'dev', 'diratime', 'dirsync', 'exec', 'lazytime', 'loud', 'mand',
+    'async', 'atime', 'bind', 'defaults', 'dev', 'diratime', 'dirsync', 'exec', 'idmap', 'lazytime', 'loud', 'mand',
     'noatime', 'nodev', 'nodiratime', 'noexec', 'nolazytime', 'nomand', 'norelatime', 'nostrictatime', 'nosuid',
     'nosymfollow', 'private', 'ratime', 'rbind', 'rdev', 'rdiratime', 'relatime', 'remount', 'rexec', 'rnoatime',
-    'rnodiratime', 'rnoexec', 'rnorelatime', 'rnostrictatime', 'rnosuid', 'rnosymfollow', 'ro', 'rprivate',
+    'ridmap', 'rnodiratime', 'rnoexec', 'rnorelatime', 'rnostrictatime', 'rnosuid', 'rnosymfollow', 'ro', 'rprivate',
     'rrelatime', 'rro', 'rrw', 'rshared', 'rslave', 'rstrictatime', 'rsuid', 'rsymfollow', 'runbindable', 'rw',
     'shared', 'silent', 'slave', 'strictatime', 'suid', 'symfollow', 'sync', 'unbindable',
   ],
@@ -35,8 +35,8 @@ export const SUPPORTED = {
   apparmor: false,
   selinux: false,
   intelRdt: false,
-  /** idmap/ridmap and mount uidMappings: not yet (refused at create). */
-  idmapMounts: false,
+  /** idmap/ridmap and mount uidMappings: mount_setattr(MOUNT_ATTR_IDMAP) on bind mounts. */
+  idmapMounts: true,
   netDevices: false,
 };
 

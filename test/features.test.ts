@@ -58,7 +58,8 @@ describe('features', () => {
     expect(new Set(opts).size).toBe(opts.length);
     expect(opts).toEqual(expect.arrayContaining(['bind', 'rbind', 'ro', 'rro', 'rnosuid', 'nosymfollow']));
     // Refused at create, so not claimed.
-    expect(opts).not.toContain('idmap');
+    expect(opts).toEqual(expect.arrayContaining(['idmap', 'ridmap']));
+    expect(features().linux!.mountExtensions!.idmap!.enabled).toBe(true);
     expect(opts).not.toContain('tmpcopyup');
   });
 
@@ -67,7 +68,7 @@ describe('features', () => {
       expect(() => parseMountOptions('bind', [o], 'test'), o).not.toThrow();
       expect(() => parseMountOptions('tmpfs', [o], 'test'), o).not.toThrow();
     }
-    expect(() => parseMountOptions('bind', ['idmap'], 'test')).toThrow(/not supported/);
+    expect(() => parseMountOptions('bind', ['tmpcopyup'], 'test')).toThrow(/not supported/);
   });
 
   it('ocirun features prints the same document', () => {

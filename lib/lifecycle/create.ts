@@ -15,6 +15,8 @@ import { launch, type ChildFile } from './launch.js';
 import type { Operation } from './operation.js';
 import { containerRecord, writePidFile } from './record.js';
 import { makeFifo } from './start-gate.js';
+import { makeMappingNamespaces, type MappingNamespaces } from './idmap-namespaces.js';
+import { planIdmaps } from '../plan/idmap.js';
 import type { OpenedStdio } from './stdio.js';
 
 /** What create does beyond the bundle (runc's create flags). */
@@ -65,8 +67,14 @@ export async function createContainer(
 
   const dir = ctx.store.createDir(id);
   let containerPid = 0;
+  let idmapNs: MappingNamespaces | undefined;
   try {
     const open: ChildFile[] = [];
+    const { mappings } = planIdmaps(spec);
+    if (mappings.length) {
+      idmapNs = makeMappingNamespaces(mappings);
+      idmapNs.paths.forEach((path, i) => open.push({ path, flags: fsc.O_RDONLY, to: fds.idmap[i] }));
+    }
     if (waitForStart) {
       makeFifo(dir);
       open.push({ path: dir, flags: O.PATH | O.DIRECTORY, to: fds.fifoDir });
@@ -114,5 +122,7 @@ export async function createContainer(
     if (containerPid > 0) await killAndReap(containerPid, ctx.blocking);
     ctx.store.remove(id);
     throw op.signal?.aborted ? op.error() : err;
+  } finally {
+    idmapNs?.release();
   }
 }

@@ -15,6 +15,7 @@ import { slotPatch, type ProgramPatch, type Slot } from '../../bindings/program-
 import { factsHold, withFacts, type Facts } from '../host/facts.js';
 import { host } from '../host/host.js';
 import { childFds, type ChildFds } from '../protocol/child-fds.js';
+import { planIdmaps } from '../plan/idmap.js';
 import type { Plan } from '../plan/index.js';
 import type { NamespacePhase } from '../plan/namespaces.js';
 import { CONTAINER_ID_SLOT } from '../plan/slots.js';
@@ -245,6 +246,7 @@ function planWith(
     syncFd: fds.sync,
     fifoDirFd: options.waitForStart ? fds.fifoDir : undefined,
     joinFds: Object.fromEntries(joinsOf(spec).map((j) => [j.type, fds.join[j.type]])),
+    idmapFds: fds.idmap,
     noPivot: options.noPivot,
     noNewKeyring: options.noNewKeyring,
     preserveFds: options.preserveFds,
@@ -270,7 +272,7 @@ function joinsOf(spec: Spec): { type: LinuxNamespaceType; path: string }[] {
 }
 
 function fdsFor(spec: Spec, options: PrepareOptions): ChildFds {
-  return childFds(options.preserveFds, joinsOf(spec).map((j) => j.type));
+  return childFds(options.preserveFds, joinsOf(spec).map((j) => j.type), planIdmaps(spec).mappings.length);
 }
 
 /** What create adds to process.env: LISTEN_FDS/LISTEN_PID, and a HOME when there is none. */

@@ -9,6 +9,7 @@ import type { Host } from '../host/host.js';
 import type { LinuxNamespaceType, Process, Spec } from '../spec/index.js';
 import { PlanContext } from './context.js';
 import { planDevices } from './devices.js';
+import { planIdmaps } from './idmap.js';
 import { planMount, planOpenBindSources } from './mounts.js';
 import { planNamespaces, timensOffsets, type NamespacePhase, type NamespaceRequest } from './namespaces.js';
 import { planMaskedPaths, planReadonlyPaths, planSysctl } from './paths.js';
@@ -37,6 +38,8 @@ export interface ContainerPlanInput {
   fifoDirFd?: number;
   /** Fds the runtime opened on `linux.namespaces[].path`. */
   joinFds: Partial<Record<LinuxNamespaceType, number>>;
+  /** Fds on the user namespaces the runtime made for the idmapped mounts' mappings (lib/plan/idmap.ts). */
+  idmapFds?: readonly number[];
   noPivot?: boolean;
   noNewKeyring?: boolean;
   preserveFds?: number;
@@ -65,8 +68,11 @@ export function planContainer(input: ContainerPlanInput): Plan {
   const requests: NamespaceRequest[] = (linux.namespaces ?? []).map((ns) => ({ type: ns.type, joinFd: input.joinFds[ns.type] }));
   const userns = requests.some((r) => r.type === 'user');
   const mountOpts = { bundleDir: input.bundleDir, cgroups: input.host.cgroups, userns, warn };
-  // With a user namespace the bind sources are opened first, with the runtime's credentials.
-  const opened = userns ? planOpenBindSources(ctx, spec.mounts ?? [], mountOpts) : undefined;
+  // With a user namespace the bind sources are opened first, with the runtime's credentials;
+  // idmapped ones always are (only the runtime's user namespace may idmap a mount).
+  const idmaps = planIdmaps(spec);
+  if (idmaps.mappings.length > (input.idmapFds?.length ?? 0)) throw new Error('planContainer: an idmapped mount needs idmapFds');
+  const opened = planOpenBindSources(ctx, spec.mounts ?? [], mountOpts, idmaps, input.idmapFds ?? [], userns);
   const phase = planNamespaces(ctx, requests, input.syncFd, {
     timeOffsets: timensOffsets(linux.timeOffsets) !== '',
     oomScoreAdj: proc.oomScoreAdj !== undefined,
@@ -99,7 +105,7 @@ export function planContainer(input: ContainerPlanInput): Plan {
 
   // The rootfs set-up leaves its fds open (all close-on-exec): one close_range here instead of a
   // close after each use, ~120 system calls fewer. Before the rlimits, which may lower NOFILE.
-  const firstFree = Math.max(input.syncFd, input.fifoDirFd ?? 0, ...Object.values(input.joinFds)) + 1;
+  const firstFree = Math.max(input.syncFd, input.fifoDirFd ?? 0, ...Object.values(input.joinFds), ...(input.idmapFds ?? [])) + 1;
   b.syscall('close_range', [firstFree, 0xffffffff, 0], `close the fds the rootfs set-up opened (from ${firstFree} up)`);
 
   planProcessLimits(ctx, proc, {

@@ -58,7 +58,9 @@ const PROPAGATION: Record<string, { flag: number; recursive: boolean }> = {
 const SUPERBLOCK_FLAGS = new Set(['sync', 'async', 'dirsync', 'mand', 'nomand', 'lazytime', 'nolazytime']);
 /** Accepted and meaningless here, as in runc. */
 const NO_OPS = new Set(['defaults', 'remount', 'silent', 'loud']);
-const UNSUPPORTED = new Set(['idmap', 'ridmap', 'tmpcopyup']);
+const UNSUPPORTED = new Set(['tmpcopyup']);
+/** Not mount flags: they ask for an idmapped mount (lib/plan/idmap.ts). */
+const IDMAP_OPTIONS = new Set(['idmap', 'ridmap']);
 
 export function parseMountOptions(type: string | undefined, options: readonly string[] = [], where: string): ParsedMountOptions {
   const p: ParsedMountOptions = {
@@ -81,7 +83,7 @@ export function parseMountOptions(type: string | undefined, options: readonly st
     }
   }
   for (const opt of options) {
-    if (opt === 'bind' || opt === 'rbind' || NO_OPS.has(opt)) continue;
+    if (opt === 'bind' || opt === 'rbind' || NO_OPS.has(opt) || IDMAP_OPTIONS.has(opt)) continue;
     if (UNSUPPORTED.has(opt)) {
       throw new OciError('ERR_NOT_SUPPORTED', `${where}: mount option "${opt}" is not supported by ocirun yet`);
     }

@@ -10,6 +10,7 @@ import { OciError } from '../errors.js';
 import type { CgroupHierarchy } from '../host/host.js';
 import type { Mount } from '../spec/index.js';
 import type { PlanContext } from './context.js';
+import { isIdmapped, type IdmapPlan } from './idmap.js';
 import { parseMountOptions, type ParsedMountOptions } from './mount-options.js';
 
 export interface MountPlanOptions {
@@ -24,10 +25,9 @@ export function planMount(ctx: PlanContext, mount: Mount, index: number, opts: M
   const where = `mounts[${index}] (${mount.destination})`;
   const o = parseMountOptions(mount.type, mount.options, where);
   if (o.ignored.length) opts.warn(`${where}: options ${o.ignored.join(', ')} have no effect on a bind mount`);
-  if (mount.uidMappings || mount.gidMappings) {
-    throw new OciError('ERR_NOT_SUPPORTED', `${where}: idmapped mounts (uidMappings/gidMappings) are not supported by ocirun yet`);
-  }
-  if (o.bind) return planBind(ctx, mount, o, opts, index, opened?.get(index));
+  const early = opened?.get(index);
+  if (isIdmapped(mount) && !early) throw new OciError('ERR_INVALID_CONFIG', `${where}: an idmapped mount must be a bind mount`);
+  if (o.bind) return planBind(ctx, mount, o, opts, index, early);
   if (mount.type === 'cgroup') return planCgroup(ctx, mount, o, opts);
   if (!mount.type) throw new OciError('ERR_INVALID_CONFIG', `${where}: a mount that is not a bind mount needs a type`);
   return planFilesystem(ctx, mount.type, mount.source, mount.destination, o);
@@ -42,14 +42,34 @@ export type OpenedSources = Map<number, { tree: Reg; isDir: boolean }>;
  * runc does: the lookup runs with the runtime's credentials, so a source the mapped root cannot
  * search (a root-owned 0700 directory) still mounts; later ops only attach the trees.
  */
-export function planOpenBindSources(ctx: PlanContext, mounts: readonly Mount[], opts: MountPlanOptions): OpenedSources {
+export function planOpenBindSources(
+  ctx: PlanContext,
+  mounts: readonly Mount[],
+  opts: MountPlanOptions,
+  idmaps: IdmapPlan,
+  idmapFds: readonly number[],
+  all: boolean,
+): OpenedSources {
   const opened: OpenedSources = new Map();
   mounts.forEach((mount, index) => {
+    const idmap = idmaps.mounts.get(index);
+    if (!all && !idmap) return;
     const o = parseMountOptions(mount.type, mount.options, `mounts[${index}] (${mount.destination})`);
-    if (!o.bind || mount.uidMappings || mount.gidMappings) return;
+    if (!o.bind) return;
     const { source, isDir } = bindSource(mount, opts, index);
     const tree = ctx.b.register();
     openBindSource(ctx, source, mount.destination, o, tree);
+    if (idmap) {
+      // The tree is still detached and ours (made by this process, in the runtime's user
+      // namespace): the only state in which the kernel lets a mount take an idmapping.
+      const fd = idmapFds[idmap.mapping];
+      const what = `mount ${source} on ${mount.destination}`;
+      ctx.b.syscall(
+        'mount_setattr',
+        [tree, ctx.str(''), AT.EMPTY_PATH | (idmap.recursive ? AT.RECURSIVE : 0), ctx.b.bytes(mountAttr(MOUNT_ATTR.IDMAP, 0, 0, fd)), MOUNT_ATTR_SIZE],
+        `${what}: ${idmap.recursive ? 'idmap the tree (ridmap)' : 'idmap the mount'} (mount_setattr MOUNT_ATTR_IDMAP)`,
+      );
+    }
     opened.set(index, { tree, isDir });
   });
   return opened;

@@ -16,14 +16,17 @@ export interface ChildFds {
   root: number;
   /** One fd per namespace to join, numbered in the order they are joined. */
   join: Partial<Record<LinuxNamespaceType, number>>;
+  /** One fd per user namespace made for an idmapped mount's mapping (lib/plan/idmap.ts). */
+  idmap: number[];
 }
 
 /** Fds 0-2 and the preserved fds 3 .. 3+preserveFds-1 keep their numbers; ours come after. */
-export function childFds(preserveFds: number, joinTypes: Iterable<LinuxNamespaceType>): ChildFds {
+export function childFds(preserveFds: number, joinTypes: Iterable<LinuxNamespaceType>, idmapCount = 0): ChildFds {
   const base = 3 + preserveFds;
   const wanted = new Set(joinTypes);
   const join: ChildFds['join'] = {};
   let next = base + 4;
   for (const t of JOIN_ORDER) if (wanted.has(t)) join[t] = next++;
-  return { program: base, sync: base + 1, fifoDir: base + 2, root: base + 3, join };
+  const idmap = Array.from({ length: idmapCount }, () => next++);
+  return { program: base, sync: base + 1, fifoDir: base + 2, root: base + 3, join, idmap };
 }

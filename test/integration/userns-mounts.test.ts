@@ -89,3 +89,80 @@ describe('bind sources under a user namespace', () => {
     expect(readdirSync(outside)).toEqual([]);
   });
 });
+
+describe('idmapped mounts', () => {
+  const map = [{ containerID: 0, hostID: 100000, size: 65536 }];
+  /** A host-owned (0:0) directory with a host-owned file, and one owned by host uid 1234. */
+  function hostOwned(): string {
+    const dir = h.dir('idmapped');
+    writeFileSync(join(dir, 'root-file'), 'r');
+    writeFileSync(join(dir, 'user-file'), 'u');
+    execFileSync('chown', ['1234:1234', join(dir, 'user-file')]);
+    return dir;
+  }
+
+  it('host-owned files show as owned by the container root and writes land with host ids', async () => {
+    const rootfs = mappedRootfs();
+    const dir = hostOwned();
+    for (const via of ['cli', 'library'] as const) {
+      const r = await h.sh(
+        `stat -c "%n %u:%g" /data/root-file /data/user-file; touch /data/made-${via}; mkdir /data/dir-${via}`,
+        (s) => {
+          inUserns(s);
+          s.mounts!.push({ destination: '/data', type: 'bind', source: dir, options: ['bind', 'idmap'], uidMappings: map, gidMappings: map });
+        },
+        { rootfs, via },
+      );
+      expect(r.stderr, via).toBe('');
+      expect(r.stdout, via).toBe('/data/root-file 0:0\n/data/user-file 1234:1234\n');
+      for (const f of [`made-${via}`, `dir-${via}`]) {
+        const st = statSync(join(dir, f));
+        expect([st.uid, st.gid], f).toEqual([0, 0]);
+      }
+    }
+  });
+
+  it('"idmap" without mappings takes the container\'s; without a user namespace the mapping still applies', async () => {
+    const rootfs = mappedRootfs();
+    const dir = hostOwned();
+    const r = await h.sh('stat -c "%u" /data/root-file', (s) => {
+      inUserns(s);
+      s.mounts!.push({ destination: '/data', type: 'bind', source: dir, options: ['bind', 'idmap'] });
+    }, { rootfs });
+    expect(r.stderr).toBe('');
+    expect(r.stdout).toBe('0\n');
+    // No user namespace: the container is host root and sees the mount's view (0 → 100000).
+    const plain = await h.sh('stat -c "%u" /data/root-file; touch /data/by-host-root', (s) => {
+      s.mounts!.push({ destination: '/data', type: 'bind', source: dir, options: ['bind', 'idmap'], uidMappings: map, gidMappings: map });
+    });
+    expect(plain.stdout).toBe('100000\n');
+    // Host root is not in the mount's mapping: it may not create files there (EOVERFLOW).
+    expect(plain.stderr).toBe('touch: /data/by-host-root: Value too large for defined data type\n');
+    expect(plain.code).not.toBe(0);
+  });
+
+  it('an idmapped mount widens nothing: ids outside its mapping stay unmapped and mode bits hold', async () => {
+    const rootfs = mappedRootfs();
+    const dir = h.dir('narrow');
+    writeFileSync(join(dir, 'secret'), 's', { mode: 0o600 });
+    execFileSync('chown', ['4321:4321', join(dir, 'secret')]);
+    // Only host uid 0 is mapped (to container root); 4321 is outside the mount's mapping.
+    const one = [{ containerID: 0, hostID: 100000, size: 1 }];
+    // Root of the container has CAP_DAC_OVERRIDE in its namespace, which does not reach a file
+    // whose owner is unmapped: the idmapped mount must not map it in.
+    const r = await h.sh('stat -c "%u:%g" /data/secret; cat /data/secret 2>/dev/null || echo denied; ls -n /data', (s) => {
+      inUserns(s);
+      s.mounts!.push({ destination: '/data', type: 'bind', source: dir, options: ['bind', 'idmap'], uidMappings: one, gidMappings: one });
+    }, { rootfs });
+    expect(r.stderr).toBe('');
+    expect(r.stdout.split('\n').slice(0, 2)).toEqual(['65534:65534', 'denied']);
+  });
+
+  it('idmap on a non-bind mount is refused naming the mount', async () => {
+    const r = await h.sh('true', (s) => {
+      s.mounts!.push({ destination: '/data', type: 'tmpfs', source: 'tmpfs', options: ['idmap'], uidMappings: map, gidMappings: map });
+    });
+    expect(r.code).not.toBe(0);
+    expect(r.stderr).toMatch(/mounts\/\d+.*\/data.*bind/);
+  });
+});
