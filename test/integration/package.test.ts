@@ -122,6 +122,9 @@ describe('the packed and installed package', () => {
       expect(files, f).toContain(f);
     }
     expect(files.filter((f) => /^(test|conformance|bench|examples|lib|\.ci)\/|^build\/ocirun|^dist\/test\//.test(f))).toEqual([]);
+    // Every compiled module has its source: nothing stale from an earlier build (tsc leaves those).
+    const stale = files.filter((f) => /^dist\/(lib|bindings)\/.*\.js$/.test(f) && !existsSync(join(REPO, f.replace(/^dist\//, '').replace(/\.js$/, '.ts'))));
+    expect(stale).toEqual([]);
     const manifest = JSON.parse(readFileSync(join(pkg, 'package.json'), 'utf8'));
     expect(Object.keys(manifest.dependencies)).toEqual(['koffi']);
     expect(manifest.cpu).toEqual(['x64', 'arm64']);
