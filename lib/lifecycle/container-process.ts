@@ -7,7 +7,7 @@ import { OciError, toOciError } from '../errors.js';
 import { ExitTracker, type ExitMode, type ExitStatus } from './exit.js';
 import { operation, type OperationOptions } from './operation.js';
 import { parseSignal } from './signals.js';
-import type { StdioStreams } from './stdio.js';
+import type { OpenedStdio } from './stdio.js';
 
 export interface ContainerProcessEvents {
   exit: [status: ExitStatus];
@@ -31,9 +31,10 @@ export class ContainerProcess extends EventEmitter {
   readonly #exit: ExitTracker;
 
   /** @internal Made by Container.exec(). */
-  constructor(pid: number, streams: StdioStreams, mode: ExitMode) {
+  constructor(pid: number, stdio: OpenedStdio, mode: ExitMode) {
     super();
     this.pid = pid;
+    const streams = stdio.streams();
     this.stdin = streams.stdin;
     this.stdout = streams.stdout;
     this.stderr = streams.stderr;

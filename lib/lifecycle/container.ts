@@ -12,12 +12,13 @@ import { SPEC_VERSION } from '../version.js';
 import { ContainerProcess } from './container-process.js';
 import type { Context } from './context.js';
 import { execInContainer, type ExecFlags } from './exec.js';
+import { killAndReap } from './exit-watcher.js';
 import { ExitTracker, type ExitMode, type ExitStatus } from './exit.js';
 import { operation, type OperationOptions } from './operation.js';
 import { parseSignal, processesInContainer, signalProcess, waitUntilGone } from './signals.js';
 import { FIFO, releaseFifo } from './start-gate.js';
 import { stateOf, statusOf, type ContainerState } from './status.js';
-import { openStdio, type ExtraFile, type StdioOptions, type StdioStreams } from './stdio.js';
+import { openStdio, type ExtraFile, type OpenedStdio, type StdioOptions } from './stdio.js';
 
 export interface ExecOptions extends ExecFlags, OperationOptions {
   /** The process's stdio (default 'inherit'); 'pipe' gives process.stdout etc. */
@@ -52,10 +53,11 @@ export class Container extends EventEmitter {
   #deleted = false;
 
   /** @internal Made by Runtime.create(), run() and load(). */
-  constructor(ctx: Context, id: string, record: ContainerRecord | undefined, streams: StdioStreams | undefined, mode: ExitMode) {
+  constructor(ctx: Context, id: string, record: ContainerRecord | undefined, stdio: OpenedStdio | undefined, mode: ExitMode) {
     super();
     this.#ctx = ctx;
     this.id = id;
+    const streams = stdio?.streams();
     this.stdin = streams?.stdin ?? null;
     this.stdout = streams?.stdout ?? null;
     this.stderr = streams?.stderr ?? null;
@@ -261,6 +263,12 @@ export class Container extends EventEmitter {
         throw new OciError('ERR_CONTAINER_NOT_RUNNING', `cannot exec in a ${status} container: ${this.id}`);
       }
       const pid = await execInContainer(this.#ctx, record, process, options, stdio, op);
+      try {
+        stdio.streams();
+      } catch (err) {
+        await killAndReap(pid, this.#ctx.blocking);
+        throw err;
+      }
       return new ContainerProcess(pid, stdio, this.#ctx.blocking ? 'child-blocking' : 'child');
     } catch (err) {
       stdio?.abandon();

@@ -124,7 +124,14 @@ export class Runtime {
       op = operation(options, what);
       stdio = openStdio(options.stdio, options.extraFiles, what);
       const record = await createContainer(this.#ctx, id, bundle, options, stdio, waitForStart, op);
-      return new Container(this.#ctx, id, record, stdio, this.#ctx.blocking ? 'child-blocking' : 'child');
+      const mode = this.#ctx.blocking ? 'child-blocking' : 'child';
+      try {
+        stdio.streams();
+      } catch (err) {
+        await new Container(this.#ctx, id, record, undefined, mode).delete({ force: true });
+        throw err;
+      }
+      return new Container(this.#ctx, id, record, stdio, mode);
     } catch (err) {
       stdio?.abandon();
       throw toOciError(err);

@@ -27,24 +27,30 @@ export interface StdioStreams {
   readonly stderr: Readable | null;
 }
 
-export interface OpenedStdio extends StdioStreams {
+export interface OpenedStdio {
   /** Our fds that become the container's 0, 1, 2. */
   readonly fds: [number, number, number];
   /** Our fds that become the container's 3, 4, ... */
   readonly extra: number[];
   /** After the spawn: the container's ends of pipes and /dev/null are closed in this process. */
   spawned(): void;
+  /**
+   * Our ends of the pipes as Node streams, made when the handle is: a stream reads from the
+   * moment it exists, and one made earlier could end (a container that printed nothing and
+   * exited) before its caller had a handle to listen on.
+   */
+  streams(): StdioStreams;
   /** On failure: everything opened is closed and the streams destroyed. */
   abandon(): void;
 }
 
+const NO_STREAMS: StdioStreams = { stdin: null, stdout: null, stderr: null };
+
 const INHERIT: OpenedStdio = {
   fds: [0, 1, 2],
   extra: [],
-  stdin: null,
-  stdout: null,
-  stderr: null,
   spawned() {},
+  streams: () => NO_STREAMS,
   abandon() {},
 };
 
@@ -70,34 +76,54 @@ export function openStdio(stdio: StdioOptions | undefined, extraFiles: readonly 
   if ((per as unknown[]).every((o) => o === undefined || o === 'inherit') && !extraFiles?.length) return INHERIT;
 
   const closeAfterSpawn: number[] = [];
-  const streams: { stdin: Writable | null; stdout: Readable | null; stderr: Readable | null } = { stdin: null, stdout: null, stderr: null };
-  const made: Stream[] = [];
+  // Per fd 0-2: our end of its pipe, and the caller's stream it is pumped to or from (if any).
+  const ours: (number | undefined)[] = [];
+  const pumps: (Stream | undefined)[] = [];
+  let made: { streams: StdioStreams; sockets: Stream[] } | undefined;
   const fds: number[] = [];
-  const abandon = () => {
-    for (const s of made) (s as unknown as { destroy(): void }).destroy();
-    for (const fd of closeAfterSpawn) {
-      try {
-        closeSync(fd);
-      } catch {
-        // closed with its stream
-      }
-    }
-    closeAfterSpawn.length = 0;
-  };
-  // A pipe for fd `i`: the container gets one end, we keep the other as a stream.
-  const pipeFor = (i: number): [child: number, stream: Readable | Writable] => {
-    const [r, w] = pipe();
-    const input = i === 0;
-    closeAfterSpawn.push(input ? r : w);
-    let socket;
+  const closeQuietly = (fd: number) => {
     try {
-      socket = netSocket({ fd: input ? w : r, readable: !input, writable: input });
-    } catch (err) {
-      closeSync(input ? w : r);
-      throw err;
+      closeSync(fd);
+    } catch {
+      // already closed
     }
-    made.push(socket);
-    return [input ? r : w, socket];
+  };
+  const abandon = () => {
+    for (const socket of made?.sockets ?? []) (socket as unknown as { destroy(): void }).destroy();
+    for (const fd of [...closeAfterSpawn.splice(0), ...(made ? [] : ours.splice(0))]) if (fd !== undefined) closeQuietly(fd);
+  };
+  // A pipe for fd `i`: the container gets one end, we keep the other.
+  const pipeFor = (i: number): number => {
+    const [r, w] = pipe();
+    closeAfterSpawn.push(i === 0 ? r : w);
+    ours[i] = i === 0 ? w : r;
+    return i === 0 ? r : w;
+  };
+  const streams = (): StdioStreams => {
+    if (made) return made.streams;
+    made = { streams: { ...NO_STREAMS }, sockets: [] };
+    const out = made.streams as { stdin: Writable | null; stdout: Readable | null; stderr: Readable | null };
+    for (let i = 0; i < 3; i++) {
+      const fd = ours[i];
+      if (fd === undefined) continue;
+      ours[i] = undefined;
+      let socket;
+      try {
+        socket = netSocket({ fd, readable: i !== 0, writable: i === 0 });
+      } catch (err) {
+        closeQuietly(fd);
+        throw err;
+      }
+      made.sockets.push(socket);
+      const pump = pumps[i];
+      if (pump) {
+        if (i === 0) (pump as unknown as Readable).pipe(socket);
+        else socket.pipe(pump as unknown as Writable);
+      } else if (i === 0) out.stdin = socket;
+      else if (i === 1) out.stdout = socket;
+      else out.stderr = socket;
+    }
+    return made.streams;
   };
   try {
     for (let i = 0; i < 3; i++) {
@@ -109,11 +135,7 @@ export function openStdio(stdio: StdioOptions | undefined, extraFiles: readonly 
         closeAfterSpawn.push(fd);
         fds.push(fd);
       } else if (o === 'pipe') {
-        const [child, stream] = pipeFor(i);
-        fds.push(child);
-        if (i === 0) streams.stdin = stream as Writable;
-        else if (i === 1) streams.stdout = stream as Readable;
-        else streams.stderr = stream as Readable;
+        fds.push(pipeFor(i));
       } else if (typeof o === 'number') {
         if (!Number.isInteger(o) || o < 0) throw new OciError('ERR_INVALID_ARGUMENT', `${what}: ${name}: ${o} is not an fd`);
         fds.push(o);
@@ -122,10 +144,8 @@ export function openStdio(stdio: StdioOptions | undefined, extraFiles: readonly 
         if (fd !== undefined) fds.push(fd);
         else {
           // A stream with no fd of its own (a PassThrough, say): pumped through a pipe.
-          const [child, socket] = pipeFor(i);
-          fds.push(child);
-          if (i === 0) (o as unknown as Readable).pipe(socket as Writable);
-          else (socket as Readable).pipe(o as unknown as Writable);
+          fds.push(pipeFor(i));
+          pumps[i] = o;
         }
       } else {
         throw new OciError('ERR_INVALID_ARGUMENT', `${what}: ${name}: expected 'inherit', 'pipe', 'ignore', an fd or a stream, not ${JSON.stringify(o)}`);
@@ -141,10 +161,10 @@ export function openStdio(stdio: StdioOptions | undefined, extraFiles: readonly 
     return {
       fds: fds as [number, number, number],
       extra,
-      ...streams,
       spawned() {
         for (const fd of closeAfterSpawn.splice(0)) closeSync(fd);
       },
+      streams,
       abandon,
     };
   } catch (err) {
