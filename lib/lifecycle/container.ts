@@ -15,6 +15,7 @@ import { execInContainer, type ExecFlags } from './exec.js';
 import { killAndReap } from './exit-watcher.js';
 import { ExitTracker, type ExitMode, type ExitStatus } from './exit.js';
 import { operation, type OperationOptions } from './operation.js';
+import { isSameLiveProcess } from './process-info.js';
 import { parseSignal, processesInContainer, signalProcess, waitUntilGone } from './signals.js';
 import { FIFO, releaseFifo } from './start-gate.js';
 import { stateOf, statusOf, type ContainerState } from './status.js';
@@ -167,9 +168,10 @@ export class Container extends EventEmitter {
       }
       // Killed before the lock is taken: a start that holds it, waiting for this very process,
       // then ends.
-      if (options.force && this.#record && this.#sameRecord(readQuietly(this.#ctx, this.id))) {
-        for (const pid of processesInContainer(this.#record)) signalProcess(pid, undefined, 9);
-        signalProcess(this.#record.pid, this.#record.startTime, 9);
+      const mine = this.#record;
+      if (options.force && mine && isSameLiveProcess(mine.pid, mine.startTime) && this.#sameRecord(readQuietly(this.#ctx, this.id))) {
+        for (const pid of processesInContainer(mine)) signalProcess(pid, undefined, 9);
+        signalProcess(mine.pid, mine.startTime, 9);
       }
       let unlock: () => void;
       try {
