@@ -97,6 +97,7 @@ export class Container extends EventEmitter {
           throw new OciError(status === 'stopped' ? 'ERR_CONTAINER_NOT_RUNNING' : 'ERR_CONTAINER_RUNNING', `cannot start a container that is ${status}: ${this.id}`);
         }
         await releaseFifo(join(this.#ctx.store.dir(this.id), FIFO), record, this.#ctx.blocking, op.signal);
+        // The program runs now: the place for what follows start (config.md's poststart hooks).
       } finally {
         unlock();
       }
@@ -199,8 +200,8 @@ export class Container extends EventEmitter {
         } else if (!options.force) {
           throw new OciError('ERR_CONTAINER_RUNNING', `cannot delete container ${this.id} that is not stopped: creating`);
         }
-        // Every process is gone: what create set up for the container is released here, the
-        // state directory last.
+        // Every process is gone: what create set up for the container (cgroups, ...) is released
+        // here, then poststop hooks would run, and the state directory goes last.
         store.remove(this.id);
         this.#deleted = true;
       } finally {
