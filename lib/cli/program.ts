@@ -72,7 +72,7 @@ const UNKNOWN_COMMAND_EXIT = 3;
 const HELP: Flag = { type: 'boolean', short: 'h', help: 'print this help' };
 
 const GLOBAL_FLAGS: Record<string, Flag> = {
-  root: { type: 'string', value: 'dir', help: 'directory for container state', default: '/run/ocirun' },
+  root: { type: 'string', value: 'dir', help: 'directory for container state (default /run/ocirun; not root: $XDG_RUNTIME_DIR/ocirun)' },
   log: { type: 'string', value: 'file', help: 'write log lines to this file (default: stderr)' },
   'log-format': { type: 'string', value: 'format', help: 'format of the log file', default: 'text', choices: ['text', 'json'] },
   debug: { type: 'boolean', help: 'log debug messages', default: false },

@@ -1,6 +1,7 @@
 // Every lifecycle command builds its Runtime the same way from the global flags. The CLI uses the
 // public API (Runtime, Container), imported from its modules rather than lib/index.ts: the
 // bundle then evaluates validation and planning only when a verb needs them.
+import { isRootless } from '../host/rootless.js';
 import { OciError } from '../errors.js';
 import type { Container } from '../lifecycle/container.js';
 import { Runtime, type CreateOptions } from '../lifecycle/runtime.js';
@@ -11,7 +12,7 @@ export function runtimeFor(ctx: CommandContext): Runtime {
     throw new OciError('ERR_NOT_SUPPORTED', '--systemd-cgroup: ocirun does not manage cgroups through systemd');
   }
   // One container per call and nothing else to do meanwhile: wait in blocking system calls.
-  return new Runtime({ root: ctx.globals.root, warn: (m) => ctx.logger.warn(m), blocking: true });
+  return new Runtime({ root: ctx.globals.root, rootless: isRootless(ctx.globals.rootless), warn: (m) => ctx.logger.warn(m), blocking: true });
 }
 
 /** systemd socket activation: LISTEN_FDS counts for us only when LISTEN_PID names this process. */

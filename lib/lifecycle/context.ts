@@ -11,4 +11,6 @@ export interface Context {
   readonly warn: (message: string) => void;
   /** Wait in blocking system calls (a one-shot CLI process), not through the event loop. */
   readonly blocking: boolean;
+  /** Rootless mode (lib/host/rootless.ts). */
+  readonly rootless: boolean;
 }

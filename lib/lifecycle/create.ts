@@ -58,7 +58,7 @@ export async function createContainer(
     throw new OciError('ERR_INVALID_ARGUMENT', `create ${id}: listenFds (${listenFds}) must count some of the ${stdio.extra.length} extra files`);
   }
   const prepared = await ctx.plans.prepare(
-    { bundle, waitForStart, noPivot: flags.noPivot, noNewKeyring: flags.noNewKeyring, preserveFds: stdio.extra.length, listenFds },
+    { bundle, waitForStart, rootless: ctx.rootless, noPivot: flags.noPivot, noNewKeyring: flags.noNewKeyring, preserveFds: stdio.extra.length, listenFds },
     id,
     ctx.warn,
   );

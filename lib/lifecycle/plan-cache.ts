@@ -28,6 +28,8 @@ export interface PrepareOptions {
   bundle: string;
   /** create (wait on the exec fifo for `start`) or run (exec at once). */
   waitForStart: boolean;
+  /** Rootless mode: plan nothing that needs a capability in the runtime's user namespace. */
+  rootless?: boolean;
   noPivot?: boolean;
   noNewKeyring?: boolean;
   /** Preserved fds, socket-activation fds included. */
@@ -213,7 +215,7 @@ export class PlanCache {
  */
 function keyOf(options: PrepareOptions, extraEnv: string[], text: string): string {
   const o = options;
-  return `${JSON.stringify([FORMAT, buildId(), o.bundle, o.waitForStart, !!o.noPivot, !!o.noNewKeyring, o.preserveFds, o.listenFds, extraEnv])}${hostKey()}\n${text}`;
+  return `${JSON.stringify([FORMAT, buildId(), o.bundle, o.waitForStart, !!o.rootless, !!o.noPivot, !!o.noNewKeyring, o.preserveFds, o.listenFds, extraEnv])}${hostKey()}\n${text}`;
 }
 
 let hostJson: string | undefined;
@@ -247,6 +249,7 @@ function planWith(
     fifoDirFd: options.waitForStart ? fds.fifoDir : undefined,
     joinFds: Object.fromEntries(joinsOf(spec).map((j) => [j.type, fds.join[j.type]])),
     idmapFds: fds.idmap,
+    rootless: options.rootless,
     noPivot: options.noPivot,
     noNewKeyring: options.noNewKeyring,
     preserveFds: options.preserveFds,
@@ -347,7 +350,7 @@ function buildId(): string | undefined {
  * took 0.4–0.7 ms in a cold CLI process); the whole key is compared on read.
  */
 function diskName(o: PrepareOptions): string {
-  return hash(JSON.stringify([o.bundle, o.waitForStart, !!o.noPivot, !!o.noNewKeyring, o.preserveFds, o.listenFds]));
+  return hash(JSON.stringify([o.bundle, o.waitForStart, !!o.rootless, !!o.noPivot, !!o.noNewKeyring, o.preserveFds, o.listenFds]));
 }
 
 /** Two 32-bit FNV-1a lanes. */

@@ -12,6 +12,7 @@
 //   operation.ts         AbortSignal and timeout
 //   locks.ts             the per-container lock
 //   record.ts            what create records; plan-cache.ts: config.json to a program, per bundle
+import { defaultStateRoot, isRootless } from '../host/rootless.js';
 import { setChildSubreaper } from '../../bindings/libc.js';
 import { OciError, toOciError } from '../errors.js';
 import { StateStore, validateId } from '../state/store.js';
@@ -26,8 +27,14 @@ import { stateOf, statusOf, type ContainerState } from './status.js';
 import { openStdio, type ExtraFile, type StdioOptions } from './stdio.js';
 
 export interface RuntimeOptions {
-  /** State directory (runc's --root). Default /run/ocirun. */
+  /** State directory (runc's --root). Default /run/ocirun, or $XDG_RUNTIME_DIR/ocirun when not root. */
   root?: string;
+  /**
+   * Rootless mode (runc's --rootless): `auto` (the default) when not root. The container then
+   * gets only what the caller has: a user namespace is required, and what needs root (idmapped
+   * mounts, id maps beyond the caller's own ids without newuidmap/newgidmap) fails naming it.
+   */
+  rootless?: boolean | 'auto';
   /** Receives warnings (ignored options and the like). */
   warn?: (message: string) => void;
   /**
@@ -61,8 +68,8 @@ export class Runtime {
 
   constructor(options: RuntimeOptions = {}) {
     const blocking = options.blocking ?? false;
-    const store = new StateStore(options.root ?? '/run/ocirun', { deferClose: !blocking });
-    this.#ctx = { store, plans: new PlanCache(store.root), locks: new Locks(store, blocking), warn: options.warn ?? (() => {}), blocking };
+    const store = new StateStore(options.root ?? defaultStateRoot(), { deferClose: !blocking });
+    this.#ctx = { rootless: isRootless(options.rootless), store, plans: new PlanCache(store.root), locks: new Locks(store, blocking), warn: options.warn ?? (() => {}), blocking };
     if (options.subreaper) setChildSubreaper(true);
   }
 

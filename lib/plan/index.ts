@@ -40,6 +40,8 @@ export interface ContainerPlanInput {
   joinFds: Partial<Record<LinuxNamespaceType, number>>;
   /** Fds on the user namespaces the runtime made for the idmapped mounts' mappings (lib/plan/idmap.ts). */
   idmapFds?: readonly number[];
+  /** Rootless mode (lib/host/rootless.ts): nothing before the user namespace needs a capability. */
+  rootless?: boolean;
   noPivot?: boolean;
   noNewKeyring?: boolean;
   preserveFds?: number;
@@ -71,11 +73,13 @@ export function planContainer(input: ContainerPlanInput): Plan {
   // With a user namespace the bind sources are opened first, with the runtime's credentials;
   // idmapped ones always are (only the runtime's user namespace may idmap a mount).
   const idmaps = planIdmaps(spec);
+  if (input.rootless) refuseRootless(spec, userns, idmaps.mappings.length > 0);
   if (idmaps.mappings.length > (input.idmapFds?.length ?? 0)) throw new Error('planContainer: an idmapped mount needs idmapFds');
-  const opened = planOpenBindSources(ctx, spec.mounts ?? [], mountOpts, idmaps, input.idmapFds ?? [], userns);
+  const opened = planOpenBindSources(ctx, spec.mounts ?? [], mountOpts, idmaps, input.idmapFds ?? [], userns && !input.rootless);
   const phase = planNamespaces(ctx, requests, input.syncFd, {
     timeOffsets: timensOffsets(linux.timeOffsets) !== '',
     oomScoreAdj: proc.oomScoreAdj !== undefined,
+    unprivilegedParent: input.rootless,
   });
   if (!requests.some((r) => r.type === 'mount')) {
     throw new OciError('ERR_NOT_SUPPORTED', 'config.json: /linux/namespaces has no mount namespace; ocirun needs one to set up the rootfs');
@@ -115,7 +119,7 @@ export function planContainer(input: ContainerPlanInput): Plan {
   if (linux.personality) planPersonality(ctx, linux.personality.domain ?? 'LINUX');
   planSecurityLabels(ctx, proc);
   const seccomp = linux.seccomp ? compileSeccomp(linux.seccomp) : undefined;
-  planProcessTail(ctx, proc, seccomp, input.syncFd, input.preserveFds ?? 0);
+  planProcessTail(ctx, proc, seccomp, input.syncFd, input.preserveFds ?? 0, Boolean(input.rootless));
   planSignal(ctx, input.syncFd, SYNC_CREATED, 'tell the runtime the container is created');
   if (input.fifoDirFd !== undefined) planWaitForStart(ctx, input.fifoDirFd);
   planExec(ctx, proc);
@@ -124,10 +128,10 @@ export function planContainer(input: ContainerPlanInput): Plan {
 }
 
 /** Credentials, fds and the executable check, with the seccomp filter where runc puts it. */
-function planProcessTail(ctx: PlanContext, proc: Process, seccomp: CompiledSeccomp | undefined, syncFd: number, preserveFds: number): void {
+function planProcessTail(ctx: PlanContext, proc: Process, seccomp: CompiledSeccomp | undefined, syncFd: number, preserveFds: number, rootless = false): void {
   const early = seccomp && seccompBeforeCredentials(proc.noNewPrivileges);
   if (early) planSeccomp(ctx, seccomp, syncFd);
-  planCredentials(ctx, proc);
+  planCredentials(ctx, proc, { setgroupsMayBeDenied: rootless });
   planFds(ctx, preserveFds);
   planExecutableCheck(ctx, proc);
   if (seccomp && !early) planSeccomp(ctx, seccomp, syncFd);
@@ -185,6 +189,19 @@ function refuseUnsupported(spec: Spec, warn: (message: string) => void): void {
   if (linux.resources && Object.keys(linux.resources).length) {
     warn('config.json: /linux/resources is not applied: ocirun does not manage cgroups yet');
   }
+}
+
+/** What cannot work without root, refused naming what needs it (runc refuses the same). */
+function refuseRootless(spec: Spec, userns: boolean, idmapped: boolean): void {
+  const needsRoot = (what: string) => {
+    throw new OciError('ERR_NOT_SUPPORTED', `config.json: ${what} needs root (ocirun runs rootless: not uid 0, or --rootless true)`);
+  };
+  if (!userns) needsRoot('a container without a user namespace (/linux/namespaces has no "user")');
+  if (idmapped) needsRoot('an idmapped mount (mount_setattr MOUNT_ATTR_IDMAP in the initial user namespace)');
+  for (const ns of spec.linux?.namespaces ?? []) {
+    if (ns.type === 'user' && ns.path) return;
+  }
+  if (!spec.linux?.uidMappings?.length || !spec.linux?.gidMappings?.length) needsRoot('a user namespace without linux.uidMappings/gidMappings');
 }
 
 /** Block on the exec fifo until `start` opens it for reading, then tell `start` we are going. */

@@ -4,7 +4,7 @@
 // The executor joins the namespaces given by path (user first, so everything after is owned by
 // it), then forks the container process with every CLONE_NEW* flag at once: it is pid 1 of a new
 // pid namespace, or a member of the joined one.
-import { CLONE } from '../../bindings/constants.js';
+import { CLONE, PR } from '../../bindings/constants.js';
 import type { LinuxNamespaceType, LinuxTimeOffsets } from '../spec/index.js';
 import type { PlanContext } from './context.js';
 import { planSignal, planWaitForParent, SYNC_READY } from './sync.js';
@@ -55,6 +55,11 @@ export interface ParentWork {
   timeOffsets?: boolean;
   /** Write /proc/<pid>/oom_score_adj. */
   oomScoreAdj?: boolean;
+  /**
+   * The runtime is not root: it can open the child's /proc files (uid_map, gid_map, setgroups)
+   * only while the child is dumpable, so the child is dumpable for the step, as runc's is.
+   */
+  unprivilegedParent?: boolean;
 }
 
 export function planNamespaces(
@@ -95,8 +100,11 @@ export function planNamespaces(
   }
   if (phase.newTime) b.syscall('unshare', [CLONE.NEWTIME], 'create the time namespace');
   if (phase.parentStep) {
+    const dumpable = Boolean(work.unprivilegedParent);
+    if (dumpable) b.syscall('prctl', [PR.SET_DUMPABLE, 1, 0, 0, 0], 'become dumpable: the unprivileged runtime opens /proc/<pid>/uid_map');
     planSignal(ctx, syncFd, SYNC_READY, 'tell the runtime the namespaces exist');
     planWaitForParent(ctx, syncFd, 'wait for the runtime to write the id maps');
+    if (dumpable) b.syscall('prctl', [PR.SET_DUMPABLE, 0, 0, 0, 0], 'non-dumpable again (protects the runtime binary)');
   }
   // New or joined, our host ids mean nothing in the user namespace until we take its root
   // (files we created would have unmapped ids: EOVERFLOW; exec would drop every capability).

@@ -51,7 +51,7 @@ export function planProcessLimits(ctx: PlanContext, proc: Process, opts: Process
 }
 
 /** User, groups, capabilities, no_new_privs, umask, cwd. */
-export function planCredentials(ctx: PlanContext, proc: Process): void {
+export function planCredentials(ctx: PlanContext, proc: Process, opts: { setgroupsMayBeDenied?: boolean } = {}): void {
   const b = ctx.b;
   const caps = proc.capabilities ?? {};
   // A name the kernel cannot map is logged as a warning by validation and otherwise ignored
@@ -75,7 +75,10 @@ export function planCredentials(ctx: PlanContext, proc: Process): void {
   const groups = user.additionalGids ?? [];
 
   const switchUser = () => {
-    b.syscall('setgroups', [groups.length, b.bytes(gidArray(groups))], `set additional groups [${groups.join(', ')}]`);
+    // Rootless with only the caller's gid mapped, /proc/<pid>/setgroups is "deny" (user_namespaces(7)):
+    // with no additional groups asked for, the inherited ones stay (as with runc).
+    const tolerate = opts.setgroupsMayBeDenied && groups.length === 0 ? { tolerate: [ERRNO.EPERM] } : {};
+    b.syscall('setgroups', [groups.length, b.bytes(gidArray(groups))], `set additional groups [${groups.join(', ')}]`, tolerate);
     b.syscall('prctl', [PR.SET_KEEPCAPS, 1, 0, 0, 0], 'keep capabilities across the user switch');
     b.syscall('setresgid', [gid, gid, gid], `set gid ${gid}`);
     b.syscall('setresuid', [uid, uid, uid], `set uid ${uid}`);
