@@ -64,6 +64,8 @@ export function spawnCollect(command: string, args: string[], opts: SpawnOptions
     // A detached container (create, run -d, exec -d) keeps our pipes open: after the command
     // exits, take what it wrote and stop waiting for end-of-file.
     child.on('exit', (code, signal) => setTimeout(() => finish(code, signal), 300));
+    // A command that exits before reading its input closes the pipe: EPIPE is not the test's error.
+    child.stdin!.on('error', () => {});
     child.stdin!.end(opts.input ?? '');
     opts.onSpawn?.(child);
   });
