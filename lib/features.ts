@@ -13,8 +13,8 @@ import { CONFIG_FLAGS, OPERATORS } from '../bindings/seccomp.js';
 export const SUPPORTED = {
   ociVersionMin: '1.0.0',
   ociVersionMax: SPEC_VERSION,
-  /** Hook stages the runtime runs. None yet. */
-  hooks: [] as string[],
+  /** Hook stages the runtime runs (lib/hooks/, lib/lifecycle/hook-steps.ts). */
+  hooks: ['prestart', 'createRuntime', 'createContainer', 'startContainer', 'poststart', 'poststop'] as string[],
   /**
    * Mount options the runtime recognizes: runc's and crun's set, restricted to the options
    * config.md lists (filesystem-specific data such as mode=755 is passed through, not listed).

@@ -18,6 +18,7 @@ import { operation, type OperationOptions } from './operation.js';
 import { isSameLiveProcess } from './process-info.js';
 import { parseSignal, processesInContainer, signalProcess, waitUntilGone } from './signals.js';
 import { FIFO, releaseFifo } from './start-gate.js';
+import { poststartHooks, poststopHooks, startContainerHooks } from './hook-steps.js';
 import { stateOf, statusOf, type ContainerState } from './status.js';
 import { openStdio, type ExtraFile, type OpenedStdio, type StdioOptions } from './stdio.js';
 
@@ -96,8 +97,9 @@ export class Container extends EventEmitter {
         if (status !== 'created') {
           throw new OciError(status === 'stopped' ? 'ERR_CONTAINER_NOT_RUNNING' : 'ERR_CONTAINER_RUNNING', `cannot start a container that is ${status}: ${this.id}`);
         }
+        await startContainerHooks(record, this.#ctx.blocking);
         await releaseFifo(join(this.#ctx.store.dir(this.id), FIFO), record, this.#ctx.blocking, op.signal);
-        // The program runs now: the place for what follows start (config.md's poststart hooks).
+        await poststartHooks(record, this.#ctx.blocking);
       } finally {
         unlock();
       }
@@ -201,9 +203,10 @@ export class Container extends EventEmitter {
           throw new OciError('ERR_CONTAINER_RUNNING', `cannot delete container ${this.id} that is not stopped: creating`);
         }
         // Every process is gone: what create set up for the container (cgroups, ...) is released
-        // here, then poststop hooks would run, and the state directory goes last.
+        // here, the state directory last; then the poststop hooks run (runtime.md step 13).
         store.remove(this.id);
         this.#deleted = true;
+        if (record) await poststopHooks(record, this.#ctx.warn, this.#ctx.blocking);
       } finally {
         unlock();
       }

@@ -8,7 +8,6 @@ import { resolve } from 'node:path';
 import { O } from '../../bindings/constants.js';
 import { OciError } from '../errors.js';
 import { validateId, type ContainerRecord } from '../state/store.js';
-import { SPEC_VERSION } from '../version.js';
 import type { Context } from './context.js';
 import { killAndReap } from './exit-watcher.js';
 import { launch, type ChildFile } from './launch.js';
@@ -17,6 +16,7 @@ import { containerRecord, writePidFile } from './record.js';
 import { makeFifo } from './start-gate.js';
 import { makeMappingNamespaces, type MappingNamespaces } from './idmap-namespaces.js';
 import { planIdmaps } from '../plan/idmap.js';
+import { createHooks, creatingState, HookError, needsStartStep, poststopAfterFailedCreate } from './hook-steps.js';
 import type { OpenedStdio } from './stdio.js';
 
 /** What create does beyond the bundle (runc's create flags). */
@@ -57,11 +57,12 @@ export async function createContainer(
   if (!Number.isInteger(listenFds) || listenFds < 0 || listenFds > stdio.extra.length) {
     throw new OciError('ERR_INVALID_ARGUMENT', `create ${id}: listenFds (${listenFds}) must count some of the ${stdio.extra.length} extra files`);
   }
-  const prepared = await ctx.plans.prepare(
-    { bundle, waitForStart, rootless: ctx.rootless, noPivot: flags.noPivot, noNewKeyring: flags.noNewKeyring, preserveFds: stdio.extra.length, listenFds },
-    id,
-    ctx.warn,
-  );
+  const prepareFor = (wait: boolean) =>
+    ctx.plans.prepare({ bundle, waitForStart: wait, rootless: ctx.rootless, noPivot: flags.noPivot, noNewKeyring: flags.noNewKeyring, preserveFds: stdio.extra.length, listenFds }, id, ctx.warn);
+  let prepared = await prepareFor(waitForStart);
+  // run: startContainer and poststart hooks belong to a start step, so the container waits at
+  // the start gate for it (the runtime starts it at once: Runtime.run).
+  if (!waitForStart && needsStartStep(prepared.spec)) prepared = await prepareFor((waitForStart = true));
   op.check();
   const { spec, rootfs, fds } = prepared;
 
@@ -107,7 +108,8 @@ export async function createContainer(
       {
         spec,
         listener: prepared.seccomp?.listener,
-        state: (pid) => ({ ociVersion: SPEC_VERSION, id, status: 'creating', pid, bundle, ...(spec.annotations && { annotations: spec.annotations }) }),
+        state: (pid) => creatingState({ id, bundle, spec }, pid),
+        createHooks: (pid) => createHooks({ id, bundle, spec }, pid, ctx.blocking),
       },
       'create',
       op,
@@ -121,6 +123,8 @@ export async function createContainer(
     // Our own child until we reap it: its pid cannot have been recycled.
     if (containerPid > 0) await killAndReap(containerPid, ctx.blocking);
     ctx.store.remove(id);
+    // A create-phase hook failed: the lifecycle goes on at steps 12 and 13 (runtime.md).
+    if (err instanceof HookError) await poststopAfterFailedCreate({ id, bundle, spec }, ctx.warn, ctx.blocking);
     throw op.signal?.aborted ? op.error() : err;
   } finally {
     idmapNs?.release();

@@ -8,7 +8,7 @@ import { OciError } from '../errors.js';
 import type { NamespacePhase } from '../plan/namespaces.js';
 import type { ChildFds } from '../protocol/child-fds.js';
 import { initError, openInitChannel, type InitChannel } from '../protocol/init-channel.js';
-import { SYNC_CREATED, SYNC_GO, SYNC_READY, SYNC_SECCOMP } from '../protocol/messages.js';
+import { SYNC_CREATED, SYNC_GO, SYNC_HOOKS, SYNC_READY, SYNC_SECCOMP } from '../protocol/messages.js';
 import { sendListener, type Listener } from '../seccomp/agent.js';
 import type { Spec, State } from '../spec/index.js';
 import { eventLoopTurn, killAndReap, watchExit } from './exit-watcher.js';
@@ -70,6 +70,8 @@ export interface LaunchContext {
   listener?: Listener;
   /** The container's state to send the agent. */
   state?: (pid: number) => State;
+  /** The create-phase hooks, run while the container process waits before pivot_root. */
+  createHooks?: (pid: number) => Promise<void>;
 }
 
 export async function launch(l: Launch, blocking: boolean, ctx: LaunchContext, verb: 'create' | 'exec', op?: Operation): Promise<number> {
@@ -155,6 +157,7 @@ async function handshake(
 ): Promise<void> {
   let readyWaiting = false;
   let listenerWaiting = -1;
+  let hooksWaiting = false;
   let created = false;
   const answerReady = () => {
     parentStep(children.container, plan.namespaces, ctx.spec);
@@ -166,9 +169,23 @@ async function handshake(
     sendListener(ctx.listener, pid, fd, ctx.state(pid));
     channel.send(SYNC_GO);
   };
+  const answerHooks = async () => {
+    if (!ctx.createHooks) throw new OciError('ERR_CONTAINER_INIT', `${verb}: the container process stopped for hooks the plan did not ask for`);
+    await ctx.createHooks(children.container);
+    channel.send(SYNC_GO);
+  };
+  // An error from a forked process can overtake the executor's PID message: the process is
+  // ours (CLONE_PARENT) and must be known to be reaped (a zombie in a pid namespace keeps that
+  // namespace's init from dying), so the error waits for the PID.
+  let failed: Error | undefined;
   for (;;) {
     const m = await channel.next();
-    if (m.kind === 'error') throw initError(await plan.descriptions(), m.op, m.errno, verb === 'exec' ? '' : `${verb}: `);
+    if (m.kind === 'error') {
+      failed = initError(await plan.descriptions(), m.op, m.errno, verb === 'exec' ? '' : `${verb}: `);
+      if (plan.namespaces.spawnClones || children.container > 0) throw failed;
+      continue;
+    }
+    if (failed && m.kind === 'eof') throw failed;
     if (m.kind === 'eof') {
       // End of file: the process exec'd (exec has no CREATED step) or died without a word.
       if (verb === 'exec' && children.container > 0 && !readyWaiting) return;
@@ -182,6 +199,7 @@ async function handshake(
       if (blocking) reapBlocking(children.executor());
       else void watchExit(children.executor(), { ref: false }).exited.catch(() => {});
       children.executorReaped = true;
+      if (failed) throw failed;
       // READY and CREATED come from the container process, PID from the executor: PID can
       // arrive after either.
       if (readyWaiting) {
@@ -192,12 +210,21 @@ async function handshake(
         answerSeccomp(listenerWaiting);
         listenerWaiting = -1;
       }
+      if (hooksWaiting) {
+        hooksWaiting = false;
+        await answerHooks();
+      }
       if (created) return;
       continue;
     }
     if (m.tag === SYNC_READY) {
       if (children.container > 0) answerReady();
       else readyWaiting = true;
+      continue;
+    }
+    if (m.tag === SYNC_HOOKS) {
+      if (children.container > 0) await answerHooks();
+      else hooksWaiting = true;
       continue;
     }
     if (m.tag === SYNC_SECCOMP) {

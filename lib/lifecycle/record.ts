@@ -3,12 +3,13 @@
 import { readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { userInfo } from 'node:os';
 import { OciError } from '../errors.js';
-import type { Spec } from '../spec/index.js';
+import type { Hooks, Spec } from '../spec/index.js';
 import type { ContainerRecord } from '../state/store.js';
 import type { StoredSeccomp } from '../seccomp/compile.js';
 import { utcTimestamp } from '../support/timestamp.js';
 import { SPEC_VERSION } from '../version.js';
 import { readProcStat } from './process-info.js';
+
 
 export function containerRecord(pid: number, c: { id: string; bundle: string; rootfs: string; spec: Spec; seccomp?: StoredSeccomp }): ContainerRecord {
   const st = readProcStat(pid);
@@ -26,6 +27,7 @@ export function containerRecord(pid: number, c: { id: string; bundle: string; ro
     namespaces: (c.spec.linux?.namespaces ?? []).map((n) => n.type),
     process: c.spec.process!,
     ...(c.seccomp && { seccomp: c.seccomp }),
+    ...(laterHooks(c.spec.hooks) && { hooks: laterHooks(c.spec.hooks) }),
   };
 }
 
@@ -50,4 +52,14 @@ export function writePidFile(path: string, pid: number): void {
   const tmp = `${path}.${process.pid}.tmp`;
   writeFileSync(tmp, String(pid));
   renameSync(tmp, path);
+}
+
+/** The hooks a container's record keeps for start and delete. */
+function laterHooks(hooks: Hooks | undefined): Hooks | undefined {
+  if (!hooks) return undefined;
+  const kept: Hooks = {};
+  if (hooks.startContainer?.length) kept.startContainer = hooks.startContainer;
+  if (hooks.poststart?.length) kept.poststart = hooks.poststart;
+  if (hooks.poststop?.length) kept.poststop = hooks.poststop;
+  return Object.keys(kept).length ? kept : undefined;
 }

@@ -138,7 +138,10 @@ export class Runtime {
         await new Container(this.#ctx, id, record, undefined, mode).delete({ force: true });
         throw err;
       }
-      return new Container(this.#ctx, id, record, stdio, mode);
+      const container = new Container(this.#ctx, id, record, stdio, mode);
+      // run with startContainer or poststart hooks: created at the start gate, started here.
+      if (!waitForStart && (record.hooks?.startContainer || record.hooks?.poststart)) await container.start();
+      return container;
     } catch (err) {
       stdio?.abandon();
       throw toOciError(err);

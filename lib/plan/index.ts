@@ -15,7 +15,7 @@ import { planNamespaces, timensOffsets, type NamespacePhase, type NamespaceReque
 import { planMaskedPaths, planReadonlyPaths, planSysctl } from './paths.js';
 import { planCredentials, planExec, planExecutableCheck, planFds, planProcessLimits } from './process.js';
 import { planEnterRootfs, planReadonlyRoot, planRootfsPrepare, planRootPropagation } from './rootfs.js';
-import { planSignal, SYNC_CREATED } from './sync.js';
+import { planSignal, planWaitForParent, SYNC_CREATED, SYNC_HOOKS } from './sync.js';
 import { planSeccomp, seccompBeforeCredentials } from './seccomp.js';
 import { compileSeccomp, type CompiledSeccomp } from '../seccomp/compile.js';
 
@@ -100,6 +100,11 @@ export function planContainer(input: ContainerPlanInput): Plan {
     b.syscall('setdomainname', [b.bytes(d), d.length], `set domainname ${spec.domainname}`);
   }
 
+  // prestart, createRuntime and createContainer hooks: after the mounts, before pivot_root.
+  if (hasCreateHooks(spec)) {
+    planSignal(ctx, input.syncFd, SYNC_HOOKS, 'tell the runtime to run the prestart, createRuntime and createContainer hooks');
+    planWaitForParent(ctx, input.syncFd, 'wait for the prestart, createRuntime and createContainer hooks');
+  }
   planEnterRootfs(ctx, input.rootfs, Boolean(input.noPivot));
   planRootPropagation(ctx, linux.rootfsPropagation);
   planSysctl(ctx, linux.sysctl);
@@ -169,17 +174,21 @@ export function planExecProcess(input: ExecPlanInput): Plan {
   return { program: b.encode(input.syncFd), namespaces: phase };
 }
 
+/** Hooks that run during create, which then stops for them before pivot_root. */
+export function hasCreateHooks(spec: Spec): boolean {
+  const h = spec.hooks ?? {};
+  return Boolean(h.prestart?.length || h.createRuntime?.length || h.createContainer?.length);
+}
+
 /**
  * Features this build does not implement yet. Anything that protects the container or that the
- * spec says MUST run (hooks) is refused rather than ignored; resource limits, which the
+ * spec says MUST run is refused rather than ignored; resource limits, which the
  * default `runc spec` config always carries, are accepted with a warning.
  */
 function refuseUnsupported(spec: Spec, warn: (message: string) => void): void {
   const notYet = (what: string) => {
     throw new OciError('ERR_NOT_SUPPORTED', `config.json: ${what} is not supported by ocirun yet`);
   };
-  const hooks = spec.hooks ?? {};
-  for (const [name, list] of Object.entries(hooks)) if (Array.isArray(list) && list.length) notYet(`/hooks/${name}`);
   const linux = spec.linux ?? {};
   if (linux.intelRdt) notYet('/linux/intelRdt');
   if (linux.netDevices && Object.keys(linux.netDevices).length) notYet('/linux/netDevices');

@@ -1,9 +1,9 @@
 // The program's side of the sync protocol (lib/protocol/messages.ts): writing a message and
 // waiting for the parent's answer.
-import { SYNC_CREATED, SYNC_READY, SYNC_SECCOMP } from '../protocol/messages.js';
+import { SYNC_CREATED, SYNC_HOOKS, SYNC_READY, SYNC_SECCOMP } from '../protocol/messages.js';
 import type { PlanContext } from './context.js';
 
-export { SYNC_CREATED, SYNC_READY, SYNC_SECCOMP };
+export { SYNC_CREATED, SYNC_HOOKS, SYNC_READY, SYNC_SECCOMP };
 
 function marker(tag: number): Buffer {
   const b = Buffer.alloc(8);

@@ -18,6 +18,9 @@
 //   SECCOMP (value: the listener fd)   ──▶  take it with pidfd_getfd, send it and the state to
 //          wait for GO                 ◀──  the agent (lib/seccomp/agent.ts); GO. Only with
 //                                           SCMP_ACT_NOTIFY rules.
+//   HOOKS  (mounts done, before pivot_root) ──▶ run the prestart, createRuntime and
+//          wait for GO                 ◀──  createContainer hooks (lib/hooks/); GO. Only when
+//                                           config.json has such hooks.
 //   CREATED (rootfs and process set up) ──▶ record state; `create` returns
 //          open exec fifo (blocks until `start`: lib/lifecycle/start-gate.ts), then execve
 //   {op index, errno}  on any failure; end of file when execve succeeded (the socket is CLOEXEC)
@@ -26,6 +29,7 @@ import { MSG_PID, MSG_SYNC_BASE } from '../../bindings/program-format.js';
 export const SYNC_READY = MSG_SYNC_BASE + 1;
 export const SYNC_CREATED = MSG_SYNC_BASE + 2;
 export const SYNC_SECCOMP = MSG_SYNC_BASE + 3;
+export const SYNC_HOOKS = MSG_SYNC_BASE + 4;
 /** The parent's answer to READY. */
 export const SYNC_GO = 'g';
 export { MSG_PID, MSG_SYNC_BASE };

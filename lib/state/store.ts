@@ -5,7 +5,7 @@ import { close, closeSync, constants as fsc, mkdirSync, openSync, readdirSync, r
 import { join } from 'node:path';
 import { flock, LOCK_EX, LOCK_NB, LOCK_UN } from '../../bindings/libc.js';
 import { OciError } from '../errors.js';
-import type { LinuxNamespaceType, Process } from '../spec/index.js';
+import type { Hooks, LinuxNamespaceType, Process } from '../spec/index.js';
 import type { StoredSeccomp } from '../seccomp/compile.js';
 
 /** What ocirun records about a container; the status is derived from facts, never stored. */
@@ -26,6 +26,8 @@ export interface ContainerRecord {
   process: Process;
   /** The compiled linux.seccomp filter: `exec`'d processes run under it too. */
   seccomp?: StoredSeccomp;
+  /** The hooks start and delete run (startContainer, poststart, poststop). */
+  hooks?: Hooks;
 }
 
 const ID_PATTERN = /^[A-Za-z0-9_+.-]+$/;

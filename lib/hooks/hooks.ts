@@ -1,0 +1,167 @@
+// Hooks (config.md "POSIX-platform Hooks"): each hook runs as its own process, started by the
+// executor like any other (lib/hooks/program.ts), with the container's state on stdin, only its
+// `env`, and stdout and stderr kept in memory files: the runtime's own stdio never reaches it, and
+// a process it leaves behind holding them cannot make the runtime wait. A hook that outlives its
+// `timeout` is killed and has failed; when a hook ends, whatever is left of its process group is
+// killed too. Which stage runs where and when is the lifecycle's business (lib/lifecycle/).
+import { closeSync, constants as fsc, fstatSync, readFileSync, readSync, writeSync } from 'node:fs';
+import { kill as killPid, memfdCreate, tryReap, type ExitStatus } from '../../bindings/libc.js';
+import { O } from '../../bindings/constants.js';
+import { OciError } from '../errors.js';
+import { host } from '../host/host.js';
+import { launch, type ChildFile } from '../lifecycle/launch.js';
+import { childFds } from '../protocol/child-fds.js';
+import type { Hook, Hooks, LinuxNamespaceType, State } from '../spec/index.js';
+
+export type HookStage = keyof Hooks & ('prestart' | 'createRuntime' | 'createContainer' | 'startContainer' | 'poststart' | 'poststop');
+
+/** The stages whose hooks run in the container's namespaces (all others: the runtime's). */
+const IN_CONTAINER: ReadonlySet<HookStage> = new Set(['createContainer', 'startContainer']);
+
+const NS_FILES: Record<LinuxNamespaceType, string> = {
+  pid: 'pid', network: 'net', mount: 'mnt', ipc: 'ipc', uts: 'uts', user: 'user', cgroup: 'cgroup', time: 'time',
+};
+
+/** Where a container-namespace hook runs: the container process and the namespaces it has. */
+export interface HookContainer {
+  pid: number;
+  namespaces: readonly LinuxNamespaceType[];
+}
+
+/** A hook that failed: the error names the stage, the index and the path, and says why. */
+export class HookError extends OciError {
+  constructor(
+    readonly stage: HookStage,
+    message: string,
+  ) {
+    super('ERR_CONTAINER_INIT', message);
+  }
+}
+
+const OUTPUT_KEPT = 4096;
+
+/**
+ * Run the hooks of `stage` in order, each with `state` on stdin; the first failure stops the
+ * list and is thrown as a HookError.
+ */
+export async function runHooks(stage: HookStage, hooks: readonly Hook[] | undefined, state: State, how: HowToRun): Promise<void> {
+  for (let i = 0; i < (hooks ?? []).length; i++) await runHook(stage, i, hooks![i], state, how);
+}
+
+export interface HowToRun {
+  /** Wait in blocking system calls (the CLI), as the runtime does. */
+  blocking: boolean;
+  /** For createContainer and startContainer hooks. */
+  container?: HookContainer;
+}
+
+/** poststop: a failing hook is a warning, and the rest still run (runtime.md lifecycle step 13). */
+export async function runHooksWarning(stage: HookStage, hooks: readonly Hook[] | undefined, state: State, warn: (m: string) => void, blocking: boolean): Promise<void> {
+  for (let i = 0; i < (hooks ?? []).length; i++) {
+    try {
+      await runHook(stage, i, hooks![i], state, { blocking });
+    } catch (err) {
+      warn((err as Error).message);
+    }
+  }
+}
+
+async function runHook(stage: HookStage, index: number, hook: Hook, state: State, how: HowToRun): Promise<void> {
+  const { container } = how;
+  const name = `${stage} hook ${index} (${hook.path})`;
+  const inContainer = IN_CONTAINER.has(stage);
+  if (inContainer && !container) throw new HookError(stage, `${name}: the container process is needed to run it in the container's namespaces`);
+  const stdin = memfdCreate('ocirun-hook-state');
+  const output = memfdCreate('ocirun-hook-output');
+  try {
+    // At offset 0 (pwrite): the hook reads its stdin from the start.
+    const json = Buffer.from(JSON.stringify(inContainer ? { ...state, pid: pidInContainer(container!.pid) } : state));
+    writeSync(stdin, json, 0, json.length, 0);
+    const fds = childFds(0, inContainer ? container!.namespaces : []);
+    const open: ChildFile[] = inContainer ? container!.namespaces.map((type) => ({ path: `/proc/${container!.pid}/ns/${NS_FILES[type]}`, flags: fsc.O_RDONLY, to: fds.join[type]! })) : [];
+    const enterRoot = stage === 'startContainer';
+    if (enterRoot) open.push({ path: `/proc/${container!.pid}/root`, flags: O.PATH | O.DIRECTORY, to: fds.root });
+    // The planner (and its syscall tables) only when a hook runs: not on a plain create's path.
+    const { planHookProcess } = await import('./program.js');
+    const plan = planHookProcess({ hook, host: host(), syncFd: fds.sync, joinFds: fds.join, rootFd: enterRoot ? fds.root : undefined, name });
+    let pid: number;
+    try {
+      pid = await launch(
+        {
+          program: plan.program.bytes,
+          plan: { namespaces: plan.namespaces, descriptions: async () => plan.program.descriptions },
+          fds,
+          stdio: [stdin, output, output],
+          extra: [],
+          open,
+        },
+        how.blocking,
+        {},
+        'exec',
+      );
+    } catch (err) {
+      const message = (err as Error).message;
+      throw new HookError(stage, message.includes(name) ? message : `${name}: ${message}`);
+    }
+    const status = await waitHook(pid, hook.timeout);
+    if (status === 'timeout') throw new HookError(stage, `${name} did not finish within its timeout of ${hook.timeout} s and was killed${tail(output)}`);
+    if (status.code !== 0) {
+      const how = status.signal !== undefined ? `was killed by signal ${status.signal}` : `exited with status ${status.code}`;
+      throw new HookError(stage, `${name} ${how}${tail(output)}`);
+    }
+  } finally {
+    closeSync(stdin);
+    closeSync(output);
+  }
+}
+
+/**
+ * Wait for the hook (our child) to exit, or its timeout; then kill what is left of its process
+ * group, while the hook's pid still holds the group id (it is reaped only after), and reap it.
+ */
+async function waitHook(pid: number, timeoutSeconds: number | undefined): Promise<ExitStatus | 'timeout'> {
+  const deadline = timeoutSeconds ? Date.now() + timeoutSeconds * 1000 : Infinity;
+  let timedOut = false;
+  // Hooks are short: a quick look first, then a few milliseconds apart.
+  for (let delay = 1; !tryReap(pid, { keep: true }); delay = Math.min(delay * 2, 20)) {
+    if (Date.now() >= deadline) {
+      timedOut = true;
+      break;
+    }
+    await new Promise((r) => setTimeout(r, delay));
+  }
+  for (const target of [-pid, pid]) {
+    try {
+      killPid(target, 9);
+    } catch {
+      // the group is empty, or the hook has exited
+    }
+  }
+  for (;;) {
+    const status = tryReap(pid);
+    if (status) return timedOut ? 'timeout' : status;
+    await new Promise((r) => setTimeout(r, 1));
+  }
+}
+
+/** The pid of a process in the innermost pid namespace it lives in (NSpid's last field). */
+function pidInContainer(pid: number): number {
+  try {
+    const line = readFileSync(`/proc/${pid}/status`, 'utf8').split('\n').find((l) => l.startsWith('NSpid:'));
+    const ids = line?.slice(6).trim().split(/\s+/).map(Number) ?? [];
+    return ids.length ? ids[ids.length - 1] : pid;
+  } catch {
+    return pid;
+  }
+}
+
+/** The end of what the hook wrote, for the error. */
+function tail(fd: number): string {
+  const size = fstatSync(fd).size;
+  if (!size) return '';
+  const length = Math.min(size, OUTPUT_KEPT);
+  const buf = Buffer.alloc(length);
+  const n = readSync(fd, buf, 0, length, size - length);
+  const text = buf.toString('utf8', 0, n).trim();
+  return text ? `: ${size > OUTPUT_KEPT ? '…' : ''}${text}` : '';
+}

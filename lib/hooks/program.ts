@@ -1,0 +1,41 @@
+// The program that starts one hook: for a hook of the container namespace, join the container's
+// namespaces (and, for startContainer, enter its root, where the hook's path resolves); then a
+// process group of its own (so what it leaves behind can be killed with it), stdio as the runtime
+// gave it, every other fd closed, and execve with the hook's args and only its env.
+import { PR } from '../../bindings/constants.js';
+import type { EncodedProgram } from '../../bindings/program.js';
+import { PlanContext, type HostFacts } from '../plan/context.js';
+import { planNamespaces, type NamespacePhase } from '../plan/namespaces.js';
+import { planFds } from '../plan/process.js';
+import type { Hook, LinuxNamespaceType } from '../spec/index.js';
+
+export interface HookPlanInput {
+  hook: Hook;
+  host: HostFacts;
+  syncFd: number;
+  /** Fds on the container process's namespace files: the hook runs in them. Empty: the runtime's. */
+  joinFds: Partial<Record<LinuxNamespaceType, number>>;
+  /** O_PATH fd on the container's root, entered after the joins (startContainer). */
+  rootFd?: number;
+  /** What the hook is, for descriptions (`createRuntime hook 0`). */
+  name: string;
+}
+
+export function planHookProcess(input: HookPlanInput): { program: EncodedProgram; namespaces: NamespacePhase } {
+  const { hook, name } = input;
+  const ctx = new PlanContext({ ociVersion: '1.3.0' }, input.host);
+  const b = ctx.b;
+  b.syscall('prctl', [PR.SET_DUMPABLE, 0, 0, 0, 0], `${name}: make the process non-dumpable until exec`);
+  const requests = (Object.entries(input.joinFds) as [LinuxNamespaceType, number][]).map(([type, fd]) => ({ type, joinFd: fd }));
+  const namespaces = planNamespaces(ctx, requests, input.syncFd);
+  if (input.rootFd !== undefined) {
+    b.syscall('fchdir', [input.rootFd], `${name}: chdir to the container's root`);
+    b.syscall('chroot', [ctx.str('.')], `${name}: chroot into the container's root`);
+  }
+  b.syscall('setpgid', [0, 0], `${name}: a process group of its own`);
+  planFds(ctx, 0);
+  const argv = b.pointerArray((hook.args ?? [hook.path]).map((a) => b.string(a)));
+  const envp = b.pointerArray((hook.env ?? []).map((e) => b.string(e)));
+  b.syscall('execve', [ctx.str(hook.path), argv, envp], `${name}: exec ${hook.path}`);
+  return { program: b.encode(input.syncFd), namespaces };
+}
