@@ -11,7 +11,8 @@ import { OciError } from '../errors.js';
 import { host } from '../host/host.js';
 import { launch, type ChildFile } from '../lifecycle/launch.js';
 import { childFds } from '../protocol/child-fds.js';
-import type { Hook, Hooks, LinuxNamespaceType, State } from '../spec/index.js';
+import type { Hook, Hooks, LinuxNamespaceType, Process, State } from '../spec/index.js';
+import type { CompiledSeccomp } from '../seccomp/compile.js';
 
 export type HookStage = keyof Hooks & ('prestart' | 'createRuntime' | 'createContainer' | 'startContainer' | 'poststart' | 'poststop');
 
@@ -26,6 +27,14 @@ const NS_FILES: Record<LinuxNamespaceType, string> = {
 export interface HookContainer {
   pid: number;
   namespaces: readonly LinuxNamespaceType[];
+  /**
+   * startContainer: the hook's binary comes from the container's rootfs, so it runs as runc runs
+   * it, with the container process's user, capabilities, no_new_privs and seccomp filter.
+   */
+  process?: Process;
+  seccomp?: CompiledSeccomp;
+  /** The container's state, for a seccomp agent the filter notifies. */
+  state?: State;
 }
 
 /** A hook that failed: the error names the stage, the index and the path, and says why. */
@@ -83,7 +92,7 @@ async function runHook(stage: HookStage, index: number, hook: Hook, state: State
     if (enterRoot) open.push({ path: `/proc/${container!.pid}/root`, flags: O.PATH | O.DIRECTORY, to: fds.root });
     // The planner (and its syscall tables) only when a hook runs: not on a plain create's path.
     const { planHookProcess } = await import('./program.js');
-    const plan = planHookProcess({ hook, host: host(), syncFd: fds.sync, joinFds: fds.join, rootFd: enterRoot ? fds.root : undefined, name });
+    const plan = planHookProcess({ hook, host: host(), syncFd: fds.sync, joinFds: fds.join, rootFd: enterRoot ? fds.root : undefined, name, as: container?.process, seccomp: container?.seccomp });
     let pid: number;
     try {
       pid = await launch(
@@ -96,7 +105,7 @@ async function runHook(stage: HookStage, index: number, hook: Hook, state: State
           open,
         },
         how.blocking,
-        {},
+        { listener: container?.seccomp?.listener, state: () => container!.state! },
         'exec',
       );
     } catch (err) {

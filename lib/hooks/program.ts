@@ -1,5 +1,6 @@
 // The program that starts one hook: for a hook of the container namespace, join the container's
-// namespaces (and, for startContainer, enter its root, where the hook's path resolves); then a
+// namespaces (and, for startContainer, enter its root, where the hook's path resolves, and take
+// the container process's credentials and seccomp filter: its binary is the container's); then a
 // process group of its own (so what it leaves behind can be killed with it), stdio as the runtime
 // gave it, every other fd closed, and execve with the hook's args and only its env.
 import { PR } from '../../bindings/constants.js';
@@ -7,7 +8,10 @@ import type { EncodedProgram } from '../../bindings/program.js';
 import { PlanContext, type HostFacts } from '../plan/context.js';
 import { planNamespaces, type NamespacePhase } from '../plan/namespaces.js';
 import { planFds } from '../plan/process.js';
-import type { Hook, LinuxNamespaceType } from '../spec/index.js';
+import type { Hook, LinuxNamespaceType, Process } from '../spec/index.js';
+import type { CompiledSeccomp } from '../seccomp/compile.js';
+import { planSeccomp, seccompBeforeCredentials } from '../plan/seccomp.js';
+import { planCredentials } from '../plan/process.js';
 
 export interface HookPlanInput {
   hook: Hook;
@@ -19,6 +23,10 @@ export interface HookPlanInput {
   rootFd?: number;
   /** What the hook is, for descriptions (`createRuntime hook 0`). */
   name: string;
+  /** Run with this process's credentials (user, capabilities, no_new_privs, cwd), as runc runs startContainer hooks. */
+  as?: Process;
+  /** ...and under this seccomp filter. */
+  seccomp?: CompiledSeccomp;
 }
 
 export function planHookProcess(input: HookPlanInput): { program: EncodedProgram; namespaces: NamespacePhase } {
@@ -33,6 +41,12 @@ export function planHookProcess(input: HookPlanInput): { program: EncodedProgram
     b.syscall('chroot', [ctx.str('.')], `${name}: chroot into the container's root`);
   }
   b.syscall('setpgid', [0, 0], `${name}: a process group of its own`);
+  if (input.as) {
+    const early = input.seccomp && seccompBeforeCredentials(input.as.noNewPrivileges);
+    if (early) planSeccomp(ctx, input.seccomp!, input.syncFd);
+    planCredentials(ctx, input.as);
+    if (input.seccomp && !early) planSeccomp(ctx, input.seccomp, input.syncFd);
+  }
   planFds(ctx, 0);
   const argv = b.pointerArray((hook.args ?? [hook.path]).map((a) => b.string(a)));
   const envp = b.pointerArray((hook.env ?? []).map((e) => b.string(e)));

@@ -50,8 +50,10 @@ export async function poststopAfterFailedCreate(c: { id: string; bundle: string;
 export async function startContainerHooks(record: ContainerRecord, blocking: boolean): Promise<void> {
   const hooks = record.hooks?.startContainer;
   if (!hooks?.length) return;
-  const container: HookContainer = { pid: record.pid, namespaces: record.namespaces };
-  await stopOnFailure(record, () => runHooks('startContainer', hooks, stateOf(record, 'created'), { blocking, container }));
+  const { loadStoredSeccomp } = await import('../seccomp/compile.js');
+  const state = stateOf(record, 'created');
+  const container: HookContainer = { pid: record.pid, namespaces: record.namespaces, process: record.process, seccomp: record.seccomp && loadStoredSeccomp(record.seccomp), state };
+  await stopOnFailure(record, () => runHooks('startContainer', hooks, state, { blocking, container }));
 }
 
 /** Step 9. On failure the container is stopped (killed) and the error thrown. */

@@ -136,6 +136,29 @@ describe('every kind at its step', () => {
     expect(nsOf(log, 'poststop')).toEqual(host);
   });
 
+  it('startContainer runs as the container process would: its user, capabilities and seccomp filter (its binary is the container\'s)', async () => {
+    const log = h.dir('log');
+    chmodSync(log, 0o777); // written by uid 1000
+    const rootfs = copyRootfs(join(h.dir('rootfs'), 'rootfs'));
+    mkdirSync(join(rootfs, 'hooks'));
+    writeFileSync(join(rootfs, 'hooks', 'who.sh'), '#!/bin/sh\n{ id -u; grep ^CapEff /proc/self/status; mkdir /tmp/d 2>&1; } > /log/who\nexit 0\n');
+    chmodSync(join(rootfs, 'hooks', 'who.sh'), 0o755);
+    const bundle = h.bundle(
+      (s) => {
+        s.process!.args = ['true'];
+        s.process!.user = { uid: 1000, gid: 1000 };
+        s.mounts!.push({ destination: '/log', type: 'bind', source: log, options: ['bind'] }, { destination: '/tmp', type: 'tmpfs', source: 'tmpfs' });
+        s.linux!.seccomp = { defaultAction: 'SCMP_ACT_ALLOW', syscalls: [{ names: ['mkdir', 'mkdirat'], action: 'SCMP_ACT_ERRNO', errnoRet: 122 }] };
+        s.hooks = { startContainer: [{ path: '/hooks/who.sh' }] };
+      },
+      { rootfs },
+    );
+    const r = await h.cli(['run', '--bundle', bundle, h.id('who')]);
+    expect(r.stderr).toBe('');
+    expect(r.code).toBe(0);
+    expect(read(log, 'who')).toBe("1000\nCapEff:\t0000000000000000\nmkdir: can't create directory '/tmp/d': Disk quota exceeded\n");
+  });
+
   it('args are argv (argv[0] included), env is the whole environment, stdio is not the runtime\'s', async () => {
     const { bundle, log } = hookBundle({ kinds: ['createRuntime'], args: ['true'] });
     const r = await h.cli(['run', '--bundle', bundle, h.id('env')], { input: 'not for hooks' });
