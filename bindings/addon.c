@@ -26,9 +26,11 @@
 #include <sys/prctl.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
+#include <sys/ioctl.h>
 #include <sys/syscall.h>
 #include <sys/un.h>
 #include <sys/wait.h>
+#include <termios.h>
 #include <unistd.h>
 
 /*
@@ -420,6 +422,131 @@ static napi_value wait_exit(napi_env env, napi_callback_info info)
 	return number(env, p[0].revents ? 1 : 0);
 }
 
+/* connectUnix(path) -> fd | -errno: a unix stream socket connected to path, close-on-exec (the
+ * --console-socket a terminal's master is sent to). */
+static napi_value connect_unix(napi_env env, napi_callback_info info)
+{
+	napi_value argv[MAX_ARGS];
+	char path[MAX_PATH];
+	struct sockaddr_un addr = { .sun_family = AF_UNIX };
+	if (!args(env, info, "connectUnix", 1, argv, 1, NULL) || !path_arg(env, "connectUnix", argv[0], path))
+		return NULL;
+	if (strlen(path) >= sizeof(addr.sun_path))
+		return number(env, -ENAMETOOLONG);
+	memcpy(addr.sun_path, path, strlen(path) + 1);
+	int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	if (fd < 0)
+		return number(env, -errno);
+	int r;
+	while ((r = connect(fd, (struct sockaddr *)&addr, sizeof(addr))) < 0 && errno == EINTR)
+		;
+	if (r < 0) {
+		int err = errno;
+		close(fd);
+		return number(env, -err);
+	}
+	return number(env, fd);
+}
+
+/*
+ * recvFd(socket) -> fd | -errno: the one fd of a message already waiting on the socket (SCM_RIGHTS,
+ * received close-on-exec; never blocks: -EAGAIN when there is none). Any other fds that came with
+ * it are closed and the call fails with -EBADMSG, as does a message without one.
+ */
+static napi_value recv_fd(napi_env env, napi_callback_info info)
+{
+	INT_ARGS("recvFd", 1);
+	char data[4096];
+	union {
+		char buf[CMSG_SPACE(sizeof(int) * 4)];
+		struct cmsghdr align;
+	} control;
+	struct iovec iov = { data, sizeof(data) };
+	struct msghdr msg = { .msg_iov = &iov, .msg_iovlen = 1, .msg_control = control.buf, .msg_controllen = sizeof(control.buf) };
+	ssize_t n;
+	while ((n = recvmsg(i[0], &msg, MSG_DONTWAIT | MSG_CMSG_CLOEXEC)) < 0 && errno == EINTR)
+		;
+	if (n < 0)
+		return number(env, -errno);
+	int got = -1, extra = 0;
+	for (struct cmsghdr *c = CMSG_FIRSTHDR(&msg); c; c = CMSG_NXTHDR(&msg, c)) {
+		if (c->cmsg_level != SOL_SOCKET || c->cmsg_type != SCM_RIGHTS)
+			continue;
+		int count = (int)((c->cmsg_len - CMSG_LEN(0)) / sizeof(int));
+		for (int k = 0; k < count; k++) {
+			int fd;
+			memcpy(&fd, CMSG_DATA(c) + k * sizeof(int), sizeof(int));
+			if (got < 0)
+				got = fd;
+			else {
+				close(fd);
+				extra = 1;
+			}
+		}
+	}
+	if (got < 0 || extra || (msg.msg_flags & MSG_CTRUNC)) {
+		if (got >= 0)
+			close(got);
+		return number(env, -EBADMSG);
+	}
+	return number(env, got);
+}
+
+/* setWinsize(fd, rows, cols) -> 0 | -errno (TIOCSWINSZ) */
+static napi_value set_winsize(napi_env env, napi_callback_info info)
+{
+	INT_ARGS("setWinsize", 3);
+	struct winsize ws = { .ws_row = (unsigned short)i[1], .ws_col = (unsigned short)i[2] };
+	return number(env, result(ioctl(i[0], TIOCSWINSZ, &ws)));
+}
+
+/* getWinsize(fd) -> [rows, cols] | -errno (TIOCGWINSZ) */
+static napi_value get_winsize(napi_env env, napi_callback_info info)
+{
+	INT_ARGS("getWinsize", 1);
+	struct winsize ws;
+	if (ioctl(i[0], TIOCGWINSZ, &ws) < 0)
+		return number(env, -errno);
+	return numbers(env, (double[]){ ws.ws_row, ws.ws_col }, 2);
+}
+
+/*
+ * makeRaw(fd) -> the terminal's settings before (a Buffer, for restoreTerminal) | -errno: raw mode
+ * as cfmakeraw(3) makes it (output processing off too: libuv's raw mode keeps ONLCR, which turns
+ * a relayed pty's \r\n into \r\r\n).
+ */
+static napi_value make_raw(napi_env env, napi_callback_info info)
+{
+	INT_ARGS("makeRaw", 1);
+	struct termios saved, raw;
+	if (tcgetattr(i[0], &saved) < 0)
+		return number(env, -errno);
+	raw = saved;
+	cfmakeraw(&raw);
+	if (tcsetattr(i[0], TCSADRAIN, &raw) < 0)
+		return number(env, -errno);
+	napi_value buf;
+	void *data;
+	napi_create_buffer_copy(env, sizeof(saved), &saved, &data, &buf);
+	return buf;
+}
+
+/* restoreTerminal(fd, saved) -> 0 | -errno */
+static napi_value restore_terminal(napi_env env, napi_callback_info info)
+{
+	napi_value argv[MAX_ARGS];
+	int32_t fd;
+	void *data;
+	size_t len;
+	if (!args(env, info, "restoreTerminal", 2, argv, 0, NULL))
+		return NULL;
+	if (napi_get_value_int32(env, argv[0], &fd) != napi_ok || napi_get_buffer_info(env, argv[1], &data, &len) != napi_ok || len != sizeof(struct termios))
+		return fail_type(env, "restoreTerminal", "expected an fd and the Buffer makeRaw returned");
+	struct termios saved;
+	memcpy(&saved, data, sizeof(saved));
+	return number(env, result(tcsetattr(fd, TCSADRAIN, &saved)));
+}
+
 /* exit(status): ends the process at once with _exit(2): no atexit handlers, no Node teardown. */
 static napi_value exit_now(napi_env env, napi_callback_info info)
 {
@@ -441,6 +568,9 @@ NAPI_MODULE_INIT()
 		{ "setChildSubreaper", child_subreaper },
 		{ "pidfdGetfd", pidfd_getfd },
 		{ "sendWithFd", send_with_fd }, { "seccompProbe", seccomp_probe },
+		{ "connectUnix", connect_unix },
+		{ "recvFd", recv_fd }, { "setWinsize", set_winsize }, { "getWinsize", get_winsize },
+		{ "makeRaw", make_raw }, { "restoreTerminal", restore_terminal },
 	};
 	for (size_t i = 0; i < sizeof(table) / sizeof(table[0]); i++) {
 		napi_value fn;

@@ -107,6 +107,17 @@ export const CLOSE_RANGE_CLOEXEC = 1 << 2;
 export const LINUX_CAPABILITY_VERSION_3 = 0x20080522;
 export const KEYCTL_JOIN_SESSION_KEYRING = 1;
 export const TIOCSCTTY = 0x540e;
+/** Terminal ioctls (asm-generic values: the same on x86_64 and aarch64). */
+export const TIOC = {
+  SCTTY: 0x540e,
+  SWINSZ: 0x5414,
+  /** _IOW('T', 0x31, int): lock or unlock a pty's slave. */
+  SPTLCK: 0x40045431,
+  /** _IO('T', 0x41): open the slave of a pty master, from the master's own devpts instance. */
+  GPTPEER: 0x5441,
+} as const;
+export const SOL_SOCKET = 1;
+export const SCM_RIGHTS = 1;
 export const SIGCHLD = 17;
 
 export const ERRNO = {

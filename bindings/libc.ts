@@ -30,6 +30,12 @@ interface Addon {
   pidfdGetfd(pidfd: number, fd: number): number;
   sendWithFd(socketPath: string, data: Buffer, fd: number): number;
   seccompProbe(operation: number, flags: number, action: number): number;
+  connectUnix(path: string): number;
+  recvFd(socket: number): number;
+  setWinsize(fd: number, rows: number, cols: number): number;
+  getWinsize(fd: number): [number, number] | number;
+  makeRaw(fd: number): Buffer | number;
+  restoreTerminal(fd: number, saved: Buffer): number;
 }
 
 // Loaded on first use: `state` and `list` never call libc.
@@ -287,6 +293,42 @@ export function waitReadable(fd: number, timeoutMs: number): boolean {
  */
 export function waitExitOrEvents(pidfd: number): boolean {
   return check(c().waitExit(pidfd), 'poll') === 1;
+}
+
+// ---- terminals ----
+
+/** A unix stream socket connected to `path` (close-on-exec): where a terminal's master is sent. */
+export function connectUnix(path: string): number {
+  return check(c().connectUnix(path), 'connect', path);
+}
+
+/** The one fd of a message already waiting on `socket` (SCM_RIGHTS), close-on-exec. */
+export function recvFd(socket: number): number {
+  return check(c().recvFd(socket), 'recvmsg');
+}
+
+/** TIOCSWINSZ: the size of a terminal, in character cells. */
+export function setWinsize(fd: number, rows: number, cols: number): void {
+  check(c().setWinsize(fd, rows, cols), 'ioctl(TIOCSWINSZ)');
+}
+
+/** TIOCGWINSZ: the size of a terminal, in character cells. */
+export function getWinsize(fd: number): { rows: number; cols: number } {
+  const r = c().getWinsize(fd);
+  if (typeof r === 'number') check(r, 'ioctl(TIOCGWINSZ)');
+  const [rows, cols] = r as [number, number];
+  return { rows, cols };
+}
+
+/** Put a terminal in raw mode (cfmakeraw); returns its settings before, for restoreTerminal. */
+export function makeRaw(fd: number): Buffer {
+  const r = c().makeRaw(fd);
+  if (typeof r === 'number') check(r, 'tcsetattr');
+  return r as Buffer;
+}
+
+export function restoreTerminal(fd: number, saved: Buffer): void {
+  check(c().restoreTerminal(fd, saved), 'tcsetattr');
 }
 
 export function flock(fd: number, operation: number): void {

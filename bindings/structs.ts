@@ -1,5 +1,5 @@
 // Encoders for the kernel structs the planner passes to syscalls.
-import { LINUX_CAPABILITY_VERSION_3 } from './constants.js';
+import { LINUX_CAPABILITY_VERSION_3, SCM_RIGHTS, SOL_SOCKET } from './constants.js';
 import { capabilityWords } from './capabilities.js';
 
 /** struct open_how (openat2). */
@@ -61,3 +61,42 @@ export function encodeDev(major: number, minor: number): number {
 
 /** struct statx field offsets (linux/stat.h). */
 export const STATX = { SIZE: 256, MODE: 28, RDEV_MAJOR: 128, RDEV_MINOR: 132, MASK_BASIC: 0x7ff } as const;
+
+/** struct winsize {rows, cols, xpixel, ypixel} (TIOCSWINSZ). */
+export function winsize(rows: number, cols: number): Buffer {
+  const b = Buffer.alloc(8);
+  b.writeUInt16LE(rows, 0);
+  b.writeUInt16LE(cols, 2);
+  return b;
+}
+
+/**
+ * sendmsg(2) of `payload` with one fd in an SCM_RIGHTS control message, as the pieces a program
+ * lays out: the iovec and msghdr hold pointers (offsets given for ProgramBuilder.struct), and the
+ * fd goes in at FD_OFFSET of the control buffer (a register patched in before the call). The
+ * control buffer is CMSG_SPACE(4) bytes with cmsg_len CMSG_LEN(4): what runc's RecvFd and
+ * containerd's and conmon's receivers check.
+ */
+export const FD_MESSAGE = {
+  /** struct msghdr: name, namelen, iov, iovlen, control, controllen, flags. */
+  MSGHDR_SIZE: 56,
+  IOV_AT: 16,
+  CONTROL_AT: 32,
+  /** struct iovec: base, len. */
+  IOVEC_SIZE: 16,
+  CMSG_SPACE: 24,
+  FD_OFFSET: 16,
+} as const;
+
+export function fdMessageParts(payloadLength: number): { msghdr: Buffer; iovec: Buffer; control: Buffer } {
+  const msghdr = Buffer.alloc(FD_MESSAGE.MSGHDR_SIZE);
+  msghdr.writeBigUInt64LE(1n, 24); // msg_iovlen
+  msghdr.writeBigUInt64LE(BigInt(FD_MESSAGE.CMSG_SPACE), 40); // msg_controllen
+  const iovec = Buffer.alloc(FD_MESSAGE.IOVEC_SIZE);
+  iovec.writeBigUInt64LE(BigInt(payloadLength), 8);
+  const control = Buffer.alloc(FD_MESSAGE.CMSG_SPACE);
+  control.writeBigUInt64LE(20n, 0); // cmsg_len = CMSG_LEN(sizeof(int))
+  control.writeInt32LE(SOL_SOCKET, 8);
+  control.writeInt32LE(SCM_RIGHTS, 12);
+  return { msghdr, iovec, control };
+}

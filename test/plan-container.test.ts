@@ -234,7 +234,59 @@ describe('planContainer', () => {
     expect(d.some((x) => x.includes(': mknod'))).toBe(false);
   });
 
-  it('refuses a terminal clearly', () => {
-    expect(() => plan((s) => (s.process!.terminal = true))).toThrow(/terminal is not supported/);
+  it('terminal: a pty from the container\'s /dev/ptmx after pivot_root, sent out, made the controlling terminal and stdio', () => {
+    const t = (s: Spec) => {
+      s.process!.terminal = true;
+      s.process!.consoleSize = { height: 30, width: 100 };
+      s.process!.user = { uid: 1000, gid: 1000 };
+    };
+    expect(() => plan(t)).toThrow(/no console socket/);
+    const d = walk(plan(t, { consoleFd: 9 }).program);
+    const order = [
+      'pivot_root',
+      'terminal: open /dev/ptmx in the container',
+      'terminal: unlock the pty',
+      "terminal: open the pty's slave (TIOCGPTPEER)",
+      'terminal: set its size to 100x30 (consoleSize)',
+      'terminal: bind the pty onto /dev/console: move_mount',
+      'terminal: send the pty master to the console socket',
+      'terminal: close the pty master',
+      'terminal: chown the pty to uid 1000',
+      'terminal: start a new session',
+      'terminal: make the pty the controlling terminal',
+      'terminal: the pty becomes fd 2',
+      'make the root filesystem read-only',
+      'close the fds the rootfs set-up opened',
+      'set uid 1000',
+    ].map((x) => index(d, x));
+    expect(order).toEqual([...order].sort((a, b) => a - b));
+    // No terminal, no pty.
+    expect(walk(plan().program).some((x) => x.startsWith('terminal:'))).toBe(false);
+    // A size with a zero is no size (runc: both or none).
+    expect(walk(plan((s) => (t(s), (s.process!.consoleSize = { height: 0, width: 80 })), { consoleFd: 9 }).program).some((x) => x.includes('consoleSize'))).toBe(false);
+  });
+
+  it('terminal: the master goes out as runc sends it (payload /dev/ptmx, one SCM_RIGHTS fd, CMSG_SPACE(4) of control)', () => {
+    const p = plan((s) => (s.process!.terminal = true), { consoleFd: 9 }).program;
+    const bytes = p.bytes;
+    // The control message in the data: cmsg_len 20, SOL_SOCKET, SCM_RIGHTS, then the fd slot.
+    const cmsg = Buffer.alloc(16);
+    cmsg.writeBigUInt64LE(20n, 0);
+    cmsg.writeInt32LE(1, 8);
+    cmsg.writeInt32LE(1, 12);
+    expect(bytes.indexOf(cmsg)).toBeGreaterThan(0);
+    expect(bytes.indexOf(Buffer.from('/dev/ptmx\0'))).toBeGreaterThan(0);
+    const sendIndex = p.descriptions.indexOf('terminal: send the pty master to the console socket');
+    const op = bytes.readUInt32LE(24) + sendIndex * 80;
+    expect(bytes.readUInt32LE(op + 8)).toBe(9); // the console socket's fd
+    expect(bytes.readUInt16LE(op + 78)).toBe(1); // one patch: the master's fd into the message
+  });
+
+  it('exec with a terminal: the pty after entering the container\'s root, no /dev/console', () => {
+    const proc = { ...spec().process!, terminal: true };
+    const d = walk(planExecProcess({ process: proc, host: HOST, syncFd: 3, joinFds: {}, rootFd: 5, consoleFd: 8 }).program);
+    expect(index(d, "chroot into the container's root")).toBeLessThan(index(d, 'terminal: open /dev/ptmx'));
+    expect(d.some((x) => x.includes('/dev/console'))).toBe(false);
+    expect(index(d, 'terminal: the pty becomes fd 0')).toBeLessThan(index(d, 'set uid 0'));
   });
 });

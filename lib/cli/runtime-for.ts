@@ -46,3 +46,10 @@ export function createOptions(opts: Record<string, any>): CreateOptions {
     consoleSocket: opts.consoleSocket,
   };
 }
+
+/** runc's rule: a console socket is for a detached container or process (a foreground one relays). */
+export function consoleSocketOutsideDetach(opts: Record<string, any>): void {
+  if (!opts.detach && opts.consoleSocket !== undefined) {
+    throw new OciError('ERR_INVALID_ARGUMENT', `--console-socket ${opts.consoleSocket}: cannot use console socket if ocirun will not detach (add --detach)`);
+  }
+}

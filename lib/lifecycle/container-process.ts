@@ -8,6 +8,7 @@ import { ExitTracker, type ExitMode, type ExitStatus } from './exit.js';
 import { operation, type OperationOptions } from './operation.js';
 import { parseSignal } from './signals.js';
 import type { OpenedStdio } from './stdio.js';
+import type { Terminal } from './terminal.js';
 
 export interface ContainerProcessEvents {
   exit: [status: ExitStatus];
@@ -28,11 +29,14 @@ export class ContainerProcess extends EventEmitter {
   readonly stdout: Readable | null;
   /** Its stderr, when it is 'pipe'. */
   readonly stderr: Readable | null;
+  /** The pty master of a process with `terminal` (unless it went to a console socket). */
+  readonly terminal: Terminal | null;
   readonly #exit: ExitTracker;
 
   /** @internal Made by Container.exec(). */
-  constructor(pid: number, stdio: OpenedStdio, mode: ExitMode) {
+  constructor(pid: number, stdio: OpenedStdio, mode: ExitMode, terminal?: Terminal) {
     super();
+    this.terminal = terminal ?? null;
     this.pid = pid;
     const streams = stdio.streams();
     this.stdin = streams.stdin;

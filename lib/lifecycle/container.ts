@@ -21,6 +21,7 @@ import { FIFO, releaseFifo } from './start-gate.js';
 import { poststartHooks, poststopHooks, startContainerHooks } from './hook-steps.js';
 import { stateOf, statusOf, type ContainerState } from './status.js';
 import { openStdio, type ExtraFile, type OpenedStdio, type StdioOptions } from './stdio.js';
+import type { Terminal } from './terminal.js';
 
 export interface ExecOptions extends ExecFlags, OperationOptions {
   /** The process's stdio (default 'inherit'); 'pipe' gives process.stdout etc. */
@@ -48,6 +49,11 @@ export class Container extends EventEmitter {
   readonly stdout: Readable | null;
   /** The container's stderr, when created with stdio 'pipe'. */
   readonly stderr: Readable | null;
+  /**
+   * The pty master of a container whose process has `terminal` (from create or run, unless it
+   * went to a console socket): its stream, resize(), close().
+   */
+  readonly terminal: Terminal | null;
   readonly #ctx: Context;
   #record: ContainerRecord | undefined;
   #exit: ExitTracker | undefined;
@@ -55,8 +61,9 @@ export class Container extends EventEmitter {
   #deleted = false;
 
   /** @internal Made by Runtime.create(), run() and load(). */
-  constructor(ctx: Context, id: string, record: ContainerRecord | undefined, stdio: OpenedStdio | undefined, mode: ExitMode) {
+  constructor(ctx: Context, id: string, record: ContainerRecord | undefined, stdio: OpenedStdio | undefined, mode: ExitMode, terminal?: Terminal) {
     super();
+    this.terminal = terminal ?? null;
     this.#ctx = ctx;
     this.id = id;
     const streams = stdio?.streams();
@@ -268,14 +275,15 @@ export class Container extends EventEmitter {
       if (status !== 'created' && status !== 'running') {
         throw new OciError('ERR_CONTAINER_NOT_RUNNING', `cannot exec in a ${status} container: ${this.id}`);
       }
-      const pid = await execInContainer(this.#ctx, record, process, options, stdio, op);
+      const { pid, terminal } = await execInContainer(this.#ctx, record, process, options, stdio, op);
       try {
         stdio.streams();
       } catch (err) {
+        terminal?.close();
         await killAndReap(pid, this.#ctx.blocking);
         throw err;
       }
-      return new ContainerProcess(pid, stdio, this.#ctx.blocking ? 'child-blocking' : 'child');
+      return new ContainerProcess(pid, stdio, this.#ctx.blocking ? 'child-blocking' : 'child', terminal);
     } catch (err) {
       stdio?.abandon();
       throw toOciError(err);

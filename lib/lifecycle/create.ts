@@ -18,6 +18,7 @@ import { makeMappingNamespaces, type MappingNamespaces } from './idmap-namespace
 import { planIdmaps } from '../plan/idmap.js';
 import { createHooks, creatingState, HookError, needsStartStep, poststopAfterFailedCreate } from './hook-steps.js';
 import type { OpenedStdio } from './stdio.js';
+import { checkConsole, openConsole, type ConsoleLink, type Terminal } from './terminal.js';
 
 /** What create does beyond the bundle (runc's create flags). */
 export interface CreateFlags {
@@ -32,8 +33,13 @@ export interface CreateFlags {
    * LISTEN_FDS=N and LISTEN_PID=1 (as runc does).
    */
   listenFds?: number;
-  /** A terminal's master end goes to this unix socket (not supported yet: refused). */
+  /**
+   * process.terminal: the unix socket the pty master is sent to (runc's --console-socket).
+   * Without one, the master comes back as container.terminal (unless `detached`).
+   */
   consoleSocket?: string;
+  /** Nobody here takes a terminal's master: process.terminal then needs consoleSocket (runc create, run -d). */
+  detached?: boolean;
 }
 
 /** Creates the container; resolves with its record once the process is set up. */
@@ -45,10 +51,7 @@ export async function createContainer(
   stdio: OpenedStdio,
   waitForStart: boolean,
   op: Operation,
-): Promise<ContainerRecord> {
-  if (flags.consoleSocket) {
-    throw new OciError('ERR_NOT_SUPPORTED', 'create: --console-socket is not supported by ocirun yet (no console support)');
-  }
+): Promise<{ record: ContainerRecord; terminal?: Terminal }> {
   // Before the id goes into the program (and before any bundle work): a bad id is the error.
   validateId(id);
   if (typeof bundleArg !== 'string' || !bundleArg) throw new OciError('ERR_INVALID_ARGUMENT', `create ${id}: bundle must be a directory path`);
@@ -65,11 +68,16 @@ export async function createContainer(
   if (!waitForStart && needsStartStep(prepared.spec)) prepared = await prepareFor((waitForStart = true));
   op.check();
   const { spec, rootfs, fds } = prepared;
+  const tty = spec.process!.terminal;
+  checkConsole(tty, flags.consoleSocket, flags.detached ?? false);
 
   const dir = ctx.store.createDir(id);
   let containerPid = 0;
   let idmapNs: MappingNamespaces | undefined;
+  let link: ConsoleLink | undefined;
+  let terminal: Terminal | undefined;
   try {
+    if (tty) link = openConsole(flags.consoleSocket);
     const open: ChildFile[] = [];
     const { mappings } = planIdmaps(spec);
     if (mappings.length) {
@@ -103,7 +111,7 @@ export async function createContainer(
       }
     };
     containerPid = await launch(
-      { program: prepared.program, patches: prepared.patches, plan: prepared, fds, stdio: stdio.fds, extra: stdio.extra, spawned: () => stdio.spawned(), open, whileSettingUp },
+      { program: prepared.program, patches: prepared.patches, plan: prepared, fds, stdio: stdio.fds, extra: stdio.extra, spawned: () => stdio.spawned(), open, consoleFd: link?.childFd, whileSettingUp },
       ctx.blocking,
       {
         spec,
@@ -114,12 +122,15 @@ export async function createContainer(
       'create',
       op,
     );
+    // Sent before the container reported itself created: it is waiting on the socket.
+    terminal = link?.receive();
     op.check();
     const { record, commit } = staged ?? stage(containerPid);
     commit();
     if (flags.pidFile) writePidFile(flags.pidFile, containerPid);
-    return record;
+    return { record, terminal };
   } catch (err) {
+    terminal?.close();
     // Our own child until we reap it: its pid cannot have been recycled.
     if (containerPid > 0) await killAndReap(containerPid, ctx.blocking);
     ctx.store.remove(id);
@@ -128,5 +139,6 @@ export async function createContainer(
     throw op.signal?.aborted ? op.error() : err;
   } finally {
     idmapNs?.release();
+    link?.close();
   }
 }

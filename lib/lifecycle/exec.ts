@@ -15,13 +15,16 @@ import type { Operation } from './operation.js';
 import { isSameLiveProcess } from './process-info.js';
 import { writePidFile } from './record.js';
 import type { OpenedStdio } from './stdio.js';
+import { checkConsole, openConsole, type Terminal } from './terminal.js';
 import { stateOf, statusOf } from './status.js';
 
 export interface ExecFlags {
   /** Write the process's pid here (digits only). */
   pidFile?: string;
-  /** A terminal's master end goes to this unix socket (not supported yet: refused). */
+  /** As CreateFlags.consoleSocket, for a process with `terminal`. */
   consoleSocket?: string;
+  /** As CreateFlags.detached (runc exec --detach). */
+  detached?: boolean;
 }
 
 const NS_FILES: Record<LinuxNamespaceType, string> = {
@@ -29,10 +32,15 @@ const NS_FILES: Record<LinuxNamespaceType, string> = {
 };
 
 /** Starts `proc` in the container of `record`; resolves with its pid once it has exec'd. */
-export async function execInContainer(ctx: Context, record: ContainerRecord, proc: Process, flags: ExecFlags, stdio: OpenedStdio, op: Operation): Promise<number> {
-  if (flags.consoleSocket || proc.terminal) {
-    throw new OciError('ERR_NOT_SUPPORTED', 'exec: terminals (--tty, --console-socket) are not supported by ocirun yet');
-  }
+export async function execInContainer(
+  ctx: Context,
+  record: ContainerRecord,
+  proc: Process,
+  flags: ExecFlags,
+  stdio: OpenedStdio,
+  op: Operation,
+): Promise<{ pid: number; terminal?: Terminal }> {
+  checkConsole(proc.terminal, flags.consoleSocket, flags.detached ?? false);
   const id = record.id;
   const extra = stdio.extra.length;
   const fds = childFds(extra, record.namespaces);
@@ -40,35 +48,50 @@ export async function execInContainer(ctx: Context, record: ContainerRecord, pro
   const [{ planExecProcess }, { loadStoredSeccomp }] = await Promise.all([import('../plan/index.js'), import('../seccomp/compile.js')]);
   // The container's seccomp filter applies to the new process too.
   const seccomp = record.seccomp && loadStoredSeccomp(record.seccomp);
-  const plan = planExecProcess({ process: proc, host: host(), syncFd: fds.sync, joinFds: fds.join, rootFd: fds.root, preserveFds: extra, seccomp });
+  const plan = planExecProcess({
+    process: proc,
+    host: host(),
+    syncFd: fds.sync,
+    joinFds: fds.join,
+    rootFd: fds.root,
+    consoleFd: proc.terminal ? fds.console : undefined,
+    preserveFds: extra,
+    seccomp,
+  });
   const open: ChildFile[] = record.namespaces.map((type) => ({ path: `/proc/${record.pid}/ns/${NS_FILES[type]}`, flags: fsc.O_RDONLY, to: fds.join[type]! }));
   open.push({ path: `/proc/${record.pid}/root`, flags: O.PATH | O.DIRECTORY, to: fds.root });
-  const pid = await launch(
-    {
-      program: plan.program.bytes,
-      plan: { namespaces: plan.namespaces, descriptions: async () => plan.program.descriptions },
-      fds,
-      stdio: stdio.fds,
-      extra: stdio.extra,
-      spawned: () => stdio.spawned(),
-      open,
-      // The fds are only ours if the process is still the one we recorded.
-      check: () => {
-        if (!isSameLiveProcess(record.pid, record.startTime)) throw new OciError('ERR_CONTAINER_NOT_RUNNING', `container not running: ${id}`);
+  const link = proc.terminal ? openConsole(flags.consoleSocket) : undefined;
+  let pid = 0;
+  let terminal: Terminal | undefined;
+  try {
+    pid = await launch(
+      {
+        program: plan.program.bytes,
+        plan: { namespaces: plan.namespaces, descriptions: async () => plan.program.descriptions },
+        fds,
+        stdio: stdio.fds,
+        extra: stdio.extra,
+        spawned: () => stdio.spawned(),
+        open,
+        consoleFd: link?.childFd,
+        // The fds are only ours if the process is still the one we recorded.
+        check: () => {
+          if (!isSameLiveProcess(record.pid, record.startTime)) throw new OciError('ERR_CONTAINER_NOT_RUNNING', `container not running: ${id}`);
+        },
       },
-    },
-    ctx.blocking,
-    { listener: seccomp?.listener, state: () => stateOf(record, statusOf(record, ctx.store.dir(id))) },
-    'exec',
-    op,
-  );
-  if (flags.pidFile) {
-    try {
-      writePidFile(flags.pidFile, pid);
-    } catch (err) {
-      await killAndReap(pid, ctx.blocking);
-      throw err;
-    }
+      ctx.blocking,
+      { listener: seccomp?.listener, state: () => stateOf(record, statusOf(record, ctx.store.dir(id))) },
+      'exec',
+      op,
+    );
+    terminal = link?.receive();
+    if (flags.pidFile) writePidFile(flags.pidFile, pid);
+  } catch (err) {
+    terminal?.close();
+    if (pid > 0) await killAndReap(pid, ctx.blocking);
+    throw err;
+  } finally {
+    link?.close();
   }
-  return pid;
+  return { pid, terminal };
 }

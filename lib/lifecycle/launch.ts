@@ -49,6 +49,8 @@ export interface Launch {
   /** Runs right after the spawn: the container's ends of its stdio are closed here. */
   spawned?: () => void;
   open: ChildFile[];
+  /** The console socket (process.terminal), moved to fds.console; the caller keeps and closes it. */
+  consoleFd?: number;
   /** Runs once the files are open, before the spawn. */
   check?: () => void;
   /**
@@ -109,6 +111,7 @@ export async function launch(l: Launch, blocking: boolean, ctx: LaunchContext, v
     const [parentFd, childFd] = socketPair();
     opened.push(parentFd, childFd);
     moves.push([childFd, l.fds.sync]);
+    if (l.consoleFd !== undefined) moves.push([l.consoleFd, l.fds.console]);
     const { namespaces } = l.plan;
     // Nothing joined by path: the executor starts in the new namespaces (NamespacePhase.spawnClones).
     childPid = spawnProgram(l.program, { programFd: l.fds.program, stdio: l.stdio, moves }, namespaces.spawnClones ? namespaces.cloneFlags : 0, l.patches);

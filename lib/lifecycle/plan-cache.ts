@@ -250,6 +250,7 @@ function planWith(
     joinFds: Object.fromEntries(joinsOf(spec).map((j) => [j.type, fds.join[j.type]])),
     idmapFds: fds.idmap,
     rootless: options.rootless,
+    consoleFd: spec.process?.terminal ? fds.console : undefined,
     noPivot: options.noPivot,
     noNewKeyring: options.noNewKeyring,
     preserveFds: options.preserveFds,

@@ -130,15 +130,16 @@ export class Runtime {
       if (typeof options !== 'object' || options === null) throw new OciError('ERR_INVALID_ARGUMENT', `${what}: options must be an object`);
       op = operation(options, what);
       stdio = openStdio(options.stdio, options.extraFiles, what);
-      const record = await createContainer(this.#ctx, id, bundle, options, stdio, waitForStart, op);
+      const { record, terminal } = await createContainer(this.#ctx, id, bundle, options, stdio, waitForStart, op);
       const mode = this.#ctx.blocking ? 'child-blocking' : 'child';
       try {
         stdio.streams();
       } catch (err) {
+        terminal?.close();
         await new Container(this.#ctx, id, record, undefined, mode).delete({ force: true });
         throw err;
       }
-      const container = new Container(this.#ctx, id, record, stdio, mode);
+      const container = new Container(this.#ctx, id, record, stdio, mode, terminal);
       // run with startContainer or poststart hooks: created at the start gate, started here.
       if (!waitForStart && (record.hooks?.startContainer || record.hooks?.poststart)) await container.start();
       return container;

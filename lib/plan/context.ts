@@ -15,7 +15,7 @@ export interface HostFacts {
 export class PlanContext {
   readonly b = new ProgramBuilder();
   /** Scratch registers, reused by every concern: each use ends before the next begins. */
-  readonly regs: { root: Reg; target: Reg; parent: Reg; tree: Reg; fs: Reg; tmp: Reg; fifo: Reg };
+  readonly regs: { root: Reg; target: Reg; parent: Reg; tree: Reg; fs: Reg; tmp: Reg; fifo: Reg; terminal: Reg };
   private readonly howCache = new Map<string, Ref>();
   private readonly stringCache = new Map<string, Ref>();
 
@@ -24,7 +24,7 @@ export class PlanContext {
     readonly host: HostFacts,
   ) {
     const r = () => this.b.register();
-    this.regs = { root: r(), target: r(), parent: r(), tree: r(), fs: r(), tmp: r(), fifo: r() };
+    this.regs = { root: r(), target: r(), parent: r(), tree: r(), fs: r(), tmp: r(), fifo: r(), terminal: r() };
   }
 
   /** Interned NUL-terminated string in the program's data. */

@@ -13,11 +13,12 @@ import { planIdmaps } from './idmap.js';
 import { planMount, planOpenBindSources } from './mounts.js';
 import { planNamespaces, timensOffsets, type NamespacePhase, type NamespaceRequest } from './namespaces.js';
 import { planMaskedPaths, planReadonlyPaths, planSysctl } from './paths.js';
-import { planCredentials, planExec, planExecutableCheck, planFds, planProcessLimits } from './process.js';
+import { planCredentials, planExec, planExecutableCheck, planFds, planProcessLimits, planReopenDevNull } from './process.js';
 import { planEnterRootfs, planReadonlyRoot, planRootfsPrepare, planRootPropagation } from './rootfs.js';
 import { planSignal, planWaitForParent, SYNC_CREATED, SYNC_HOOKS } from './sync.js';
 import { planSeccomp, seccompBeforeCredentials } from './seccomp.js';
 import { compileSeccomp, type CompiledSeccomp } from '../seccomp/compile.js';
+import { planTerminal } from './terminal.js';
 
 export interface Plan {
   program: EncodedProgram;
@@ -42,6 +43,8 @@ export interface ContainerPlanInput {
   idmapFds?: readonly number[];
   /** Rootless mode (lib/host/rootless.ts): nothing before the user namespace needs a capability. */
   rootless?: boolean;
+  /** The console socket the pty master is sent over (process.terminal). */
+  consoleFd?: number;
   noPivot?: boolean;
   noNewKeyring?: boolean;
   preserveFds?: number;
@@ -54,9 +57,6 @@ export function planContainer(input: ContainerPlanInput): Plan {
   const { spec } = input;
   const proc = spec.process;
   if (!proc) throw new OciError('ERR_INVALID_CONFIG', 'config.json: process is required to create a container');
-  if (proc.terminal) {
-    throw new OciError('ERR_NOT_SUPPORTED', 'config.json: process.terminal is not supported by ocirun yet (no console support)');
-  }
   const linux = spec.linux ?? {};
   const warn = input.warn ?? (() => {});
   refuseUnsupported(spec, warn);
@@ -107,6 +107,9 @@ export function planContainer(input: ContainerPlanInput): Plan {
   }
   planEnterRootfs(ctx, input.rootfs, Boolean(input.noPivot));
   planRootPropagation(ctx, linux.rootfsPropagation);
+  // After every mount (the container's devpts is in place), before the rootfs turns read-only.
+  if (proc.terminal) planTerminal(ctx, { consoleFd: consoleFdOf(input.consoleFd), consoleSize: proc.consoleSize, uid: proc.user?.uid ?? 0, mountConsole: true });
+  else planReopenDevNull(ctx);
   planSysctl(ctx, linux.sysctl);
   planReadonlyPaths(ctx, linux.readonlyPaths);
   planMaskedPaths(ctx, linux.maskedPaths);
@@ -150,6 +153,8 @@ export interface ExecPlanInput {
   joinFds: Partial<Record<LinuxNamespaceType, number>>;
   /** O_PATH fd on /proc/<pid>/root: the container's root, entered after joining its mount namespace. */
   rootFd: number;
+  /** The console socket the pty master is sent over (process.terminal). */
+  consoleFd?: number;
   preserveFds?: number;
   /** The container's seccomp filter: the process runs under it too. */
   seccomp?: CompiledSeccomp;
@@ -158,7 +163,6 @@ export interface ExecPlanInput {
 /** `exec`: join every namespace of a running container, then run the process as `create` does. */
 export function planExecProcess(input: ExecPlanInput): Plan {
   const proc = input.process;
-  if (proc.terminal) throw new OciError('ERR_NOT_SUPPORTED', 'exec: process.terminal is not supported by ocirun yet (no console support)');
   const ctx = new PlanContext({ ociVersion: '1.3.0', process: proc }, { capLastCap: input.host.capLastCap });
   const b = ctx.b;
   b.syscall('prctl', [PR.SET_DUMPABLE, 0, 0, 0, 0], 'make the child non-dumpable until exec');
@@ -167,6 +171,8 @@ export function planExecProcess(input: ExecPlanInput): Plan {
   const phase = planNamespaces(ctx, requests, input.syncFd);
   b.syscall('fchdir', [input.rootFd], "chdir to the container's root");
   b.syscall('chroot', [ctx.str('.')], "chroot into the container's root");
+  if (proc.terminal) planTerminal(ctx, { consoleFd: consoleFdOf(input.consoleFd), consoleSize: proc.consoleSize, uid: proc.user?.uid ?? 0, mountConsole: false });
+  else planReopenDevNull(ctx);
   planProcessLimits(ctx, proc, { preserveFds: input.preserveFds ?? 0 });
   planSecurityLabels(ctx, proc);
   planProcessTail(ctx, proc, input.seccomp, input.syncFd, input.preserveFds ?? 0);
@@ -178,6 +184,11 @@ export function planExecProcess(input: ExecPlanInput): Plan {
 export function hasCreateHooks(spec: Spec): boolean {
   const h = spec.hooks ?? {};
   return Boolean(h.prestart?.length || h.createRuntime?.length || h.createContainer?.length);
+}
+
+function consoleFdOf(fd: number | undefined): number {
+  if (fd === undefined) throw new OciError('ERR_INVALID_ARGUMENT', 'process.terminal: the runtime gave no console socket to send the pty master to');
+  return fd;
 }
 
 /**

@@ -2,7 +2,7 @@
 // groups, no_new_privs, umask, cwd, stdio and inherited fds, then the executable lookup and
 // execve. Shared by `create` (after the rootfs) and `exec` (after joining the namespaces).
 import { posix } from 'node:path';
-import { AT, CLOSE_RANGE_CLOEXEC, ERRNO, F_SETFD, KEYCTL_JOIN_SESSION_KEYRING, O, PR, S } from '../../bindings/constants.js';
+import { AT, CLOSE_RANGE_CLOEXEC, ERRNO, F_SETFD, KEYCTL_JOIN_SESSION_KEYRING, O, PR, RESOLVE, S } from '../../bindings/constants.js';
 import { capabilityNumber } from '../../bindings/capabilities.js';
 import { capsetData, capsetHeader, gidArray, rlimit, STATX } from '../../bindings/structs.js';
 import { OciError } from '../errors.js';
@@ -117,6 +117,27 @@ export function planFds(ctx: PlanContext, preserveFds: number): void {
     b.syscall('fcntl', [fd, F_SETFD, 0], `keep fd ${fd} open across exec`, { tolerate: [ERRNO.EBADF] });
   }
   b.syscall('close_range', [3 + preserveFds, 0xffffffff, CLOSE_RANGE_CLOEXEC], `close fds from ${3 + preserveFds} up at exec`);
+}
+
+/**
+ * Fds 0-2 that are the host's /dev/null (a detached container's stdio, often) become the
+ * container's own /dev/null, as runc's reOpenDevNull does: a host fd would otherwise lead out of
+ * the container (/proc/self/fd/0 names the host's /dev). Run inside the container's root.
+ */
+export function planReopenDevNull(ctx: PlanContext): void {
+  const b = ctx.b;
+  const st = b.zeroed(STATX.SIZE);
+  for (const fd of [0, 1, 2]) {
+    const next = b.label(`fd ${fd} checked`);
+    b.syscall('statx', [fd, ctx.str(''), AT.EMPTY_PATH, STATX.MASK_BASIC, st], `stdio: stat fd ${fd}`, { tolerate: [ERRNO.EBADF], onTolerated: next });
+    b.test(st.at(STATX.MODE), 2, S.IFMT, S.IFCHR, { jump: next }, `stdio: fd ${fd} is not a character device`, true);
+    b.test(st.at(STATX.RDEV_MAJOR), 4, 0xffffffff, 1, { jump: next }, `stdio: fd ${fd} is not /dev/null`, true);
+    b.test(st.at(STATX.RDEV_MINOR), 4, 0xffffffff, 3, { jump: next }, `stdio: fd ${fd} is not /dev/null`, true);
+    b.syscall('openat2', [AT.FDCWD, ctx.str('/dev/null'), ctx.how(O.RDWR | O.CLOEXEC, RESOLVE.NO_MAGICLINKS), 24], `stdio: fd ${fd} is the host's /dev/null: open the container's /dev/null`, { save: ctx.regs.tmp });
+    b.syscall('dup3', [ctx.regs.tmp, fd, 0], `stdio: the container's /dev/null becomes fd ${fd}`);
+    b.syscall('close', [ctx.regs.tmp], 'stdio: close the spare /dev/null fd');
+    b.place(next);
+  }
 }
 
 /** PATH candidates for args[0], searched inside the container (after pivot_root). */

@@ -1,5 +1,5 @@
 // The fd numbers the executor sees. The runtime's fds (program, sync socket, fifo directory,
-// namespace files) are moved to fixed numbers right after the preserved fds, so a program depends
+// console socket, namespace files) are moved to fixed numbers right after the preserved fds, so a program depends
 // only on config.json and the options, never on which fds the Node process happened to have
 // free: that is what lets a planned program be cached and reused (lib/lifecycle/plan-cache.ts).
 import type { LinuxNamespaceType } from '../spec/index.js';
@@ -14,6 +14,8 @@ export interface ChildFds {
   fifoDir: number;
   /** O_PATH fd on the container's root (exec). */
   root: number;
+  /** The unix socket a terminal's pty master is sent over (process.terminal). */
+  console: number;
   /** One fd per namespace to join, numbered in the order they are joined. */
   join: Partial<Record<LinuxNamespaceType, number>>;
   /** One fd per user namespace made for an idmapped mount's mapping (lib/plan/idmap.ts). */
@@ -25,8 +27,8 @@ export function childFds(preserveFds: number, joinTypes: Iterable<LinuxNamespace
   const base = 3 + preserveFds;
   const wanted = new Set(joinTypes);
   const join: ChildFds['join'] = {};
-  let next = base + 4;
+  let next = base + 5;
   for (const t of JOIN_ORDER) if (wanted.has(t)) join[t] = next++;
   const idmap = Array.from({ length: idmapCount }, () => next++);
-  return { program: base, sync: base + 1, fifoDir: base + 2, root: base + 3, join, idmap };
+  return { program: base, sync: base + 1, fifoDir: base + 2, root: base + 3, console: base + 4, join, idmap };
 }

@@ -127,10 +127,10 @@ describe('lifecycle failures', () => {
     h.expectClean();
   });
 
-  it('a terminal config is refused clearly until consoles are supported', async () => {
-    const r = await h.run((s) => (s.process!.terminal = true));
-    expect(r.code).not.toBe(0);
-    expect(r.stderr).toMatch(/terminal/);
+  it('a terminal config detached without a console socket is refused, as runc refuses it', async () => {
+    const r = await h.run((s) => (s.process!.terminal = true), { flags: ['--detach'] });
+    expect(r.code).toBe(1);
+    expect(r.stderr).toContain('cannot allocate tty if ocirun will detach without setting console socket');
     h.expectClean();
   });
 });

@@ -3,7 +3,7 @@
 import { closeSync, existsSync, openSync, readFileSync, writeFileSync, chmodSync, mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { useHarness, waitFor } from '../support/harness.js';
+import { CLI, spawnCollect, useHarness, waitFor } from '../support/harness.js';
 import { capNames, sections, statusFields } from '../support/probes.js';
 import { copyRootfs } from '../support/rootfs.js';
 
@@ -194,6 +194,23 @@ describe('file descriptors', () => {
     expect(r.stdout.trim().split(/\s+/)).toEqual(['0', '1', '2']);
     const lib = await h.sh(LIST_FDS, undefined, { via: 'library' });
     expect(lib.stdout.trim().split(/\s+/)).toEqual(['0', '1', '2']);
+  });
+
+  it("stdio that is the host's /dev/null becomes the container's own, read-write (runc's reOpenDevNull)", async () => {
+    const out = join(h.dir('out'), 'out');
+    const bundle = h.bundle((s) => {
+      s.process!.args = ['sh', '-c', 'echo written >&0 && echo fd0-writable; [ "$(stat -L -c %d /proc/self/fd/0)" = "$(stat -c %d /dev/null)" ] && echo own-dev-null'];
+    });
+    // The caller's stdin is a read-only /dev/null; stdout a file.
+    const r = await spawnCollect('sh', ['-c', `exec "$0" "$@" < /dev/null > ${out}`, process.execPath, CLI, '--root', h.root, 'run', '--bundle', bundle, h.id()]);
+    expect(r).toMatchObject({ code: 0, stderr: '' });
+    expect(readFileSync(out, 'utf8')).toBe('fd0-writable\nown-dev-null\n');
+    // exec likewise.
+    const id = h.id();
+    expect((await h.cli(['run', '-d', '--bundle', h.bundle((s) => (s.process!.args = ['sleep', '30'])), id])).code).toBe(0);
+    const e = await spawnCollect('sh', ['-c', `exec "$0" "$@" < /dev/null > ${out}`, process.execPath, CLI, '--root', h.root, 'exec', id, 'sh', '-c', 'echo written >&0 && echo fd0-writable']);
+    expect(e).toMatchObject({ code: 0, stderr: '' });
+    expect(readFileSync(out, 'utf8')).toBe('fd0-writable\n');
   });
 
   it('--preserve-fds N passes fds 3..3+N-1 and no others', async () => {

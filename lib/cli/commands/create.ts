@@ -4,7 +4,7 @@ import { createOptions, runtimeFor } from '../runtime-for.js';
 
 const main: CommandMain = async (ctx, [id], opts) => {
   ctx.logger.debug(`create ${id}: bundle ${opts.bundle}`);
-  const container = await runtimeFor(ctx).create(id, opts.bundle, createOptions(opts));
+  const container = await runtimeFor(ctx).create(id, opts.bundle, { ...createOptions(opts), detached: true });
   ctx.logger.debug(`create ${id}: container process ${container.pid} waits for start`);
 };
 

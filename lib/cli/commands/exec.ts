@@ -1,16 +1,21 @@
-// ocirun exec <id> <command...> | --process FILE: run a process in a running container.
-// Exit code: the process's; 255 when exec itself fails (runc's convention).
+// ocirun exec <id> <command...> | --process FILE: run a process in a running container, relaying
+// its pty in the foreground with --tty. Exit code: the process's; 255 when exec itself fails
+// (runc's convention).
 import { buildExecProcess, readProcessFile } from '../../lifecycle/exec-process.js';
 import { reportError } from '../report-error.js';
 import type { CommandMain } from '../program.js';
 import { shellCode } from '../../lifecycle/exit.js';
 import { holdSignals } from '../forward-signals.js';
-import { containerFor, passedFds } from '../runtime-for.js';
+import { consoleSocketOutsideDetach, containerFor, passedFds } from '../runtime-for.js';
+import { relayTerminal } from '../terminal-relay.js';
+import { OciError } from '../../errors.js';
 
 const main: CommandMain = async (ctx, [id, ...command], opts) => {
   const signals = opts.detach ? undefined : holdSignals();
   let handle;
   try {
+    consoleSocketOutsideDetach(opts);
+    if (opts.cgroup !== undefined) throw new OciError('ERR_NOT_SUPPORTED', `exec --cgroup ${opts.cgroup}: ocirun does not manage cgroups yet`);
     const container = await containerFor(ctx, id);
     const proc = opts.process
       ? readProcessFile(opts.process)
@@ -22,12 +27,12 @@ const main: CommandMain = async (ctx, [id, ...command], opts) => {
           additionalGids: opts.additionalGids,
           caps: opts.cap,
           noNewPrivileges: opts.newPrivs === false ? true : undefined,
-          tty: opts.tty || undefined,
+          tty: opts.tty,
           apparmorProfile: opts.apparmor,
           selinuxLabel: opts.processLabel,
         });
     ctx.logger.debug(`exec ${id}: ${JSON.stringify(proc.args)}`);
-    handle = await container.exec(proc, { pidFile: opts.pidFile, extraFiles: passedFds(opts.preserveFds ?? 0), consoleSocket: opts.consoleSocket });
+    handle = await container.exec(proc, { pidFile: opts.pidFile, extraFiles: passedFds(opts.preserveFds ?? 0), consoleSocket: opts.consoleSocket, detached: opts.detach });
     ctx.logger.debug(`exec ${id}: process ${handle.pid} started`);
   } catch (err) {
     signals?.stop();
@@ -36,13 +41,17 @@ const main: CommandMain = async (ctx, [id, ...command], opts) => {
   }
   if (!signals) return 0;
   const p = handle;
-  signals.deliverTo((sig) => void p.kill(sig).catch(() => {}));
+  const relay = p.terminal ? relayTerminal(p.terminal) : undefined;
+  signals.deliverTo((sig) => (relay && sig === 'SIGWINCH' ? relay.resize() : void p.kill(sig).catch(() => {})));
   try {
+    await relay?.ready;
     const status = await p.wait();
+    await relay?.finish();
     ctx.logger.debug(`exec ${id}: process ${p.pid} exited with ${status.signal ?? `status ${status.code}`}`);
     return shellCode(status);
   } finally {
     signals.stop();
+    await relay?.finish();
   }
 };
 
