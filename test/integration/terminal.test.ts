@@ -140,13 +140,13 @@ describe('foreground relay', () => {
 });
 
 describe('library', () => {
-  it('run gives the master as a Terminal: a stream both ways, resize', async () => {
+  it('run gives the master as container.terminal: a stream both ways, resize', async () => {
     const bundle = h.bundle(tty('read a; stty size; read b; echo "done $a $b"', (s) => (s.process!.consoleSize = { height: 10, width: 20 })));
     const id = h.id();
     const handle = await h.rt.run(id, bundle);
     h.track(handle.pid);
     const t = handle.terminal!;
-    expect(t).toBeDefined();
+    expect(t).not.toBeNull();
     expect(t.size()).toEqual({ cols: 20, rows: 10 });
     let out = '';
     t.stream.setEncoding('utf8').on('data', (d: string) => (out += d));
@@ -158,7 +158,25 @@ describe('library', () => {
     expect(status.code).toBe(0);
     expect(await waitFor(() => out.includes('done one two'), 5000)).toBe(true);
     t.close();
-    await h.rt.delete(id);
+    await handle.delete();
+  });
+});
+
+describe('library exec', () => {
+  it('exec of a process with terminal gives process.terminal', async () => {
+    const id = h.id();
+    const c = await h.rt.run(id, h.bundle((s) => (s.process!.args = ['sleep', '60'])));
+    h.track(c.pid);
+    const proc = { ...(await c.configProcess()), terminal: true, args: ['sh', '-c', 'echo "exec tty $(tty)"'] };
+    const p = await c.exec(proc);
+    h.track(p.pid);
+    let out = '';
+    p.terminal!.stream.setEncoding('utf8').on('data', (d: string) => (out += d));
+    expect((await p.wait()).code).toBe(0);
+    expect(await waitFor(() => out.includes('\n'), 5000)).toBe(true);
+    expect(out).toMatch(/^exec tty \/dev\/pts\/\d+\r\n/);
+    p.terminal!.close();
+    await c.delete({ force: true });
   });
 });
 
