@@ -33,6 +33,15 @@ describe('parseCommandLine', () => {
     expect(parse(['exec', '-turoot', 'c1', 'id'])).toMatchObject({ args: ['c1', 'id'], opts: { tty: true, user: 'root' } });
   });
 
+  it("checkpoint and restore read runc's flags (the verbs then refuse: no CRIU)", () => {
+    expect(parse(['checkpoint', '--image-path', '/img', '--leave-running', '--tcp-established', 'c1'])).toMatchObject({ verb: 'checkpoint', args: ['c1'], opts: { imagePath: '/img', leaveRunning: true } });
+    expect(parse(['restore', '-b', '/b', '-d', '--console-socket', '/s', '--lsm-profile', 'apparmor:x', 'c1'])).toMatchObject({ verb: 'restore', args: ['c1'], opts: { bundle: '/b', detach: true, consoleSocket: '/s' } });
+  });
+
+  it('exec reads --cgroup and --ignore-paused (runc 1.1)', () => {
+    expect(parse(['exec', '--cgroup', 'memory:sub', '--ignore-paused', 'c1', 'true'])).toMatchObject({ verb: 'exec', args: ['c1', 'true'], opts: { cgroup: 'memory:sub', ignorePaused: true } });
+  });
+
   it('help [verb] prints help and ends', () => {
     expect(parse(['help'])).toEqual({ done: 0 });
     expect(parse(['help', 'run'])).toEqual({ done: 0 });

@@ -95,6 +95,45 @@ const CREATE_FLAGS: Record<string, Flag> = {
 };
 const FORMAT: Flag = { type: 'string', short: 'f', value: 'format', help: 'output format', default: 'table', choices: ['table', 'json'] };
 
+/** runc's checkpoint and restore flags: read, so the refusal names CRIU rather than a flag. */
+const CRIU_FLAGS = (() => {
+  const s = (help: string): Flag => ({ type: 'string', value: 'value', help });
+  const f = (help: string): Flag => ({ type: 'boolean', help });
+  const common = {
+    'image-path': s('path to criu image files'),
+    'work-path': s('path for work files and logs'),
+    'tcp-established': f('allow open tcp connections'),
+    'ext-unix-sk': f('allow external unix sockets'),
+    'shell-job': f('allow shell jobs'),
+    'file-locks': f('handle file locks'),
+    'lazy-pages': f('use userfaultfd to lazily restore memory pages'),
+    'manage-cgroups-mode': s("cgroups mode: 'soft', 'full' or 'strict'"),
+    'empty-ns': s("create a namespace, but don't restore its properties"),
+    'auto-dedup': f('enable auto deduplication of memory images'),
+  };
+  return {
+    checkpoint: {
+      ...common,
+      'parent-path': s('path for previous criu image files in pre-dump'),
+      'leave-running': f('leave the process running after checkpointing'),
+      'status-fd': s('criu writes \\0 to this fd once lazy-pages is ready'),
+      'page-server': s('ADDRESS:PORT of the page server'),
+      'pre-dump': f('dump memory only, leave the container running'),
+    },
+    restore: {
+      ...common,
+      'console-socket': s('unix socket that receives the pty master'),
+      bundle: { type: 'string', short: 'b', value: 'dir', help: 'path to the bundle directory' },
+      detach: { type: 'boolean', short: 'd', help: 'detach from the container process' },
+      'pid-file': s('write the container process id to this file'),
+      'no-subreaper': f('disable the subreaper'),
+      'no-pivot': f('do not use pivot_root'),
+      'lsm-profile': s('LSM profile, TYPE:NAME'),
+      'lsm-mount-context': s('LSM mount context'),
+    },
+  } satisfies Record<string, Record<string, Flag>>;
+})();
+
 const VERBS: Record<string, Verb> = {
   create: { description: 'create a container (its process waits for `start`)', args: [ID], flags: CREATE_FLAGS },
   run: {
@@ -165,6 +204,8 @@ const VERBS: Record<string, Verb> = {
   },
   update: { description: 'update container resource limits', args: [ID], flags: { resources: { type: 'string', short: 'r', value: 'file', help: 'resources JSON file ("-" for stdin)' } } },
   features: { description: 'print the features document of this runtime (runtime-spec features.md)' },
+  checkpoint: { description: 'checkpoint a running container (not supported: ocirun has no CRIU support)', args: [ID], flags: CRIU_FLAGS.checkpoint },
+  restore: { description: 'restore a container from a checkpoint (not supported: ocirun has no CRIU support)', args: [ID], flags: CRIU_FLAGS.restore },
   spec: {
     description: 'write a default config.json into the bundle',
     flags: {
@@ -457,6 +498,8 @@ const COMMANDS: Record<string, () => Promise<{ default: CommandMain }>> = {
   resume: () => import('./commands/resume.js'),
   events: () => import('./commands/events.js'),
   update: () => import('./commands/update.js'),
+  checkpoint: () => import('./commands/checkpoint.js'),
+  restore: () => import('./commands/checkpoint.js'),
   features: () => import('./commands/features.js'),
   spec: () => import('./commands/spec.js'),
   validate: () => import('./commands/validate.js'),
