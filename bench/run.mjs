@@ -56,7 +56,8 @@ try {
     const root = ws.root(name);
     const probe = probePeer(name, ws, root);
     result.peers[name] = probe;
-    if (probe.available) peers.push(cliRunner(name, [probe.path], root, ws));
+    if (probe.available) peers.push(cliRunner(name, probe.argv0, root, ws));
+    if (probe.note) log(`${name}: ${probe.note}`);
     else log(`${name}: unavailable (${probe.reason})`);
   }
   contenders.push(cli, ...peers);
@@ -78,6 +79,7 @@ try {
     result.lifecycle = all.map((r) => ({ runtime: r.name, command: r.command, ms: summarize(samples.get(r.name)), samples: samples.get(r.name), failures: failures.get(r.name) }));
     const med = (name) => result.lifecycle.find((r) => r.runtime === name)?.ms.median;
     result.goals.libraryVsRunc = { target: '≥ 8× faster than runc run', speedup: med('runc') / med('ocirun library') };
+    if (med('crun')) result.goals.libraryVsCrun = { target: '≥ 2× faster than crun run', speedup: med('crun') / med('ocirun library') };
     result.goals.cliOverNode = { target: '≤ 15 ms over node -e 0', ms: med('ocirun CLI') - med('node -e 0') };
   }
   if (opts.only.has('parallel')) {
@@ -91,7 +93,6 @@ try {
   if (opts.only.has('memory')) {
     log(`memory: ${opts.memRuns} creates each`);
     result.memory = await memoryBench([cli, ...peers], dist, memRoot, ws, opts.memRuns);
-    result.memoryLimit = { smallestLimitMiB: null, reason: 'not measured: ocirun does not apply linux.resources (memory limits) yet' };
   }
   if (opts.only.has('startup')) {
     log('validation and CLI start-up');

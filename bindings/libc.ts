@@ -36,6 +36,9 @@ interface Addon {
   getWinsize(fd: number): [number, number] | number;
   makeRaw(fd: number): Buffer | number;
   restoreTerminal(fd: number, saved: Buffer): number;
+  bpfProgLoad(type: number, insns: Uint8Array, license: string, log: Uint8Array): number;
+  bpfProgAttach(targetFd: number, progFd: number, attachType: number, flags: number): number;
+  bpfProgQuery(targetFd: number, attachType: number): number[] | number;
 }
 
 // Loaded on first use: `state` and `list` never call libc.
@@ -348,4 +351,31 @@ export function processExit(): ((status: number) => never) | undefined {
   } catch {
     return undefined;
   }
+}
+
+// ---- bpf(2) ----
+
+/**
+ * Load an eBPF program (instructions from bindings/bpf.ts); returns its fd. A verifier refusal
+ * throws with the verifier's log in the message.
+ */
+export function bpfProgLoad(type: number, insns: Uint8Array, license: string): number {
+  const r = c().bpfProgLoad(type, insns, license, new Uint8Array(0));
+  if (r >= 0) return r;
+  const log = new Uint8Array(16384);
+  c().bpfProgLoad(type, insns, license, log);
+  const end = log.indexOf(0);
+  const text = Buffer.from(log.subarray(0, end < 0 ? log.length : end)).toString().trim();
+  return check(r, text ? `bpf(BPF_PROG_LOAD) (verifier: ${text.split('\n').slice(-3).join('; ')})` : 'bpf(BPF_PROG_LOAD)');
+}
+
+export function bpfProgAttach(targetFd: number, progFd: number, attachType: number, flags: number): void {
+  check(c().bpfProgAttach(targetFd, progFd, attachType, flags), 'bpf(BPF_PROG_ATTACH)');
+}
+
+/** The ids of the programs attached to a cgroup fd for `attachType`. */
+export function bpfProgQuery(targetFd: number, attachType: number): number[] {
+  const r = c().bpfProgQuery(targetFd, attachType);
+  if (typeof r === 'number') check(r, 'bpf(BPF_PROG_QUERY)');
+  return r as number[];
 }

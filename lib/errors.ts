@@ -21,7 +21,9 @@ export type OciErrorCode =
   /** The operation's AbortSignal fired; `cause` is the signal's reason. */
   | 'ERR_ABORTED'
   /** The operation's `timeout` passed. */
-  | 'ERR_TIMEOUT';
+  | 'ERR_TIMEOUT'
+  /** A cgroup could not be made, written or removed. */
+  | 'ERR_CGROUP';
 
 // A brand that survives realms (vm contexts, worker copies) and two copies of the package, where
 // instanceof does not.

@@ -9,6 +9,23 @@ import { schemaProblems } from './validate/schema-problems.js';
 import { OciError } from './errors.js';
 import { seccompSupport, supportedConfigFlags } from './seccomp/support.js';
 import { CONFIG_FLAGS, OPERATORS } from '../bindings/seccomp.js';
+import { hostLayout } from './cgroups/index.js';
+import { hierarchyOf } from './cgroups/layout.js';
+
+/**
+ * The cgroup drivers that work on this host: v1 where v1 hierarchies are mounted, v2 where a
+ * cgroup2 hierarchy is (the unified one of a hybrid host included), rdma where a hierarchy
+ * carries it; never systemd (ocirun drives cgroupfs only).
+ */
+export function hostCgroupFeatures(layout = hostLayout()): NonNullable<NonNullable<Features['linux']>['cgroup']> {
+  return {
+    v1: layout.hierarchies.some((h) => h.version === 1),
+    v2: layout.hierarchies.some((h) => h.version === 2),
+    systemd: false,
+    systemdUser: false,
+    rdma: hierarchyOf(layout, 'rdma') !== undefined,
+  };
+}
 
 export const SUPPORTED = {
   ociVersionMin: '1.0.0',
@@ -29,6 +46,7 @@ export const SUPPORTED = {
   ],
   namespaces: ['cgroup', 'ipc', 'mount', 'network', 'pid', 'time', 'user', 'uts'] as LinuxNamespaceType[],
   capabilities: [...CAPABILITY_NAMES] as string[],
+  /** Filled in per host by features(): what the cgroup layout here lets ocirun drive. */
   cgroup: { v1: false, v2: false, systemd: false, systemdUser: false, rdma: false },
   /** linux.seccomp: compiled by libseccomp, loaded with seccomp(2); see seccompFeatures(). */
   seccomp: true,
@@ -51,7 +69,7 @@ export function features(): Features {
     linux: {
       namespaces: [...s.namespaces],
       capabilities: [...s.capabilities],
-      cgroup: { ...s.cgroup },
+      cgroup: hostCgroupFeatures(),
       seccomp: seccompFeatures(s.seccomp),
       apparmor: { enabled: s.apparmor },
       selinux: { enabled: s.selinux },

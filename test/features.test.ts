@@ -1,8 +1,10 @@
 // `ocirun features` and features(): a document that validates and claims only what is supported.
+import { hostCgroupFeatures } from '../lib/features.js';
 import { describe, expect, it } from 'vitest';
 import { spawnSync } from 'node:child_process';
 import { join } from 'node:path';
-import { features, SUPPORTED } from '../lib/features.js';
+import { features, hostCgroupFeatures, SUPPORTED } from '../lib/features.js';
+import { hostLayout } from '../lib/cgroups/index.js';
 import { validatorFor } from '../lib/validate/validators.js';
 import { CAPABILITY_NAMES } from '../lib/spec/capabilities.js';
 import { SPEC_VERSION } from '../lib/version.js';
@@ -36,7 +38,16 @@ describe('features', () => {
     expect(f.hooks).toEqual(SUPPORTED.hooks);
     expect(f.linux?.namespaces).toEqual(['cgroup', 'ipc', 'mount', 'network', 'pid', 'time', 'user', 'uts']);
     expect(f.linux?.capabilities).toEqual(CAPABILITY_NAMES);
-    expect(f.linux?.cgroup).toEqual({ v1: false, v2: false, systemd: false, systemdUser: false, rdma: false });
+    // This host's layout, as lib/cgroups reads it.
+    const layout = hostLayout();
+    expect(f.linux?.cgroup).toEqual({
+      v1: layout.hierarchies.some((h) => h.version === 1),
+      v2: layout.hierarchies.some((h) => h.version === 2),
+      systemd: false,
+      systemdUser: false,
+      rdma: layout.hierarchies.some((h) => h.controllers.includes('rdma')),
+    });
+    expect(hostCgroupFeatures({ mode: 'v2', hierarchies: [{ mount: '/sys/fs/cgroup', version: 2, controllers: ['rdma'] }] })).toEqual({ v1: false, v2: true, systemd: false, systemdUser: false, rdma: true });
     expect(f.linux?.seccomp?.enabled).toBe(true);
     expect(f.linux?.apparmor).toEqual({ enabled: false });
     expect(f.linux?.selinux).toEqual({ enabled: false });

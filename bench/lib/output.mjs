@@ -13,19 +13,19 @@ export function printAndWrite(result, publish) {
   const m = result.machine;
   const subtitle = `${m.os}, kernel ${m.kernel}, ${m.cpus}× ${m.cpu}, node ${m.node}, load ${m.loadavgBefore.map((l) => l.toFixed(1)).join('/')} → ${m.loadavgAfter.map((l) => l.toFixed(1)).join('/')}, ${m.date.slice(0, 10)}`;
   console.log(`ocirun benchmarks — ${subtitle}`);
-  for (const [name, p] of Object.entries(result.peers)) console.log(`peer ${name}: ${p.available ? p.version : `unavailable — ${p.reason}`}`);
+  for (const [name, p] of Object.entries(result.peers)) console.log(`peer ${name}: ${p.available ? `${p.version}${p.note ? `, ${p.note}` : ''}` : `unavailable — ${p.reason}`}`);
   const peerRefs = (rows) => Object.keys(result.peers).map((n) => ({ name: n, median: rows.find((r) => r.runtime === n)?.ms.median })).filter((p) => p.median);
   if (result.lifecycle) {
     console.log(latencyTable('Sequential create→start→wait→delete of /bin/true', result.lifecycle, peerRefs(result.lifecycle)));
     const g = result.goals;
     if (g.libraryVsRunc?.speedup) console.log(`goal: library ${g.libraryVsRunc.speedup.toFixed(1)}× faster than runc run (target ≥ 8×)`);
+    if (g.libraryVsCrun?.speedup) console.log(`goal: library ${g.libraryVsCrun.speedup.toFixed(1)}× faster than crun run (target ≥ 2×)`);
     if (g.cliOverNode?.ms !== undefined) console.log(`goal: ocirun CLI costs ${g.cliOverNode.ms.toFixed(1)} ms over node -e 0 (target ≤ 15 ms)`);
   }
   if (result.parallel) console.log(parallelTable(result.parallel));
   if (result.exec) console.log(latencyTable('exec /bin/true into a running container', result.exec, peerRefs(result.exec)));
   if (result.memory) {
     console.log(memoryTable(result.memory));
-    console.log(`smallest memory limit: ${result.memoryLimit.reason}`);
   }
   if (result.validation) console.log(startupTable(result.validation, result.startup));
   console.log(`\nleaks after all runs: ${leakCount(result.leaks) ? JSON.stringify(result.leaks) : 'none (state dirs, mounts, processes, cgroups)'}`);

@@ -126,9 +126,23 @@ export async function libraryRunner(dist, root, ws) {
 export function probePeer(name, ws, root) {
   const path = ['/usr/sbin', '/usr/bin', '/usr/local/sbin', '/usr/local/bin', '/sbin', '/bin'].map((d) => join(d, name)).find(existsSync);
   if (!path) return { available: false, reason: `${name} is not installed` };
-  const r = spawnSync(path, ['--root', root, 'run', '--bundle', ws.trueBundle.dir, `probe-${process.pid}`], { encoding: 'utf8', stdio: ['ignore', 'ignore', 'pipe'] });
-  spawnSync(path, ['--root', root, 'delete', '--force', `probe-${process.pid}`], { stdio: 'ignore' });
+  const tryRun = (argv0) => {
+    const [cmd, ...pre] = argv0;
+    const r = spawnSync(cmd, [...pre, '--root', root, 'run', '--bundle', ws.trueBundle.dir, `probe-${process.pid}`], { encoding: 'utf8', stdio: ['ignore', 'ignore', 'pipe'] });
+    spawnSync(cmd, [...pre, '--root', root, 'delete', '--force', `probe-${process.pid}`], { stdio: 'ignore' });
+    return r;
+  };
+  let argv0 = [path];
+  let r = tryRun(argv0);
+  let note;
+  // crun refuses a hybrid host ("cgroups in hybrid mode not supported"); with the cgroup2 mount
+  // hidden in a private mount namespace it sees pure v1. The wrapper's cost is part of its time.
+  if (r.status !== 0 && /hybrid/i.test(r.stderr ?? '') && existsSync('/sys/fs/cgroup/unified')) {
+    argv0 = ['unshare', '-m', 'sh', '-c', 'umount /sys/fs/cgroup/unified && exec "$@"', 'sh', path];
+    r = tryRun(argv0);
+    note = 'run as `unshare -m sh -c "umount /sys/fs/cgroup/unified && exec crun ..."` (pure v1 view of this hybrid host)';
+  }
   if (r.status !== 0) return { available: false, reason: `${name} cannot run the bundle here: ${(r.stderr || '').trim().split('\n').pop()}` };
   const version = spawnSync(path, ['--version'], { encoding: 'utf8' }).stdout.split('\n')[0];
-  return { available: true, path, version };
+  return { available: true, path, argv0, version, ...(note ? { note } : {}) };
 }

@@ -1,12 +1,19 @@
 // The handle of one container (from Runtime.create, run or load): the verbs of runtime.md on it
-// (start, kill, delete, state), wait() and an 'exit' event, exec, and its piped stdio. A handle
+// (start, kill, delete, state), wait() and an 'exit' event, exec, its piped stdio, and runc's
+// cgroup verbs (pause, resume, update, stats, events). A handle
 // names the container it was made for (pid + start time): once that container is deleted, the
 // handle does not act on another container that later takes the same id.
 import { EventEmitter } from 'node:events';
 import { join } from 'node:path';
 import type { Readable, Writable } from 'node:stream';
 import { OciError, toOciError } from '../errors.js';
-import type { Process } from '../spec/index.js';
+import type { LinuxResources, Process } from '../spec/index.js';
+import { cgroupPids, setFrozen, signalAll } from '../cgroups/control.js';
+import type { CgroupRecord } from '../cgroups/record.js';
+import { cgroupStats, type CgroupStats } from '../cgroups/stats.js';
+import { updateCgroups } from '../cgroups/update.js';
+import { removeContainerCgroup } from './cgroup-teardown.js';
+import { watchContainer, type ResourceEvents } from './events.js';
 import type { ContainerRecord } from '../state/store.js';
 import { SPEC_VERSION } from '../version.js';
 import { ContainerProcess } from './container-process.js';
@@ -130,10 +137,12 @@ export class Container extends EventEmitter {
       // runc: --all on a stopped container has nothing left to signal, and succeeds (containerd's
       // shim sends `kill --all CT 9` to a container that may have exited already).
       if (options.all && status === 'stopped') return;
-      if (status !== 'created' && status !== 'running') {
+      if (status !== 'created' && status !== 'running' && status !== 'paused') {
         throw new OciError('ERR_CONTAINER_NOT_RUNNING', `container not running: ${this.id}`);
       }
       if (options.all) {
+        // Through the cgroup: every process, also those outside the pid namespace's init.
+        if (record.cgroup) return await signalAll(record.cgroup, sig);
         for (const pid of processesInContainer(record)) signalProcess(pid, undefined, sig);
         return;
       }
@@ -202,10 +211,14 @@ export class Container extends EventEmitter {
             if (!options.force) {
               throw new OciError('ERR_CONTAINER_RUNNING', `cannot delete container ${this.id} that is not stopped: ${status}`);
             }
+            if (record.cgroup) await signalAll(record.cgroup, 9);
             for (const pid of processesInContainer(record)) signalProcess(pid, undefined, 9);
             signalProcess(record.pid, record.startTime, 9);
+            // A frozen process dies only once thawed.
+            if (status === 'paused' && record.cgroup) await setFrozen(record.cgroup, false);
             await waitUntilGone(record.pid, record.startTime);
           }
+          if (record.cgroup) await removeContainerCgroup(record.cgroup, this.#ctx.warn);
         } else if (!options.force) {
           throw new OciError('ERR_CONTAINER_RUNNING', `cannot delete container ${this.id} that is not stopped: creating`);
         }
@@ -241,10 +254,11 @@ export class Container extends EventEmitter {
     }
   }
 
-  /** The pids of the container's processes (those in its pid namespace); none once it stopped. */
+  /** The pids of the container's processes (those in its cgroup, else its pid namespace). */
   async pids(): Promise<number[]> {
     try {
       const record = this.#read();
+      if (record.cgroup) return cgroupPids(record.cgroup);
       return this.#status(record) === 'stopped' ? [] : processesInContainer(record);
     } catch (err) {
       throw toOciError(err);
@@ -273,7 +287,7 @@ export class Container extends EventEmitter {
       const record = this.#read();
       const status = this.#status(record);
       if (status !== 'created' && status !== 'running') {
-        throw new OciError('ERR_CONTAINER_NOT_RUNNING', `cannot exec in a ${status} container: ${this.id}`);
+        throw new OciError(status === 'paused' ? 'ERR_CONTAINER_PAUSED' : 'ERR_CONTAINER_NOT_RUNNING', `cannot exec in a ${status} container: ${this.id}`);
       }
       const { pid, terminal } = await execInContainer(this.#ctx, record, process, options, stdio, op);
       try {
@@ -292,7 +306,46 @@ export class Container extends EventEmitter {
     }
   }
 
+  /** runc pause: freeze every process of the container (its cgroup); its status becomes paused. */
+  async pause(): Promise<void> {
+    await this.#withCgroup('pause', ['running', 'created'], (cg) => setFrozen(cg, true));
+  }
+
+  /** runc resume: thaw a paused container. */
+  async resume(): Promise<void> {
+    await this.#withCgroup('resume', ['paused'], (cg) => setFrozen(cg, false));
+  }
+
+  /** runc update: new limits (linux.resources fields) on a created, running or paused container. */
+  async update(resources: LinuxResources): Promise<void> {
+    await this.#withCgroup('update', ['created', 'running', 'paused'], (cg) => updateCgroups(cg, resources));
+  }
+
+  /** Resource usage from the container's cgroups (runc's stats). */
+  async stats(): Promise<CgroupStats> {
+    return this.#withCgroup('stats', ['created', 'running', 'paused', 'stopped'], (cg) => cgroupStats(cg));
+  }
+
+  /** 'stats' every `intervalMs` (default 5 s), 'oom' per OOM kill in the container, 'exit' when it stops. */
+  async events(options: { intervalMs?: number } = {}): Promise<ResourceEvents> {
+    return this.#withCgroup('events', ['created', 'running', 'paused'], (cg, record) =>
+      watchContainer(cg, () => isSameLiveProcess(record.pid, record.startTime), options.intervalMs ?? 5000),
+    );
+  }
+
   // ---- internals ----
+
+  async #withCgroup<T>(verb: string, statuses: string[], fn: (cg: CgroupRecord, record: ContainerRecord) => T | Promise<T>): Promise<T> {
+    try {
+      const record = this.#read();
+      if (!record.cgroup) throw new OciError('ERR_NOT_SUPPORTED', `${verb}: container ${this.id} has no cgroup (this host has no cgroup hierarchy mounted)`);
+      const status = this.#status(record);
+      if (!statuses.includes(status)) throw new OciError('ERR_CONTAINER_NOT_RUNNING', `cannot ${verb} a container that is ${status}: ${this.id}`);
+      return await fn(record.cgroup, record);
+    } catch (err) {
+      throw toOciError(err);
+    }
+  }
 
   #track(record: ContainerRecord): ExitTracker {
     this.#exit ??= new ExitTracker(record.pid, record.startTime, this.#mode, (status) => this.emit('exit', status));

@@ -1,6 +1,6 @@
 // runtime.md "create": from a bundle to a container process that is set up and, unless it runs
 // at once (run), waits at the start gate. Steps, in order: plan (cached per bundle), reserve the
-// state directory, make the start gate, launch (spawn + handshake; the parent's step runs in it),
+// state directory, make the cgroups (limits written), make the start gate, launch (spawn + handshake; the parent's step runs in it),
 // record the process. A failure or a cancel at any step leaves nothing: no process, no state
 // directory.
 import { constants as fsc } from 'node:fs';
@@ -17,6 +17,11 @@ import { makeFifo } from './start-gate.js';
 import { makeMappingNamespaces, type MappingNamespaces } from './idmap-namespaces.js';
 import { planIdmaps } from '../plan/idmap.js';
 import { createHooks, creatingState, HookError, needsStartStep, poststopAfterFailedCreate } from './hook-steps.js';
+import { hostLayout } from '../cgroups/index.js';
+import { ownCgroups } from '../cgroups/layout.js';
+import { cgroupDirs } from '../cgroups/path.js';
+import { createCgroups, removeCgroups } from '../cgroups/create.js';
+import type { CgroupRecord } from '../cgroups/record.js';
 import type { OpenedStdio } from './stdio.js';
 import { checkConsole, openConsole, type ConsoleLink, type Terminal } from './terminal.js';
 
@@ -76,9 +81,18 @@ export async function createContainer(
   let idmapNs: MappingNamespaces | undefined;
   let link: ConsoleLink | undefined;
   let terminal: Terminal | undefined;
+  let cgroup: CgroupRecord | undefined;
   try {
     if (tty) link = openConsole(flags.consoleSocket);
     const open: ChildFile[] = [];
+    // The cgroups first, limits written; the process joins them in its first ops. Rootless: none
+    // (nothing is delegated to an unprivileged user; the planner refuses resources).
+    const layout = hostLayout();
+    if (layout.hierarchies.length && !ctx.rootless) {
+      const dirs = cgroupDirs(layout, spec.linux?.cgroupsPath, id, ownCgroups);
+      cgroup = createCgroups(layout.mode, dirs, prepared.cgroup);
+      dirs.forEach((d, i) => open.push({ path: d.dir, flags: O.PATH | O.DIRECTORY, to: fds.cgroups[i]! }));
+    }
     const { mappings } = planIdmaps(spec);
     if (mappings.length) {
       idmapNs = makeMappingNamespaces(mappings);
@@ -97,7 +111,7 @@ export async function createContainer(
       });
     }
     const stage = (pid: number) => {
-      const record = containerRecord(pid, { id, bundle, rootfs, spec, seccomp: prepared.seccomp });
+      const record = containerRecord(pid, { id, bundle, rootfs, spec, seccomp: prepared.seccomp, cgroup });
       return { record, commit: ctx.store.stage(record) };
     };
     // When the executor is the container process, its record is written while it sets the
@@ -133,6 +147,7 @@ export async function createContainer(
     terminal?.close();
     // Our own child until we reap it: its pid cannot have been recycled.
     if (containerPid > 0) await killAndReap(containerPid, ctx.blocking);
+    if (cgroup) removeCgroups(cgroup);
     ctx.store.remove(id);
     // A create-phase hook failed: the lifecycle goes on at steps 12 and 13 (runtime.md).
     if (err instanceof HookError) await poststopAfterFailedCreate({ id, bundle, spec }, ctx.warn, ctx.blocking);

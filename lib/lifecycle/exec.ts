@@ -6,7 +6,7 @@ import { O } from '../../bindings/constants.js';
 import { OciError } from '../errors.js';
 import { host } from '../host/host.js';
 import { childFds } from '../protocol/child-fds.js';
-import type { LinuxNamespaceType, Process } from '../spec/index.js';
+import type { LinuxNamespaceType, Process, State } from '../spec/index.js';
 import type { ContainerRecord } from '../state/store.js';
 import type { Context } from './context.js';
 import { killAndReap } from './exit-watcher.js';
@@ -16,7 +16,7 @@ import { isSameLiveProcess } from './process-info.js';
 import { writePidFile } from './record.js';
 import type { OpenedStdio } from './stdio.js';
 import { checkConsole, openConsole, type Terminal } from './terminal.js';
-import { stateOf, statusOf } from './status.js';
+import { stateOf, statusOf, type ContainerState } from './status.js';
 
 export interface ExecFlags {
   /** Write the process's pid here (digits only). */
@@ -43,7 +43,8 @@ export async function execInContainer(
   checkConsole(proc.terminal, flags.consoleSocket, flags.detached ?? false);
   const id = record.id;
   const extra = stdio.extra.length;
-  const fds = childFds(extra, record.namespaces);
+  const cgroupDirs = record.cgroup?.dirs ?? [];
+  const fds = childFds(extra, record.namespaces, 0, cgroupDirs.length);
   // The planner is loaded on first use (a create from a cached plan does without it).
   const [{ planExecProcess }, { loadStoredSeccomp }] = await Promise.all([import('../plan/index.js'), import('../seccomp/compile.js')]);
   // The container's seccomp filter applies to the new process too.
@@ -57,9 +58,12 @@ export async function execInContainer(
     consoleFd: proc.terminal ? fds.console : undefined,
     preserveFds: extra,
     seccomp,
+    cgroupFds: fds.cgroups,
   });
   const open: ChildFile[] = record.namespaces.map((type) => ({ path: `/proc/${record.pid}/ns/${NS_FILES[type]}`, flags: fsc.O_RDONLY, to: fds.join[type]! }));
   open.push({ path: `/proc/${record.pid}/root`, flags: O.PATH | O.DIRECTORY, to: fds.root });
+  // The process joins the container's cgroups first (planJoinCgroups).
+  cgroupDirs.forEach((d, i) => open.push({ path: d.dir, flags: O.PATH | O.DIRECTORY, to: fds.cgroups[i]! }));
   const link = proc.terminal ? openConsole(flags.consoleSocket) : undefined;
   let pid = 0;
   let terminal: Terminal | undefined;
@@ -80,7 +84,8 @@ export async function execInContainer(
         },
       },
       ctx.blocking,
-      { listener: seccomp?.listener, state: () => stateOf(record, statusOf(record, ctx.store.dir(id))) },
+      // The spec's statuses for the seccomp agent (exec into a paused container is refused before).
+      { listener: seccomp?.listener, state: () => specState(stateOf(record, statusOf(record, ctx.store.dir(id)))) },
       'exec',
       op,
     );
@@ -94,4 +99,8 @@ export async function execInContainer(
     link?.close();
   }
   return { pid, terminal };
+}
+
+function specState(st: ContainerState): State {
+  return { ...st, status: st.status === 'paused' ? 'running' : st.status };
 }

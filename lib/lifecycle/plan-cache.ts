@@ -14,6 +14,8 @@ import { isAbsolute, join } from 'node:path';
 import { slotPatch, type ProgramPatch, type Slot } from '../../bindings/program-format.js';
 import { factsHold, withFacts, type Facts } from '../host/facts.js';
 import { host } from '../host/host.js';
+import { hostLayout } from '../cgroups/index.js';
+import type { CgroupSettings } from '../cgroups/settings.js';
 import { childFds, type ChildFds } from '../protocol/child-fds.js';
 import { planIdmaps } from '../plan/idmap.js';
 import type { Plan } from '../plan/index.js';
@@ -53,6 +55,8 @@ export interface Prepared {
   joins: { type: LinuxNamespaceType; path: string }[];
   /** The compiled seccomp filter (also inside the program), for the record and the listener. */
   seccomp?: StoredSeccomp;
+  /** What linux.resources writes into the container's cgroups. */
+  cgroup: CgroupSettings;
   /** One description per op, for error messages (planned again on demand after a cache hit). */
   descriptions(): Promise<readonly string[]>;
 }
@@ -64,6 +68,7 @@ interface Entry {
   namespaces: NamespacePhase;
   slots: Record<string, Slot>;
   seccomp?: StoredSeccomp;
+  cgroup: CgroupSettings;
   program: Buffer;
 }
 
@@ -119,8 +124,8 @@ export class PlanCache {
       return { ...view, plan: planWith(planContainer, view.spec, view.rootfs, view.fds, options, say) };
     });
     const { spec, rootfs, extraEnv, fds } = value;
-    const { program, namespaces, seccomp } = value.plan;
-    const entry: Omit<Entry, 'key'> = { facts, warnings, namespaces, slots: program.slots, program: program.bytes, ...(seccomp && { seccomp: storeSeccomp(seccomp) }) };
+    const { program, namespaces, seccomp, cgroup } = value.plan;
+    const entry: Omit<Entry, 'key'> = { facts, warnings, namespaces, slots: program.slots, cgroup, program: program.bytes, ...(seccomp && { seccomp: storeSeccomp(seccomp) }) };
     if (text !== undefined) this.remember({ key: key ?? keyOf(options, extraEnv, text), ...entry }, diskName(options));
     return prepared(spec, rootfs, fds, entry, id, async () => program.descriptions);
   }
@@ -220,7 +225,7 @@ function keyOf(options: PrepareOptions, extraEnv: string[], text: string): strin
 
 let hostJson: string | undefined;
 function hostKey(): string {
-  return (hostJson ??= JSON.stringify(host()));
+  return (hostJson ??= JSON.stringify([host(), hostLayout()]));
 }
 
 /**
@@ -254,6 +259,8 @@ function planWith(
     noPivot: options.noPivot,
     noNewKeyring: options.noNewKeyring,
     preserveFds: options.preserveFds,
+    cgroupLayout: hostLayout(),
+    cgroupFds: fds.cgroups,
     warn,
   });
 }
@@ -276,7 +283,7 @@ function joinsOf(spec: Spec): { type: LinuxNamespaceType; path: string }[] {
 }
 
 function fdsFor(spec: Spec, options: PrepareOptions): ChildFds {
-  return childFds(options.preserveFds, joinsOf(spec).map((j) => j.type), planIdmaps(spec).mappings.length);
+  return childFds(options.preserveFds, joinsOf(spec).map((j) => j.type), planIdmaps(spec).mappings.length, options.rootless ? 0 : hostLayout().hierarchies.length);
 }
 
 /** What create adds to process.env: LISTEN_FDS/LISTEN_PID, and a HOME when there is none. */
@@ -323,13 +330,13 @@ function prepared(
   spec: Spec,
   rootfs: string,
   fds: ChildFds,
-  entry: Pick<Entry, 'program' | 'slots' | 'namespaces' | 'seccomp'>,
+  entry: Pick<Entry, 'program' | 'slots' | 'namespaces' | 'seccomp' | 'cgroup'>,
   id: string,
   descriptions: () => Promise<readonly string[]>,
 ): Prepared {
   const slot = entry.slots[CONTAINER_ID_SLOT];
   const patches = slot ? [slotPatch(slot, id)] : [];
-  return { spec, rootfs, program: entry.program, patches, namespaces: entry.namespaces, fds, joins: joinsOf(spec), seccomp: entry.seccomp, descriptions };
+  return { spec, rootfs, program: entry.program, patches, namespaces: entry.namespaces, fds, joins: joinsOf(spec), seccomp: entry.seccomp, cgroup: entry.cgroup, descriptions };
 }
 
 let build: string | undefined | null = null;

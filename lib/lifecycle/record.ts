@@ -4,6 +4,7 @@ import { readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { userInfo } from 'node:os';
 import { OciError } from '../errors.js';
 import type { Hooks, Spec } from '../spec/index.js';
+import type { CgroupRecord } from '../cgroups/record.js';
 import type { ContainerRecord } from '../state/store.js';
 import type { StoredSeccomp } from '../seccomp/compile.js';
 import { utcTimestamp } from '../support/timestamp.js';
@@ -11,7 +12,7 @@ import { SPEC_VERSION } from '../version.js';
 import { readProcStat } from './process-info.js';
 
 
-export function containerRecord(pid: number, c: { id: string; bundle: string; rootfs: string; spec: Spec; seccomp?: StoredSeccomp }): ContainerRecord {
+export function containerRecord(pid: number, c: { id: string; bundle: string; rootfs: string; spec: Spec; seccomp?: StoredSeccomp; cgroup?: CgroupRecord }): ContainerRecord {
   const st = readProcStat(pid);
   if (!st) throw new OciError('ERR_CONTAINER_INIT', `create: the container process ${pid} exited during create`);
   return {
@@ -28,6 +29,7 @@ export function containerRecord(pid: number, c: { id: string; bundle: string; ro
     process: c.spec.process!,
     ...(c.seccomp && { seccomp: c.seccomp }),
     ...(laterHooks(c.spec.hooks) && { hooks: laterHooks(c.spec.hooks) }),
+    ...(c.cgroup ? { cgroup: c.cgroup } : {}),
   };
 }
 

@@ -6,9 +6,10 @@ import { join } from 'node:path';
 import type { ContainerStatus, State } from '../spec/index.js';
 import type { ContainerRecord } from '../state/store.js';
 import { isSameLiveProcess } from './process-info.js';
+import { isFrozen } from '../cgroups/control.js';
 import { FIFO } from './start-gate.js';
 
-export interface ContainerState extends State {
+export interface ContainerState extends Omit<State, 'status'> {
   status: ContainerStatus;
   rootfs: string;
   created: string;
@@ -18,12 +19,13 @@ export interface ContainerState extends State {
 /** `dir`: the container's state directory. */
 export function statusOf(record: ContainerRecord, dir: string): ContainerStatus {
   if (!isSameLiveProcess(record.pid, record.startTime)) return 'stopped';
-  return existsSync(join(dir, FIFO)) ? 'created' : 'running';
+  if (existsSync(join(dir, FIFO))) return 'created';
+  return record.cgroup && isFrozen(record.cgroup) ? 'paused' : 'running';
 }
 
 /** The state `state` prints (runc's fields: rootfs, created, owner). */
-export function stateOf(record: ContainerRecord, status: ContainerStatus): ContainerState {
-  const state: ContainerState = {
+export function stateOf<S extends ContainerStatus>(record: ContainerRecord, status: S): ContainerState & { status: S } {
+  const state: ContainerState & { status: S } = {
     ociVersion: record.ociVersion,
     id: record.id,
     pid: status === 'stopped' ? 0 : record.pid,

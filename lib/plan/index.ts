@@ -19,12 +19,17 @@ import { planSignal, planWaitForParent, SYNC_CREATED, SYNC_HOOKS } from './sync.
 import { planSeccomp, seccompBeforeCredentials } from './seccomp.js';
 import { compileSeccomp, type CompiledSeccomp } from '../seccomp/compile.js';
 import { planTerminal } from './terminal.js';
+import { cgroupSettings } from '../cgroups/resources.js';
+import type { CgroupLayout } from '../cgroups/layout.js';
+import type { CgroupSettings } from '../cgroups/settings.js';
 
 export interface Plan {
   program: EncodedProgram;
   namespaces: NamespacePhase;
   /** The compiled linux.seccomp filter, in the program too (kept for `exec`). */
   seccomp?: CompiledSeccomp;
+  /** What linux.resources writes into the container's cgroups (the runtime writes it at create). */
+  cgroup: CgroupSettings;
 }
 
 export interface ContainerPlanInput {
@@ -48,6 +53,10 @@ export interface ContainerPlanInput {
   noPivot?: boolean;
   noNewKeyring?: boolean;
   preserveFds?: number;
+  /** The host's cgroup hierarchies; the container joins each through `cgroupFds`. */
+  cgroupLayout?: CgroupLayout;
+  /** O_PATH fds on the container's cgroup directory in each hierarchy (lib/protocol/child-fds.ts). */
+  cgroupFds?: number[];
   warn?: (message: string) => void;
 }
 
@@ -60,9 +69,12 @@ export function planContainer(input: ContainerPlanInput): Plan {
   const linux = spec.linux ?? {};
   const warn = input.warn ?? (() => {});
   refuseUnsupported(spec, warn);
+  const layout: CgroupLayout = (!input.rootless && input.cgroupLayout) || { mode: 'none', hierarchies: [] };
+  const cgroup = cgroupSettings(linux.resources, layout, linux.devices);
   const ctx = new PlanContext(spec, { capLastCap: input.host.capLastCap });
   const b = ctx.b;
 
+  planJoinCgroups(ctx, input.cgroupFds ?? [], layout);
   b.syscall('prctl', [PR.SET_DUMPABLE, 0, 0, 0, 0], 'make the child non-dumpable until exec (protects the runtime binary)');
   // Devices and directories get exactly the modes config.json gives; the process's umask is set later.
   b.syscall('umask', [0], 'clear the umask while building the rootfs');
@@ -132,7 +144,7 @@ export function planContainer(input: ContainerPlanInput): Plan {
   if (input.fifoDirFd !== undefined) planWaitForStart(ctx, input.fifoDirFd);
   planExec(ctx, proc);
 
-  return { program: b.encode(input.syncFd), namespaces: phase, ...(seccomp && { seccomp }) };
+  return { program: b.encode(input.syncFd), namespaces: phase, cgroup, ...(seccomp && { seccomp }) };
 }
 
 /** Credentials, fds and the executable check, with the seccomp filter where runc puts it. */
@@ -158,6 +170,8 @@ export interface ExecPlanInput {
   preserveFds?: number;
   /** The container's seccomp filter: the process runs under it too. */
   seccomp?: CompiledSeccomp;
+  /** O_PATH fds on the container's cgroup directories: the process joins them first. */
+  cgroupFds?: number[];
 }
 
 /** `exec`: join every namespace of a running container, then run the process as `create` does. */
@@ -165,6 +179,7 @@ export function planExecProcess(input: ExecPlanInput): Plan {
   const proc = input.process;
   const ctx = new PlanContext({ ociVersion: '1.3.0', process: proc }, { capLastCap: input.host.capLastCap });
   const b = ctx.b;
+  planJoinCgroups(ctx, input.cgroupFds ?? []);
   b.syscall('prctl', [PR.SET_DUMPABLE, 0, 0, 0, 0], 'make the child non-dumpable until exec');
   const requests = (Object.entries(input.joinFds) as [LinuxNamespaceType, number][]).map(([type, fd]) => ({ type, joinFd: fd }));
   // A joined pid namespace always needs the fork; planNamespaces does it when any join is given.
@@ -177,7 +192,7 @@ export function planExecProcess(input: ExecPlanInput): Plan {
   planSecurityLabels(ctx, proc);
   planProcessTail(ctx, proc, input.seccomp, input.syncFd, input.preserveFds ?? 0);
   planExec(ctx, proc);
-  return { program: b.encode(input.syncFd), namespaces: phase };
+  return { program: b.encode(input.syncFd), namespaces: phase, cgroup: { writes: [], enable: [] } };
 }
 
 /** Hooks that run during create, which then stops for them before pivot_root. */
@@ -193,8 +208,7 @@ function consoleFdOf(fd: number | undefined): number {
 
 /**
  * Features this build does not implement yet. Anything that protects the container or that the
- * spec says MUST run is refused rather than ignored; resource limits, which the
- * default `runc spec` config always carries, are accepted with a warning.
+ * spec says MUST run is refused rather than ignored.
  */
 function refuseUnsupported(spec: Spec, warn: (message: string) => void): void {
   const notYet = (what: string) => {
@@ -206,9 +220,6 @@ function refuseUnsupported(spec: Spec, warn: (message: string) => void): void {
   if (linux.memoryPolicy) notYet('/linux/memoryPolicy');
   if (linux.mountLabel) notYet('/linux/mountLabel (SELinux)');
   if (spec.process?.execCPUAffinity) notYet('/process/execCPUAffinity');
-  if (linux.resources && Object.keys(linux.resources).length) {
-    warn('config.json: /linux/resources is not applied: ocirun does not manage cgroups yet');
-  }
 }
 
 /** What cannot work without root, refused naming what needs it (runc refuses the same). */
@@ -218,6 +229,11 @@ function refuseRootless(spec: Spec, userns: boolean, idmapped: boolean): void {
   };
   if (!userns) needsRoot('a container without a user namespace (/linux/namespaces has no "user")');
   if (idmapped) needsRoot('an idmapped mount (mount_setattr MOUNT_ATTR_IDMAP in the initial user namespace)');
+  // No cgroup is delegated to an unprivileged user here: rootless containers get none (as runc).
+  const r = spec.linux?.resources ?? {};
+  if (Object.values(r).some((v) => v !== undefined && (typeof v !== 'object' || (Array.isArray(v) ? v.length > 0 : Object.keys(v as object).length > 0)))) {
+    needsRoot('/linux/resources (cgroup limits)');
+  }
   for (const ns of spec.linux?.namespaces ?? []) {
     if (ns.type === 'user' && ns.path) return;
   }
@@ -263,3 +279,18 @@ function planSecurityLabels(ctx: PlanContext, proc: Process): void {
   }
 }
 
+
+/**
+ * The first ops: the process joins its cgroups, by writing "0" (itself) to cgroup.procs in the
+ * directories the runtime opened, before anything else runs; every process it forks stays there.
+ * The directory fds are closed with the rest of the set-up's fds before exec.
+ */
+function planJoinCgroups(ctx: PlanContext, fds: readonly number[], layout?: CgroupLayout): void {
+  const tmp = ctx.regs.tmp;
+  fds.forEach((fd, i) => {
+    const where = layout?.hierarchies[i]?.mount ?? `cgroup hierarchy ${i + 1}`;
+    ctx.b.syscall('openat', [fd, ctx.str('cgroup.procs'), O.WRONLY | O.CLOEXEC, 0], `join the container's cgroup in ${where}: open cgroup.procs`, { save: tmp });
+    ctx.b.syscall('write', [tmp, ctx.str('0'), 1], `join the container's cgroup in ${where}`);
+    ctx.b.syscall('close', [tmp], `join the container's cgroup in ${where}: close cgroup.procs`);
+  });
+}

@@ -20,15 +20,18 @@ export interface ChildFds {
   join: Partial<Record<LinuxNamespaceType, number>>;
   /** One fd per user namespace made for an idmapped mount's mapping (lib/plan/idmap.ts). */
   idmap: number[];
+  /** One O_PATH fd per cgroup hierarchy joined: the container's cgroup directory there. */
+  cgroups: number[];
 }
 
 /** Fds 0-2 and the preserved fds 3 .. 3+preserveFds-1 keep their numbers; ours come after. */
-export function childFds(preserveFds: number, joinTypes: Iterable<LinuxNamespaceType>, idmapCount = 0): ChildFds {
+export function childFds(preserveFds: number, joinTypes: Iterable<LinuxNamespaceType>, idmapCount = 0, cgroupCount = 0): ChildFds {
   const base = 3 + preserveFds;
   const wanted = new Set(joinTypes);
   const join: ChildFds['join'] = {};
   let next = base + 5;
   for (const t of JOIN_ORDER) if (wanted.has(t)) join[t] = next++;
   const idmap = Array.from({ length: idmapCount }, () => next++);
-  return { program: base, sync: base + 1, fifoDir: base + 2, root: base + 3, console: base + 4, join, idmap };
+  const cgroups = Array.from({ length: cgroupCount }, () => next++);
+  return { program: base, sync: base + 1, fifoDir: base + 2, root: base + 3, console: base + 4, join, idmap, cgroups };
 }

@@ -61,7 +61,8 @@ export type {
 } from './types.generated.js';
 
 /** The container status values of runtime.md's state (`creating`, `created`, `running`, `stopped`). */
-export type ContainerStatus = import('./types.generated.js').State['status'];
+/** runtime.md's statuses, and runc's "paused" (a frozen cgroup). */
+export type ContainerStatus = import('./types.generated.js').State['status'] | 'paused';
 
 export { CAPABILITIES, CAPABILITY_NAMES, isCapabilityName, type CapabilityName } from './capabilities.js';
 export { RLIMITS, isRlimitName, type RlimitName } from './rlimits.js';

@@ -7,6 +7,7 @@ import { flock, LOCK_EX, LOCK_NB, LOCK_UN } from '../../bindings/libc.js';
 import { OciError } from '../errors.js';
 import type { Hooks, LinuxNamespaceType, Process } from '../spec/index.js';
 import type { StoredSeccomp } from '../seccomp/compile.js';
+import type { CgroupRecord } from '../cgroups/record.js';
 
 /** What ocirun records about a container; the status is derived from facts, never stored. */
 export interface ContainerRecord {
@@ -28,6 +29,8 @@ export interface ContainerRecord {
   seccomp?: StoredSeccomp;
   /** The hooks start and delete run (startContainer, poststart, poststop). */
   hooks?: Hooks;
+  /** The container's cgroups (absent: the host has none mounted). */
+  cgroup?: CgroupRecord;
 }
 
 const ID_PATTERN = /^[A-Za-z0-9_+.-]+$/;

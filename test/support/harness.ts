@@ -2,7 +2,7 @@
 // containers run through the CLI and the library, and a cleanup that force-deletes whatever a
 // test left and then proves nothing is left: no state dir, no process, no mount.
 import { spawn, type StdioOptions } from 'node:child_process';
-import { chmodSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, readlinkSync, rmSync, writeFileSync } from 'node:fs';
+import { chmodSync, existsSync, rmdirSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, readlinkSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { afterAll, afterEach, beforeAll, expect } from 'vitest';
@@ -12,6 +12,17 @@ import { Runtime, type Container, type ContainerState } from '../../lib/index.js
 import { defaultSpec } from '../../lib/spec/default-config.js';
 import type { Spec } from '../../lib/spec/index.js';
 import { parseMountinfo } from './probes.js';
+import { hostLayout } from '../../lib/cgroups/index.js';
+import { ownCgroups } from '../../lib/cgroups/layout.js';
+import { cgroupDirs } from '../../lib/cgroups/path.js';
+
+function rmdirQuietly(dir: string): void {
+  try {
+    rmdirSync(dir);
+  } catch {
+    // busy: reported by the check
+  }
+}
 import { sharedRootfs } from './rootfs.js';
 
 export const REPO = resolve(import.meta.dirname, '../..');
@@ -108,8 +119,12 @@ export class Harness {
 
   /** A fresh container id. */
   id(prefix = 'c'): string {
-    return `${prefix}-${this.name}-${++this.seq}`;
+    const id = `${prefix}-${this.name}-${++this.seq}`;
+    this.ids.push(id);
+    return id;
   }
+
+  private readonly ids: string[] = [];
 
   /** A fresh directory under the file's temp dir. */
   dir(prefix = 'd'): string {
@@ -124,7 +139,7 @@ export class Harness {
     spec.process!.terminal = false;
     spec.process!.env = [...(spec.process!.env ?? []), `${TOKEN_VAR}=${this.token}`];
     spec.root = { path: opts.rootfs ?? this.rootfs, readonly: true };
-    // ocirun does not manage cgroups yet and warns about resources; keep stderr for the test.
+    // The default device rules only; tests that need limits add them.
     delete spec.linux!.resources;
     patch?.(spec);
     return spec;
@@ -186,7 +201,7 @@ export class Harness {
   }
 
   /** What is left of this file's containers: state dirs, processes, mounts. */
-  leftovers(): { stateDirs: string[]; processes: string[]; mounts: string[] } {
+  leftovers(): { stateDirs: string[]; processes: string[]; mounts: string[]; cgroups: string[] } {
     // The plan cache is the runtime's, not a container's: it stays.
     const stateDirs = existsSync(this.root) ? readdirSync(this.root).filter((n) => n !== PLAN_CACHE_DIR) : [];
     const processes: string[] = [];
@@ -200,12 +215,15 @@ export class Harness {
       }
     }
     const mounts = mountPointsUnder([this.tmp, this.rootfs]);
-    return { stateDirs, processes, mounts };
+    // Each id's default cgroup (below this process's own cgroup, as ocirun's children place it).
+    const layout = hostLayout();
+    const cgroups = this.ids.flatMap((id) => cgroupDirs(layout, undefined, id, ownCgroups).map((d) => d.dir)).filter((d) => existsSync(d));
+    return { stateDirs, processes, mounts, cgroups };
   }
 
   /** Fails the test if anything of this file's containers is left. */
   expectClean(): void {
-    expect(this.leftovers()).toEqual({ stateDirs: [], processes: [], mounts: [] });
+    expect(this.leftovers()).toEqual({ stateDirs: [], processes: [], mounts: [], cgroups: [] });
   }
 
   /** Force-delete every container, kill stragglers, then assert nothing is left. */
@@ -230,7 +248,8 @@ export class Harness {
     const after = this.leftovers();
     if (existsSync(this.root)) for (const d of after.stateDirs) rmSync(join(this.root, d), { recursive: true, force: true });
     // delete --force must have removed every state dir and process; a stray mount is a leak.
-    expect(after, failures.join('\n')).toEqual({ stateDirs: [], processes: [], mounts: [] });
+    for (const d of after.cgroups) rmdirQuietly(d);
+    expect(after, failures.join('\n')).toEqual({ stateDirs: [], processes: [], mounts: [], cgroups: [] });
   }
 
   private reapOwn(): void {

@@ -1,9 +1,9 @@
-// ocirun pause: needs the container's cgroup, which ocirun does not manage yet.
-import { OciError } from '../../errors.js';
+// ocirun pause <id>: freeze every process of the container through its cgroup (state paused)
 import type { CommandMain } from '../program.js';
+import { containerFor } from '../runtime-for.js';
 
-const main: CommandMain = async () => {
-  throw new OciError('ERR_NOT_SUPPORTED', 'pause: needs cgroup support, which ocirun does not have yet');
+const main: CommandMain = async (ctx, [id]) => {
+  await (await containerFor(ctx, id)).pause();
 };
 
 export default main;

@@ -1,9 +1,9 @@
-// ocirun resume: needs the container's cgroup, which ocirun does not manage yet.
-import { OciError } from '../../errors.js';
+// ocirun resume <id>: thaw a paused container
 import type { CommandMain } from '../program.js';
+import { containerFor } from '../runtime-for.js';
 
-const main: CommandMain = async () => {
-  throw new OciError('ERR_NOT_SUPPORTED', 'resume: needs cgroup support, which ocirun does not have yet');
+const main: CommandMain = async (ctx, [id]) => {
+  await (await containerFor(ctx, id)).resume();
 };
 
 export default main;

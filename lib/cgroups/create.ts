@@ -1,0 +1,164 @@
+// Making a container's cgroups at create: the directories (tracked, so delete removes exactly
+// what was made), v1 cpuset's inherited cpus/mems, v2 controllers enabled down the path, the
+// limits, the device program. On failure everything made is removed again.
+import { closeSync, constants as fsc, existsSync, mkdirSync, openSync, readFileSync, rmdirSync, writeFileSync } from 'node:fs';
+import { dirname, posix } from 'node:path';
+import { BPF_CGROUP_DEVICE, BPF_F_ALLOW_MULTI, BPF_PROG_TYPE_CGROUP_DEVICE } from '../../bindings/bpf.js';
+import { bpfProgAttach, bpfProgLoad } from '../../bindings/libc.js';
+import { OciError } from '../errors.js';
+import { deviceProgram } from './device-program.js';
+import type { CgroupMode } from './layout.js';
+import type { CgroupDir } from './path.js';
+import type { CgroupRecord } from './record.js';
+import type { CgroupSettings, CgroupWrite } from './settings.js';
+
+export function createCgroups(mode: CgroupMode, dirs: readonly CgroupDir[], settings: CgroupSettings): CgroupRecord {
+  const record: CgroupRecord = {
+    mode,
+    dirs: dirs.map((d) => ({ dir: d.dir, mount: d.hierarchy.mount, version: d.hierarchy.version, controllers: d.hierarchy.controllers })),
+    created: [],
+  };
+  try {
+    for (const d of dirs) {
+      const made = makeDirs(d.dir, d.base, record.created);
+      if (!made) checkReusable(d);
+      if (d.hierarchy.version === 1 && d.hierarchy.controllers.includes('cpuset')) inheritCpuset(d.dir, made);
+      if (d.hierarchy.version === 2 && settings.enable.length) enableControllers(d, settings.enable);
+    }
+    const byMount = new Map(dirs.map((d) => [d.hierarchy.mount, d.dir]));
+    writeAll(settings.writes, byMount);
+    if (settings.bpfDevices) {
+      const unified = dirs.find((d) => d.hierarchy.version === 2)!;
+      attachDeviceProgram(unified.dir, deviceProgram(settings.bpfDevices));
+    }
+    return record;
+  } catch (err) {
+    removeCgroups(record);
+    throw err;
+  }
+}
+
+/** Write each setting into the container's directory of its hierarchy, in order. */
+export function writeAll(writes: readonly CgroupWrite[], byMount: ReadonlyMap<string, string>): void {
+  for (const w of writes) {
+    const path = `${byMount.get(w.mount)}/${w.file}`;
+    if (w.optional && !existsSync(path)) continue;
+    writeCgroupFile(path, w.value, w.pointer);
+  }
+}
+
+export function writeCgroupFile(path: string, value: string, pointer?: string): void {
+  try {
+    writeFileSync(path, value);
+  } catch (err) {
+    const e = err as NodeJS.ErrnoException;
+    const why = e.code === 'ENOENT' ? 'no such file (the kernel lacks this knob)' : e.message.replace(/^[A-Z]+: /, '').replace(/, write$/, '').replace(/, open '.*'$/, '');
+    throw new OciError('ERR_CGROUP', `cgroup: write ${JSON.stringify(value)} to ${path}${pointer ? ` (config.json ${pointer})` : ''}: ${why}`);
+  }
+}
+
+/** mkdir the cgroup and any missing parent below `base`; true when the leaf is new. */
+function makeDirs(dir: string, base: string, created: string[]): boolean {
+  const missing: string[] = [];
+  for (let p = dir; p.length > base.length && !existsSync(p); p = dirname(p)) missing.unshift(p);
+  for (const p of missing) {
+    try {
+      mkdirSync(p);
+      created.push(p);
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw new OciError('ERR_CGROUP', `cgroup: mkdir ${p}: ${(err as Error).message}`);
+    }
+  }
+  return missing.length > 0 && created.includes(dir);
+}
+
+/**
+ * An existing cgroup is joined only when it is fit for purpose (config-linux.md): not frozen, and
+ * no process in it (another container's, say).
+ */
+function checkReusable(d: CgroupDir): void {
+  const procs = readFileSync(`${d.dir}/cgroup.procs`, 'utf8').trim();
+  if (procs) throw new OciError('ERR_CGROUP', `cgroup ${d.dir} is not empty: ${procs.split('\n').length} process(es) in it`);
+  if (isFrozenDir(d.dir, d.hierarchy.version)) throw new OciError('ERR_CGROUP', `cgroup ${d.dir} is frozen`);
+}
+
+export function isFrozenDir(dir: string, version: 1 | 2): boolean {
+  try {
+    if (version === 2) return /^frozen 1$/m.test(readFileSync(`${dir}/cgroup.events`, 'utf8')) || readFileSync(`${dir}/cgroup.freeze`, 'utf8').trim() === '1';
+    return existsSync(`${dir}/freezer.state`) && readFileSync(`${dir}/freezer.state`, 'utf8').trim() !== 'THAWED';
+  } catch {
+    return false;
+  }
+}
+
+/** A new v1 cpuset cgroup has no cpus or mems, and no process can join it: copy its parent's. */
+function inheritCpuset(dir: string, made: boolean): void {
+  for (const file of ['cpuset.cpus', 'cpuset.mems']) {
+    if (!made && readFileSync(`${dir}/${file}`, 'utf8').trim()) continue;
+    const chain: string[] = [];
+    let p = dir;
+    while (!readFileSync(`${p}/${file}`, 'utf8').trim()) {
+      chain.unshift(p);
+      p = dirname(p);
+    }
+    const value = readFileSync(`${p}/${file}`, 'utf8').trim();
+    for (const c of chain) writeCgroupFile(`${c}/${file}`, value);
+  }
+}
+
+/** "+memory +pids" in cgroup.subtree_control of every ancestor, from the mount down. */
+function enableControllers(d: CgroupDir, controllers: readonly string[]): void {
+  const missing = controllers.filter((c) => !d.hierarchy.controllers.includes(c));
+  if (missing.length) throw new OciError('ERR_CGROUP', `cgroup: the ${missing.join(', ')} controller(s) are not available in ${d.hierarchy.mount}`);
+  const rel = posix.relative(d.hierarchy.mount, posix.dirname(d.dir));
+  let p = d.hierarchy.mount;
+  const text = controllers.map((c) => `+${c}`).join(' ');
+  for (const part of ['', ...(rel ? rel.split('/') : [])]) {
+    if (part) p = `${p}/${part}`;
+    const have = readFileSync(`${p}/cgroup.subtree_control`, 'utf8').trim().split(/\s+/);
+    if (controllers.every((c) => have.includes(c))) continue;
+    writeCgroupFile(`${p}/cgroup.subtree_control`, text);
+  }
+}
+
+function attachDeviceProgram(dir: string, insns: Uint8Array): void {
+  const cg = openSync(dir, fsc.O_RDONLY | fsc.O_DIRECTORY);
+  try {
+    const prog = bpfProgLoad(BPF_PROG_TYPE_CGROUP_DEVICE, insns, 'Apache');
+    try {
+      bpfProgAttach(cg, prog, BPF_CGROUP_DEVICE, BPF_F_ALLOW_MULTI);
+    } finally {
+      closeSync(prog);
+    }
+  } catch (err) {
+    throw new OciError('ERR_CGROUP', `cgroup: device program for ${dir}: ${(err as Error).message}`);
+  } finally {
+    closeSync(cg);
+  }
+}
+
+/**
+ * Remove the directories create made, deepest first. A cgroup whose last process has just exited
+ * can refuse rmdir with EBUSY for a moment: retried for up to ~1 s. Returns what could not go.
+ */
+export function removeCgroups(cg: CgroupRecord): string[] {
+  const left: string[] = [];
+  for (const dir of [...cg.created].reverse()) {
+    if (!rmdirRetry(dir)) left.push(dir);
+  }
+  return left;
+}
+
+function rmdirRetry(dir: string): boolean {
+  for (let i = 0; ; i++) {
+    try {
+      rmdirSync(dir);
+      return true;
+    } catch (err) {
+      const code = (err as NodeJS.ErrnoException).code;
+      if (code === 'ENOENT') return true;
+      if (code !== 'EBUSY' || i >= 100) return false;
+      Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, 10);
+    }
+  }
+}
