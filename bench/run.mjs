@@ -57,8 +57,8 @@ try {
     const probe = probePeer(name, ws, root);
     result.peers[name] = probe;
     if (probe.available) peers.push(cliRunner(name, probe.argv0, root, ws));
-    if (probe.note) log(`${name}: ${probe.note}`);
     else log(`${name}: unavailable (${probe.reason})`);
+    if (probe.note) log(`${name}: ${probe.note}`);
   }
   contenders.push(cli, ...peers);
   const memRoot = ws.root('ocirun-lib-mem');

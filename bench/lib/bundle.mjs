@@ -21,6 +21,8 @@ export async function makeWorkspace(dist) {
   const bundle = (name, args) => {
     const spec = defaultSpec();
     spec.process.terminal = false;
+    // The version every contender accepts (crun 1.8 refuses 1.3.0); nothing in it needs newer.
+    spec.ociVersion = '1.0.2';
     spec.process.args = args;
     spec.process.env.push(token);
     spec.root = { path: rootfs, readonly: true };
