@@ -4,7 +4,10 @@ import { constants as fsc, openSync, readFileSync, existsSync, writeFileSync } f
 import { Socket } from 'node:net';
 import { execFileSync } from 'node:child_process';
 import { join } from 'node:path';
-import Ajv from 'ajv-draft-04';
+import AjvModule from 'ajv-draft-04';
+
+// ajv-draft-04 is CommonJS with a default export: under NodeNext its class is the default's default
+const Ajv = AjvModule.default;
 import { describe, expect, it } from 'vitest';
 import { alive, REPO, useHarness, waitFor, type Patch } from '../support/harness.js';
 

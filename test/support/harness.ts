@@ -1,7 +1,7 @@
 // Integration-test harness: per-file state root and temp dir, bundles built from defaultSpec(),
 // containers run through the CLI and the library, and a cleanup that force-deletes whatever a
 // test left and then proves nothing is left: no state dir, no process, no mount.
-import { spawn, type StdioOptions } from 'node:child_process';
+import { spawn } from 'node:child_process';
 import { chmodSync, existsSync, rmdirSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, readlinkSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
@@ -40,7 +40,7 @@ export interface RunResult {
 
 export interface SpawnOptions {
   /** Extra stdio entries for fds 3.. (e.g. open fds to pass with --preserve-fds). */
-  extraFds?: StdioOptions extends (infer T)[] ? T[] : never;
+  extraFds?: number[];
   input?: string;
   timeoutMs?: number;
   /** Extra environment for the command. */
