@@ -2,16 +2,19 @@
 // pid it saw, and tears all of it down after the test — also when the test failed. A test whose
 // containers leave a live process behind fails in teardown.
 import { randomBytes } from 'node:crypto';
-import { chmodSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { appendFileSync, chmodSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { expect, inject, test as base } from 'vitest';
 import { baseConfig, type Bundle, type Config, writeBundle } from './bundle.js';
 import { describeResult, runCli, type CliOptions, type CliResult } from './cli.js';
-import { cgroupMounts, pidAlive, removeCgroupTree, removeTree } from './host.js';
+import { cgroupMounts, nsId, pidAlive, removeCgroupTree, removeTree } from './host.js';
 import type { Requirement } from './requires.js';
+import { controlOf, featureSkip, type Feature } from './features.js';
 import { startReaper } from './reaper.js';
 import { KEEP } from './env.js';
+
+const ERRLOG = process.env.CONFORMANCE_ERRLOG;
 
 startReaper();
 
@@ -69,6 +72,26 @@ export class Harness {
     }
   }
 
+  /**
+   * Skip unless the runtime supports feature `f`: its positive control (once per file) was not
+   * refused. `mustWork` (for tests that expect an invalid config of `f` to be refused): skip also
+   * when the valid config was accepted without its effect.
+   */
+  async requiresFeature(f: Feature, o: { mustWork?: boolean } = {}): Promise<void> {
+    const why = featureSkip(f.name, await controlOf(f, this), o.mustWork ?? false);
+    if (why) this.requires(() => why);
+  }
+
+  /**
+   * The call failed, and for the reason the test is about: its error output names the field, value
+   * or step (`pattern`, written to match any runtime's wording of that reason).
+   */
+  expectError(r: CliResult, pattern: RegExp): void {
+    expect(r.timedOut, `timed out instead of failing: ${describeResult(r)}`).toBe(false);
+    expect(r.code, `expected an error matching ${pattern}, but the call succeeded: ${describeResult(r)}`).not.toBe(0);
+    expect(`${r.stderr}\n${r.stdout}`, `the error does not name what was wrong (${pattern}): ${describeResult(r)}`).toMatch(pattern);
+  }
+
   newId(tag = 'c'): string {
     return `${tag}-${randomBytes(4).toString('hex')}`;
   }
@@ -106,8 +129,11 @@ export class Harness {
     return writeBundle(dir, id, this.template, c);
   }
 
-  cli(args: string[], o: Partial<CliOptions> = {}): Promise<CliResult> {
-    return runCli(['--root', this.root], args, { ioDir: this.dir, ...o });
+  async cli(args: string[], o: Partial<CliOptions> = {}): Promise<CliResult> {
+    const r = await runCli(['--root', this.root], args, { ioDir: this.dir, ...o });
+    // CONFORMANCE_ERRLOG=file: every failed call as a JSON line, to see each runtime's error texts
+    if (ERRLOG && r.code !== 0) appendFileSync(ERRLOG, JSON.stringify({ test: this.meta.testName, argv: r.argv.slice(-3), code: r.code, stderr: r.stderr.slice(0, 600) }) + '\n');
+    return r;
   }
 
   async create(b: Bundle, o: { id?: string; extra?: string[]; cwd?: string; bundleArg?: string | null } & Partial<CliOptions> = {}): Promise<CliResult> {
@@ -124,7 +150,12 @@ export class Harness {
   async mustCreate(b: Bundle, o: Parameters<Harness['create']>[1] = {}): Promise<State> {
     const r = await this.create(b, o);
     expect(r.code, describeResult(r)).toBe(0);
-    return this.lastCreated ?? this.mustState(o.id ?? b.id);
+    const st = this.lastCreated ?? (await this.mustState(o.id ?? b.id));
+    // Tests read /proc/<pid> and its cgroups: make sure that is the container's process, not one
+    // in the runtime's own mount namespace (every config here asks for a new one).
+    expect(st.pid, `state of created container ${st.id} has no pid`).toBeGreaterThan(0);
+    expect(nsId(st.pid!, 'mnt'), `pid ${st.pid} from state is not the container's process: it shares the runtime's mount namespace`).not.toBe(nsId('self', 'mnt'));
+    return st;
   }
 
   async start(id: string, o: Partial<CliOptions> = {}): Promise<CliResult> {
@@ -287,10 +318,23 @@ export const test = base.extend<{ h: Harness }>({
   // eslint-disable-next-line no-empty-pattern
   h: async ({ task, skip }, use) => {
     const h = new Harness(inject('runDir'), inject('cgroupParent'), skip as (note?: string) => never, task.meta as Record<string, unknown>);
+    if (ERRLOG) (task.meta as Record<string, unknown>).testName = task.name;
     await use(h);
     await h.cleanup();
   },
 });
+
+/**
+ * `test` for the tests of feature `f`: each first asks the feature's positive control and skips
+ * when the runtime does not support it (`mustWork`: also when the feature had no effect).
+ */
+export function featureTest(f: Feature, o: { mustWork?: boolean } = {}) {
+  return (name: string, fn: (ctx: { h: Harness }) => Promise<void>) =>
+    test(name, async ({ h }) => {
+      await h.requiresFeature(f, o);
+      await fn({ h });
+    });
+}
 
 /** Test name: `<spec file>#<anchor>: <what> [<ID>]` — the report keys results by ID. */
 export function spec(where: string, id: string, what: string): string {

@@ -126,7 +126,14 @@ export function cgroupDirOf(pid: number, controller: string): string {
   return join(mount, path);
 }
 
-export function readCgroupFile(pid: number, controller: string, file: string): string {
+/**
+ * A file of a container's cgroup, read only after checking that the process really is in the
+ * cgroup its config names: a process left in the runtime's cgroup (the host root, often) would
+ * show the host's values, and a test would pass by reading the wrong place.
+ */
+export function readCgroupFile(pid: number, controller: string, file: string, cgroupsPath: string): string {
+  const at = procCgroups(pid).get(controller);
+  if (at !== cgroupsPath) throw new Error(`process ${pid} is in ${controller || 'v2'} cgroup ${at ?? '(none)'}, not in its cgroupsPath ${cgroupsPath}: not reading ${file} there`);
   return readFileSync(join(cgroupDirOf(pid, controller), file), 'utf8').trim();
 }
 

@@ -117,12 +117,12 @@ describe('runtime.md#state', () => {
 describe('runtime.md#query-state', () => {
   test(spec('runtime.md#query-state', 'RT-QUERY-001', 'state without a container ID generates an error'), async ({ h }) => {
     const r = await h.cli(['state']);
-    expect(r.code, describeResult(r)).not.toBe(0);
+    h.expectError(r, /\bid\b|argument|usage/i);
   });
 
   test(spec('runtime.md#query-state', 'RT-QUERY-002', 'state of a container that does not exist generates an error'), async ({ h }) => {
     const r = await h.cli(['state', h.newId('absent')]);
-    expect(r.code, describeResult(r)).not.toBe(0);
+    h.expectError(r, /not exist|does not exist|no such|not found/i);
   });
 
   test(spec('runtime.md#query-state', 'RT-QUERY-003', 'state returns the state of the container as JSON'), async ({ h }) => {
