@@ -2,7 +2,7 @@
 // JSON pointer at fault, features the kernel lacks are refused, and the filter goes on where runc
 // puts it.
 import { describe, expect, it } from 'vitest';
-import type { Host } from '../lib/host.js';
+import type { Host } from '../lib/host/host.js';
 import { planContainer, planExecProcess } from '../lib/plan/index.js';
 import { compileSeccomp, loadStoredSeccomp, storeSeccomp } from '../lib/seccomp/compile.js';
 import { seccompSupport, type SeccompSupport } from '../lib/seccomp/support.js';
