@@ -7,7 +7,8 @@
 //
 // --runtime   a runtime to run (repeatable); default ocirun=dist/cli/ocirun.cjs and, when
 //             installed, runc=/usr/sbin/runc
-// --results   use an existing vitest JSON report for NAME instead of running the suite
+// --results   use an existing report for NAME instead of running the suite (vitest's JSON, or
+//             the JSON of ocirun-conformance --json)
 // --check     exit 1 if any result differs from expectations/NAME.json (a new failure, a new pass,
 //             a new skip, a test added or gone)
 // --update    rewrite expectations/NAME.json from this run (known deviations are kept)
@@ -82,6 +83,13 @@ class SuiteError extends Error {}
 /** vitest JSON → ordered list of { id, name, result, reason } */
 function parseReport(file) {
   const json = JSON.parse(readFileSync(file, 'utf8'));
+  // a report of the packaged runner (ocirun-conformance --json) holds its rows already
+  if (Array.isArray(json.runtimes)) {
+    const wanted = opts.filter ? new RegExp(opts.filter) : undefined;
+    return json.runtimes[0].results
+      .filter((r) => !wanted || wanted.test(`${r.where}: ${r.name} [${r.id}]`))
+      .map(({ id, name, file, result, reason }) => ({ id, name, file, result, reason }));
+  }
   const rows = [];
   const seen = new Set();
   // with --filter, vitest reports the tests it left out as skipped: they are not results
