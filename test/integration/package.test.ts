@@ -234,6 +234,27 @@ console.log(JSON.stringify({ stdout, stderr, exit, koffi }));
     expect(version.stdout).toMatch(/^ocirun version /);
   });
 
+  it('runs the conformance suite from the installed package against runc and crun (a few clauses)', { timeout: 900_000 }, async () => {
+    const runtimes = [
+      ['runc', '/usr/sbin/runc', '/usr/sbin/runc'],
+      ['crun', join(REPO, 'conformance/crun-hybrid.sh'), '/usr/bin/crun'],
+    ].filter(([, , binary]) => existsSync(binary!));
+    expect(runtimes.length, 'runc (README test command) is not installed').toBeGreaterThan(0);
+    const json = join(h.dir('conformance-report'), 'report.json');
+    const bin = join(app, 'node_modules', '.bin', 'ocirun-conformance');
+    const args = [...runtimes.flatMap(([name, path]) => ['--runtime', `${name}=${path}`]), '--filter', 'RT-QUERY-|RT-CREATE-00[1-5]|CFG-PROC-CWD-001', '--json', json, '--html', `${json}.html`];
+    const r = await spawnCollect(bin, args, { timeoutMs: 840_000, env: { XDG_CACHE_HOME: cacheHome } });
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.stdout).toMatch(/^runtime\.md#query-state +\d+\/\d+\/\d+/m);
+    const report = JSON.parse(readFileSync(json, 'utf8')) as { runtimes: { name: string; summary: { pass: number; fail: number }; results: { id: string; result: string; reason: string }[] }[] };
+    expect(report.runtimes.map((x) => x.name)).toEqual(runtimes.map(([name]) => name));
+    for (const rt of report.runtimes) {
+      expect(rt.results.filter((x) => x.result !== 'pass'), rt.name).toEqual([]);
+      expect(rt.summary.pass, rt.name).toBe(9);
+    }
+    expect(readFileSync(`${json}.html`, 'utf8')).toContain('id="RT-QUERY-001"');
+  });
+
   it('leaves its own files as npm wrote them, and its code caches serve (none written elsewhere)', () => {
     expect(snapshot(pkg)).toEqual(installed);
     expect(readdirSync(cacheHome)).toEqual([]);
