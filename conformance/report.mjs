@@ -193,7 +193,7 @@ for (const run of runs) {
     }
     if (exp.reference) for (const id of unexplainedFailures(run, exp)) console.log(`note: ${run.name} fails ${id}: add it to knownDeviations with the spec sentence, or fix the test`);
     mkdirSync(expectationsDir, { recursive: true });
-    const doc = { runtime: run.name, ...(exp.reference ? { reference: exp.reference } : {}), results: sorted, knownDeviations: deviations };
+    const doc = { runtime: run.name, ...(exp.note ? { note: exp.note } : {}), ...(exp.reference ? { reference: exp.reference } : {}), results: sorted, knownDeviations: deviations };
     writeFileSync(expectationsPath(run.name), JSON.stringify(doc, null, 2) + '\n');
     console.log(`updated ${expectationsPath(run.name)}`);
   }
