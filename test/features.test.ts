@@ -1,5 +1,4 @@
 // `ocirun features` and features(): a document that validates and claims only what is supported.
-import { hostCgroupFeatures } from '../lib/features.js';
 import { describe, expect, it } from 'vitest';
 import { spawnSync } from 'node:child_process';
 import { join } from 'node:path';
