@@ -190,4 +190,51 @@ describe('rootless', () => {
     const mine = statSync(join(out, 'mine'));
     expect([mine.uid, mine.gid]).toEqual([uid, gid]);
   });
+  it('attacks: a caller cannot read a root-only bind source, nor idmap it to the container\'s root', async () => {
+    // A root-only directory with a secret in it.
+    const secretDir = mkdtempSync(join(tmpdir(), 'ocirun-rootless-secret-'));
+    chmodSync(secretDir, 0o700);
+    writeFileSync(join(secretDir, 'secret'), 'host-secret\n', { mode: 0o600 });
+    try {
+      const bind = await bundle('attack-bind', 'cat /secret/secret; echo done', (s) => {
+        s.mounts.push({ destination: '/secret', type: 'bind', source: secretDir, options: ['rbind'] });
+      });
+      const b = await runAsUser('attack-bind', bind.dir);
+      // The mount is made (as runc's rootless mode makes it); the host's permissions still hold.
+      expect(b.stdout).toBe('done\n');
+      expect(b.stderr).toBe("cat: can't open '/secret/secret': Permission denied\n");
+
+      // An idmapped mount would make root's files the container's: refused before anything runs.
+      const idm = await bundle('attack-idmap', 'cat /secret/secret; echo done', (s) => {
+        s.mounts.push({ destination: '/secret', type: 'bind', source: secretDir, options: ['rbind', 'idmap'], uidMappings: [{ containerID: 0, hostID: 0, size: 1 }], gidMappings: [{ containerID: 0, hostID: 0, size: 1 }] });
+      });
+      const i = await runAsUser('attack-idmap', idm.dir);
+      expect(i.stdout).not.toContain('host-secret');
+      expect(i.code).not.toBe(0);
+      expect(i.stderr).toBe('ocirun: config.json: an idmapped mount (mount_setattr MOUNT_ATTR_IDMAP in the initial user namespace) needs root (ocirun runs rootless: not uid 0, or --rootless true)\n');
+    } finally {
+      rmSync(secretDir, { recursive: true, force: true });
+    }
+    expect(readdirSync(join(xdg, 'ocirun')).filter((f) => !f.startsWith('@'))).toEqual([]);
+  });
+
+  it.skipIf(!hasNewuidmap)('attacks: subordinate ids beyond the grant (the next range, root\'s) are refused by newuidmap; nothing is left', async () => {
+    for (const f of ['/etc/subuid', '/etc/subgid']) {
+      const text = readFileSync(f, 'utf8');
+      if (!text.includes(SUB_LINE)) writeFileSync(f, `${text}${text && !text.endsWith('\n') ? '\n' : ''}${SUB_LINE}`);
+    }
+    for (const [name, extra] of [
+      ['attack-next', { containerID: 1, hostID: SUB_START + 1, size: 65536 }],
+      ['attack-root', { containerID: 1, hostID: 0, size: 1 }],
+    ] as const) {
+      const { dir } = await bundle(name, 'id', (s) => {
+        s.linux.uidMappings = [{ containerID: 0, hostID: uid, size: 1 }, extra];
+      });
+      const r = await runAsUser(name, dir);
+      expect(r.code, name).not.toBe(0);
+      expect(r.stdout).toBe('');
+      expect(r.stderr).toContain(`linux.uidMappings (0 ${uid} 1; ${extra.containerID} ${extra.hostID} ${extra.size}) maps more than this user's own id, which needs root or newuidmap with /etc/subuid granting the ids`);
+    }
+    expect(readdirSync(join(xdg, 'ocirun')).filter((f) => !f.startsWith('@'))).toEqual([]);
+  });
 });
