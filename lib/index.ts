@@ -2,6 +2,7 @@
 export { Runtime, type RuntimeOptions, type CreateOptions } from './lifecycle/runtime.js';
 export { Container, type ContainerEvents, type ExecOptions } from './lifecycle/container.js';
 export { ContainerProcess, type ContainerProcessEvents } from './lifecycle/container-process.js';
+export { Terminal } from './lifecycle/terminal.js';
 export type { ContainerState } from './lifecycle/status.js';
 export type { ExitStatus } from './lifecycle/exit.js';
 export type { OperationOptions } from './lifecycle/operation.js';
