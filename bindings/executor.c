@@ -392,6 +392,12 @@ __asm__(".text\n.global _start\n_start:\n\tmov x29, #0\n\tmov x30, #0\n\tmov x0,
 #endif
 #endif
 #define EMPTY_PATH 0x1000 /* AT_EMPTY_PATH */
+#ifndef SYS_close_range
+#define SYS_close_range 436
+#endif
+#ifndef CLOSE_RANGE_CLOEXEC
+#define CLOSE_RANGE_CLOEXEC (1U << 2)
+#endif
 
 struct spawn_args {
 	int executor;
@@ -412,6 +418,11 @@ static int spawn_child(void *arg)
 		if (a->dst[i] >= floor)
 			floor = a->dst[i] + 1;
 	}
+	/* Nothing of the caller's but the fds listed: an fd it inherited without close-on-exec (a
+	 * shell's `exec 20<dir`) would otherwise reach the executor, and through /proc/self/fd/20
+	 * the container a host directory. Listed fds lose the flag below. */
+	if (sys(SYS_close_range, 0, ~0U, CLOSE_RANGE_CLOEXEC, 0, 0, 0) != 0)
+		sys(SYS_exit, 127, 0, 0, 0, 0, 0);
 	/* The executor's fd above all of them first: a dst may be its number. */
 	int executor = (int)sys(SYS_fcntl, a->executor, F_DUPFD_CLOEXEC, floor, 0, 0, 0);
 	if (executor < 0)

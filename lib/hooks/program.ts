@@ -3,7 +3,7 @@
 // the container process's credentials and seccomp filter: its binary is the container's); then a
 // process group of its own (so what it leaves behind can be killed with it), stdio as the runtime
 // gave it, every other fd closed, and execve with the hook's args and only its env.
-import { PR } from '../../bindings/constants.js';
+import { AT, PR } from '../../bindings/constants.js';
 import type { EncodedProgram } from '../../bindings/program.js';
 import { PlanContext, type HostFacts } from '../plan/context.js';
 import { planNamespaces, type NamespacePhase } from '../plan/namespaces.js';
@@ -12,6 +12,7 @@ import type { Hook, LinuxNamespaceType, Process } from '../spec/index.js';
 import type { CompiledSeccomp } from '../seccomp/compile.js';
 import { planSeccomp, seccompBeforeCredentials } from '../plan/seccomp.js';
 import { planCredentials } from '../plan/process.js';
+import { planOpenCwd } from '../plan/cwd.js';
 
 export interface HookPlanInput {
   hook: Hook;
@@ -42,6 +43,9 @@ export function planHookProcess(input: HookPlanInput): { program: EncodedProgram
   }
   b.syscall('setpgid', [0, 0], `${name}: a process group of its own`);
   if (input.as) {
+    if (input.rootFd === undefined) throw new Error(`planner: ${name} runs as the container process but outside its root`);
+    // The process's cwd, resolved inside the root as the container process's is (lib/plan/cwd.ts).
+    planOpenCwd(ctx, AT.FDCWD, input.as.cwd || '/', Math.max(input.syncFd, input.rootFd, ...Object.values(input.joinFds)) + 1);
     const early = input.seccomp && seccompBeforeCredentials(input.as.noNewPrivileges);
     if (early) planSeccomp(ctx, input.seccomp!, input.syncFd);
     planCredentials(ctx, input.as);

@@ -16,6 +16,8 @@ export class PlanContext {
   readonly b = new ProgramBuilder();
   /** Scratch registers, reused by every concern: each use ends before the next begins. */
   readonly regs: { root: Reg; target: Reg; parent: Reg; tree: Reg; fs: Reg; tmp: Reg; fifo: Reg; terminal: Reg };
+  /** The fd the process's cwd is kept at until it is entered (lib/plan/cwd.ts). */
+  cwdFd?: number;
   private readonly howCache = new Map<string, Ref>();
   private readonly stringCache = new Map<string, Ref>();
 

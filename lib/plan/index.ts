@@ -2,12 +2,13 @@
 // runs in the cloned child. Pure: it reads the host's facts and the bundle's files (to tell a
 // file bind source from a directory), and touches nothing else, so plans are unit-testable.
 import { existsFact } from '../host/facts.js';
-import { O, PR } from '../../bindings/constants.js';
+import { AT, O, PR } from '../../bindings/constants.js';
 import type { EncodedProgram } from '../../bindings/program.js';
 import { OciError } from '../errors.js';
 import type { Host } from '../host/host.js';
 import type { LinuxNamespaceType, Process, Spec } from '../spec/index.js';
 import { PlanContext } from './context.js';
+import { planOpenCwd } from './cwd.js';
 import { planDevices } from './devices.js';
 import { planIdmaps } from './idmap.js';
 import { planMount, planOpenBindSources } from './mounts.js';
@@ -127,10 +128,13 @@ export function planContainer(input: ContainerPlanInput): Plan {
   planMaskedPaths(ctx, linux.maskedPaths);
   if (spec.root?.readonly) planReadonlyRoot(ctx);
 
+  // Opened again now that every mount is in place (a masked path may cover it), kept at the
+  // first free fd.
+  const firstFree = Math.max(input.syncFd, input.fifoDirFd ?? 0, input.consoleFd ?? 0, ...Object.values(input.joinFds), ...(input.idmapFds ?? [])) + 1;
+  planOpenCwd(ctx, ctx.regs.root, proc.cwd || '/', firstFree);
   // The rootfs set-up leaves its fds open (all close-on-exec): one close_range here instead of a
   // close after each use, ~120 system calls fewer. Before the rlimits, which may lower NOFILE.
-  const firstFree = Math.max(input.syncFd, input.fifoDirFd ?? 0, ...Object.values(input.joinFds), ...(input.idmapFds ?? [])) + 1;
-  b.syscall('close_range', [firstFree, 0xffffffff, 0], `close the fds the rootfs set-up opened (from ${firstFree} up)`);
+  b.syscall('close_range', [firstFree + 1, 0xffffffff, 0], `close the fds the rootfs set-up opened (from ${firstFree + 1} up)`);
 
   planProcessLimits(ctx, proc, {
     keyring: !input.noNewKeyring,
@@ -188,6 +192,11 @@ export function planExecProcess(input: ExecPlanInput): Plan {
   b.syscall('chroot', [ctx.str('.')], "chroot into the container's root");
   if (proc.terminal) planTerminal(ctx, { consoleFd: consoleFdOf(input.consoleFd), consoleSize: proc.consoleSize, uid: proc.user?.uid ?? 0, mountConsole: false });
   else planReopenDevNull(ctx);
+  // The cwd (--cwd too) resolved inside the root, as create does: never a magic link such as
+  // /proc/self/fd/N. Every fd above the runtime's was closed by the spawn.
+  const firstFree = Math.max(input.syncFd, input.rootFd, input.consoleFd ?? 0, ...Object.values(input.joinFds)) + 1;
+  planOpenCwd(ctx, AT.FDCWD, proc.cwd || '/', firstFree);
+  b.syscall('close', [input.rootFd], "close the container's root fd");
   planProcessLimits(ctx, proc, { preserveFds: input.preserveFds ?? 0 });
   planSecurityLabels(ctx, proc);
   planProcessTail(ctx, proc, input.seccomp, input.syncFd, input.preserveFds ?? 0);
@@ -247,6 +256,8 @@ function planWaitForStart(ctx: PlanContext, fifoDirFd: number): void {
   b.syscall('openat', [fifoDirFd, ctx.str('exec.fifo'), O.WRONLY | O.CLOEXEC, 0], 'wait for start: open exec.fifo', { save: fd });
   b.syscall('write', [fd, ctx.str('0'), 1], 'wait for start: write exec.fifo');
   b.syscall('close', [fd], 'close exec.fifo');
+  // No fd on a host directory may be open while execve walks the program's path.
+  b.syscall('close', [fifoDirFd], "close the state directory's fd");
 }
 
 function planPersonality(ctx: PlanContext, domain: string): void {

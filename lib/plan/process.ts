@@ -8,6 +8,7 @@ import { capsetData, capsetHeader, gidArray, rlimit, STATX } from '../../binding
 import { OciError } from '../errors.js';
 import type { LinuxIOPriority, Process, Scheduler } from '../spec/index.js';
 import type { PlanContext } from './context.js';
+import { planCheckCwd, planFchdirCwd } from './cwd.js';
 import { CONTAINER_ID_SLOT } from './slots.js';
 
 export const RLIMITS: Record<string, number> = {
@@ -86,16 +87,18 @@ export function planCredentials(ctx: PlanContext, proc: Process, opts: { setgrou
   };
   // chdir while still root, so a cwd the user cannot search still works; if root could not
   // (EACCES), retry after the switch. Both branches switch the user: jumps only go forward.
+  // The cwd is entered through the fd its check opened, never by name again (lib/plan/cwd.ts).
   const cwd = proc.cwd || '/';
   const cwdSet = b.label('cwd set');
   const switched = b.label('user switched');
-  b.syscall('chdir', [ctx.str(cwd)], `chdir to cwd (${cwd})`, { tolerate: [ERRNO.EACCES], onSuccess: cwdSet });
+  planFchdirCwd(ctx, cwd, 'chdir to cwd', { tolerate: [ERRNO.EACCES], onSuccess: cwdSet });
   switchUser();
-  b.syscall('chdir', [ctx.str(cwd)], `chdir to cwd (${cwd}) set in config.json`);
+  planFchdirCwd(ctx, cwd, 'chdir to cwd set in config.json');
   b.goto(switched, 'cwd set after the user switch');
   b.place(cwdSet);
   switchUser();
   b.place(switched);
+  planCheckCwd(ctx, cwd);
 
   b.syscall('capset', [b.bytes(capsetHeader()), b.bytes(capsetData(effective, permitted, inheritable))], 'set the effective, permitted and inheritable capabilities');
   b.syscall('prctl', [PR.CAP_AMBIENT, PR.CAP_AMBIENT_CLEAR_ALL, 0, 0, 0], 'clear the ambient capabilities', { tolerate: [ERRNO.EINVAL] });
