@@ -70,7 +70,7 @@ uint32_t ocirun_program_version(void);
 
 #define MAX_ARGS 4
 #define MAX_PATH 4096
-#define MAX_FDS 64
+#define MAX_FDS 1024
 /* The vfork-style child runs on this until it execs; the caller is suspended meanwhile. */
 #define SPAWN_STACK (32 * 1024)
 
@@ -182,7 +182,7 @@ static napi_value spawn(napi_env env, napi_callback_info info)
 		fds[k] = data;
 	}
 	if (lengths[0] != lengths[1] || lengths[0] < 1 || lengths[0] > MAX_FDS)
-		return fail_type(env, "spawn", "src and dst must have the same length, 1 to 64");
+		return fail_type(env, "spawn", "src and dst must have the same length, 1 to 1024");
 	uint8_t stack[SPAWN_STACK] __attribute__((aligned(16)));
 	return number(env, ocirun_spawn(executor, fds[0], fds[1], (int)lengths[0], flags, stack, sizeof(stack)));
 }

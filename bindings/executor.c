@@ -382,7 +382,7 @@ __asm__(".text\n.global _start\n_start:\n\tmov x29, #0\n\tmov x30, #0\n\tmov x0,
 #include <fcntl.h>
 #include <stdio.h>
 
-#define MAX_FDS 64
+#define MAX_FDS 1024 /* bindings/libc.ts SPAWN_MAX_FDS */
 
 #ifndef SYS_execveat
 #if defined(__x86_64__)

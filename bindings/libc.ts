@@ -155,6 +155,11 @@ function check(r: number, syscall: string, path?: string): number {
 
 // ---- the native executor ----
 
+/** The most fds a spawn can place (MAX_FDS of addon.c and executor.c). */
+export const SPAWN_MAX_FDS = 1024;
+/** The most fds a container or exec'd process can be given beyond 0-2 (the rest is the runtime's). */
+export const MAX_EXTRA_FDS = 1000;
+
 /** How the executor gets its fds: `keep` keep their numbers, `moves` [src, dst] are renumbered. */
 export interface ExecutorFds {
   /** Where the program's memfd lands in the executor (the fd its argv names). */
@@ -184,6 +189,7 @@ export function spawnProgram(program: Buffer, fds: ExecutorFds, cloneFlags = 0, 
     const dst = [fds.programFd, 0, 1, 2];
     for (const k of fds.keep ?? []) if (!dst.includes(k)) src.push(k), dst.push(k);
     for (const [from, to] of fds.moves ?? []) src.push(from), dst.push(to);
+    if (src.length > SPAWN_MAX_FDS) throw new OciError('ERR_INVALID_ARGUMENT', `too many fds for the container process: ${src.length}, at most ${SPAWN_MAX_FDS}`);
     return check(addon.spawn(executor, Int32Array.from(src), Int32Array.from(dst), cloneFlags), 'clone');
   } finally {
     closeSync(fd);

@@ -118,6 +118,44 @@ const CASES: Case[] = [
     pointer: '/linux/uidMappings/1/containerID',
     rule: 'id-mapping-invalid',
   },
+  // ids: setresuid(-1) means "unchanged" (a process asked to be uid 4294967295 stays root)
+  { name: 'uid 4294967295', patch: (c) => (c.process.user.uid = 4294967295), pointer: '/process/user/uid', rule: 'id-range' },
+  { name: 'gid 2147483648', patch: (c) => (c.process.user.gid = 2147483648), pointer: '/process/user/gid', rule: 'id-range' },
+  { name: 'additional gid 4294967295', patch: (c) => (c.process.user.additionalGids = [5, 4294967295]), pointer: '/process/user/additionalGids/1', rule: 'id-range' },
+  {
+    name: 'uid mapping hostID 4294967295',
+    patch: (c) => {
+      c.linux.namespaces.push({ type: 'user' });
+      c.linux.uidMappings = [{ containerID: 0, hostID: 4294967295, size: 1 }];
+      c.linux.gidMappings = [{ containerID: 0, hostID: 100000, size: 1 }];
+    },
+    pointer: '/linux/uidMappings/0/hostID',
+    rule: 'id-range',
+  },
+  {
+    name: 'gid mapping range reaching 4294967295',
+    patch: (c) => {
+      c.linux.namespaces.push({ type: 'user' });
+      c.linux.uidMappings = [{ containerID: 0, hostID: 100000, size: 1 }];
+      c.linux.gidMappings = [{ containerID: 0, hostID: 2147483647, size: 2147483649 }];
+    },
+    pointer: '/linux/gidMappings/0/size',
+    rule: 'id-mapping-invalid',
+  },
+  // C strings and nesting
+  { name: 'NUL in a mount type', patch: (c) => (c.mounts[0].type = 'pro\0c'), pointer: '/mounts/0/type', rule: 'string-nul' },
+  { name: 'NUL in a mount option', patch: (c) => (c.mounts[1].options = ['nosuid\0,size=1']), pointer: '/mounts/1/options/0', rule: 'string-nul' },
+  { name: 'NUL in a sysctl name', patch: (c) => (c.linux.sysctl = { 'net.core\0x': '1' }), pointer: '/linux/sysctl/net.core\0x', rule: 'string-nul' },
+  {
+    name: 'nested 5000 deep',
+    patch: (c) => {
+      let v: unknown = [];
+      for (let i = 0; i < 5000; i++) v = [v];
+      c.extension = v;
+    },
+    pointer: '/extension/0/0',
+    rule: 'json-depth',
+  },
   // sysctl
   { name: 'net sysctl without network namespace', patch: (c) => { c.linux.namespaces.splice(1, 1); c.linux.sysctl = { 'net.ipv4.ip_forward': '1' }; }, pointer: '/linux/sysctl/net.ipv4.ip_forward', rule: 'sysctl-needs-namespace' },
   { name: 'ipc sysctl without ipc namespace', patch: (c) => { c.linux.namespaces.splice(2, 1); c.linux.sysctl = { 'kernel.shmmax': '1' }; }, pointer: '/linux/sysctl/kernel.shmmax', rule: 'sysctl-needs-namespace' },

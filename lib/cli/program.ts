@@ -25,10 +25,14 @@ export interface CommandContext {
 /** What every command module exports: run with parsed positionals and options, return exit code. */
 export type CommandMain = (ctx: CommandContext, args: string[], opts: Record<string, any>) => Promise<number | void>;
 
-const nonNegativeInt = (flag: string) => (value: string) => {
+const nonNegativeInt = (flag: string, max = Number.MAX_SAFE_INTEGER) => (value: string) => {
   if (!/^\d+$/.test(value)) throw new UsageError(`invalid value "${value}" for flag --${flag}: expected a non-negative integer`);
-  return Number(value);
+  const n = Number(value);
+  if (n > max) throw new UsageError(`invalid value "${value}" for flag --${flag}: at most ${max}`);
+  return n;
 };
+/** --preserve-fds: bindings/libc.ts MAX_EXTRA_FDS (not imported: the table loads with no binding). */
+const MAX_PRESERVE_FDS = 1000;
 
 /** A flag: `--name`; `--no-name` flags set `name` to false (true unless given). */
 interface Flag {
@@ -91,7 +95,7 @@ const CREATE_FLAGS: Record<string, Flag> = {
   'pid-file': { type: 'string', value: 'file', help: 'write the container process id to this file' },
   'no-pivot': { type: 'boolean', help: 'do not use pivot_root to enter the rootfs (MS_MOVE + chroot instead)' },
   'no-new-keyring': { type: 'boolean', help: 'do not create a new session keyring for the container' },
-  'preserve-fds': { type: 'string', value: 'n', help: 'pass N additional file descriptors (3..3+N-1) to the container', default: 0, parse: nonNegativeInt('preserve-fds') },
+  'preserve-fds': { type: 'string', value: 'n', help: 'pass N additional file descriptors (3..3+N-1) to the container', default: 0, parse: nonNegativeInt('preserve-fds', MAX_PRESERVE_FDS) },
 };
 const FORMAT: Flag = { type: 'string', short: 'f', value: 'format', help: 'output format', default: 'table', choices: ['table', 'json'] };
 
@@ -180,7 +184,7 @@ const VERBS: Record<string, Verb> = {
       apparmor: { type: 'string', value: 'profile', help: 'AppArmor profile for the process' },
       'no-new-privs': { type: 'boolean', help: 'set no_new_privs for the process' },
       cap: { type: 'string', short: 'c', value: 'cap', help: 'add a capability (repeatable)', multiple: true, default: [] },
-      'preserve-fds': { type: 'string', value: 'n', help: 'pass N additional file descriptors', default: 0, parse: nonNegativeInt('preserve-fds') },
+      'preserve-fds': { type: 'string', value: 'n', help: 'pass N additional file descriptors', default: 0, parse: nonNegativeInt('preserve-fds', MAX_PRESERVE_FDS) },
       cgroup: { type: 'string', value: '[controller:]path', help: 'run the process in a sub-cgroup (not supported: ocirun refuses it when used)' },
       'ignore-paused': { type: 'boolean', help: 'allow exec in a paused container (ocirun cannot pause containers yet)', default: false },
     },

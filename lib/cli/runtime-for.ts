@@ -1,6 +1,7 @@
 // Every lifecycle command builds its Runtime the same way from the global flags. The CLI uses the
 // public API (Runtime, Container), imported from its modules rather than lib/index.ts: the
 // bundle then evaluates validation and planning only when a verb needs them.
+import { fstatSync } from 'node:fs';
 import { isRootless } from '../host/rootless.js';
 import { OciError } from '../errors.js';
 import type { Container } from '../lifecycle/container.js';
@@ -29,8 +30,11 @@ export async function containerFor(ctx: CommandContext, id: string): Promise<Con
 }
 
 /** Fds 3 .. 3+n-1 of this process, passed on at the same numbers (--preserve-fds, LISTEN_FDS). */
-export function passedFds(n: number): number[] {
-  return Array.from({ length: n }, (_, i) => 3 + i);
+export function passedFds(n: number, flag = '--preserve-fds'): number[] {
+  const fds = Array.from({ length: n }, (_, i) => 3 + i);
+  const closed = fds.find((fd) => !isOpen(fd));
+  if (closed !== undefined) throw new OciError('ERR_INVALID_ARGUMENT', `${flag} ${n}: fd ${closed} is not open (the fds passed are 3 to ${2 + n})`);
+  return fds;
 }
 
 /** The create options `create` and `run` share, from their flags. */
@@ -51,5 +55,14 @@ export function createOptions(opts: Record<string, any>): CreateOptions {
 export function consoleSocketOutsideDetach(opts: Record<string, any>): void {
   if (!opts.detach && opts.consoleSocket !== undefined) {
     throw new OciError('ERR_INVALID_ARGUMENT', `--console-socket ${opts.consoleSocket}: cannot use console socket if ocirun will not detach (add --detach)`);
+  }
+}
+
+function isOpen(fd: number): boolean {
+  try {
+    fstatSync(fd);
+    return true;
+  } catch {
+    return false;
   }
 }

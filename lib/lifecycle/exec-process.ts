@@ -3,6 +3,8 @@
 import { readFileSync } from 'node:fs';
 import { OciError } from '../errors.js';
 import type { Process } from '../spec/index.js';
+import { describeErrors, validateProcess } from '../validate/index.js';
+import { idRangeProblem } from '../validate/rules/ids.js';
 
 export interface ExecOverrides {
   args?: string[];
@@ -18,6 +20,7 @@ export interface ExecOverrides {
   selinuxLabel?: string;
 }
 
+/** `exec --process FILE`: the file's process, validated as config.json's is (schema and rules). */
 export function readProcessFile(path: string): Process {
   let text: string;
   try {
@@ -25,11 +28,22 @@ export function readProcessFile(path: string): Process {
   } catch (err) {
     throw new OciError('ERR_INVALID_ARGUMENT', `--process ${path}: ${(err as Error).message}`);
   }
+  let proc: unknown;
   try {
-    return JSON.parse(text) as Process;
+    proc = JSON.parse(text);
   } catch (err) {
     throw new OciError('ERR_INVALID_ARGUMENT', `--process ${path}: not valid JSON: ${(err as Error).message}`);
   }
+  const report = validateProcess(proc, { file: path, text });
+  if (!report.valid) throw new OciError('ERR_INVALID_ARGUMENT', describeErrors(`--process ${path}`, report));
+  return proc as Process;
+}
+
+/** A process given to exec (the library's, or --process's): refused with every error's pointer. */
+export function checkExecProcess(proc: unknown): Process {
+  const report = validateProcess(proc);
+  if (!report.valid) throw new OciError('ERR_INVALID_ARGUMENT', describeErrors('exec: invalid process', report));
+  return proc as Process;
 }
 
 export function buildExecProcess(base: Process, o: ExecOverrides): Process {
@@ -43,12 +57,12 @@ export function buildExecProcess(base: Process, o: ExecOverrides): Process {
   if (o.user) {
     const m = /^(\d+)(?::(\d+))?$/.exec(o.user);
     if (!m) throw new OciError('ERR_INVALID_ARGUMENT', `--user "${o.user}": expected uid[:gid] (numbers)`);
-    p.user = { ...p.user, uid: Number(m[1]), gid: m[2] !== undefined ? Number(m[2]) : 0 };
+    p.user = { ...p.user, uid: flagId(`--user "${o.user}"`, m[1], 'uid'), gid: m[2] !== undefined ? flagId(`--user "${o.user}"`, m[2], 'gid') : 0 };
   }
   if (o.additionalGids?.length) {
     const gids = o.additionalGids.map((g) => {
       if (!/^\d+$/.test(g)) throw new OciError('ERR_INVALID_ARGUMENT', `--additional-gids "${g}": expected a number`);
-      return Number(g);
+      return flagId(`--additional-gids "${g}"`, g, 'additional gid');
     });
     p.user = { uid: 0, gid: 0, ...p.user, additionalGids: gids };
   }
@@ -63,6 +77,14 @@ export function buildExecProcess(base: Process, o: ExecOverrides): Process {
   if (o.apparmorProfile) p.apparmorProfile = o.apparmorProfile;
   if (o.selinuxLabel) p.selinuxLabel = o.selinuxLabel;
   return p;
+}
+
+/** An id from a flag, refused outside 0..2^31-1 (never wrapped or truncated). */
+function flagId(flag: string, digits: string, what: string): number {
+  const n = Number(digits);
+  const problem = idRangeProblem(n, what);
+  if (problem) throw new OciError('ERR_INVALID_ARGUMENT', `${flag}: ${problem}`);
+  return n;
 }
 
 /** Later entries replace earlier ones with the same name. */

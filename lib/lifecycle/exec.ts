@@ -40,6 +40,8 @@ export async function execInContainer(
   stdio: OpenedStdio,
   op: Operation,
 ): Promise<{ pid: number; terminal?: Terminal }> {
+  // Validated as config.json's process is (the library's caller, or --process, may give anything).
+  proc = (await import('./exec-process.js')).checkExecProcess(proc);
   checkConsole(proc.terminal, flags.consoleSocket, flags.detached ?? false);
   const id = record.id;
   const extra = stdio.extra.length;

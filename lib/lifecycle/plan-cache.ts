@@ -24,6 +24,7 @@ import { CONTAINER_ID_SLOT } from '../plan/slots.js';
 import type { StoredSeccomp } from '../seccomp/compile.js';
 import type { LinuxNamespaceType, Spec } from '../spec/index.js';
 import { packageRoot } from '../support/package-root.js';
+import { ROOT_MODE } from '../state/store.js';
 
 export interface PrepareOptions {
   /** Absolute bundle directory. */
@@ -183,7 +184,7 @@ export class PlanCache {
     const tmp = `${path}.${process.pid}.tmp`;
     try {
       // The root as the state store makes it (lib/state/store.ts), then the cache, private.
-      mkdirSync(this.root!, { recursive: true, mode: 0o711 });
+      mkdirSync(this.root!, { recursive: true, mode: ROOT_MODE });
       mkdirSync(join(this.root!, PLAN_CACHE_DIR), { recursive: true, mode: 0o700 });
       const fd = openSync(tmp, 'w', 0o600);
       try {

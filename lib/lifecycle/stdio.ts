@@ -3,9 +3,9 @@
 // are only the fds the executor is spawned with (bindings/libc.ts spawnProgram), never part of
 // the program: a cached plan serves every choice. Extra files land at fds 3, 4, ... of the
 // container; only their count is planned.
-import { closeSync, constants as fsc, openSync } from 'node:fs';
+import { closeSync, constants as fsc, fstatSync, openSync } from 'node:fs';
 import type { Readable, Stream, Writable } from 'node:stream';
-import { pipe } from '../../bindings/libc.js';
+import { MAX_EXTRA_FDS, pipe } from '../../bindings/libc.js';
 import { OciError } from '../errors.js';
 import { netSocket } from '../protocol/init-channel.js';
 
@@ -66,6 +66,16 @@ function isStream(v: unknown): v is Stream {
   return typeof v === 'object' && v !== null && typeof (v as Stream).pipe === 'function';
 }
 
+/** An fd of this process that is open (fstat does not fail with EBADF). */
+export function isOpen(fd: number): boolean {
+  try {
+    fstatSync(fd);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
 /** `what` names the verb in errors. A plain 'inherit' with no extra files costs nothing. */
 export function openStdio(stdio: StdioOptions | undefined, extraFiles: readonly ExtraFile[] | undefined, what: string): OpenedStdio {
   const per = typeof stdio === 'string' || typeof stdio === 'number' || isStream(stdio) || stdio === undefined ? [stdio, stdio, stdio] : stdio;
@@ -73,6 +83,9 @@ export function openStdio(stdio: StdioOptions | undefined, extraFiles: readonly 
     throw new OciError('ERR_INVALID_ARGUMENT', `${what}: stdio must be one option or an array of at most 3 (extra fds go in extraFiles)`);
   }
   if (extraFiles !== undefined && !Array.isArray(extraFiles)) throw new OciError('ERR_INVALID_ARGUMENT', `${what}: extraFiles must be an array`);
+  if (extraFiles && extraFiles.length > MAX_EXTRA_FDS) {
+    throw new OciError('ERR_INVALID_ARGUMENT', `${what}: extraFiles has ${extraFiles.length} fds: at most ${MAX_EXTRA_FDS} can be passed`);
+  }
   if ((per as unknown[]).every((o) => o === undefined || o === 'inherit') && !extraFiles?.length) return INHERIT;
 
   const closeAfterSpawn: number[] = [];
@@ -156,6 +169,7 @@ export function openStdio(stdio: StdioOptions | undefined, extraFiles: readonly 
       if (fd === undefined || !Number.isInteger(fd) || fd < 0) {
         throw new OciError('ERR_INVALID_ARGUMENT', `${what}: extraFiles[${i}]: expected an fd or a stream that has one`);
       }
+      if (!isOpen(fd)) throw new OciError('ERR_INVALID_ARGUMENT', `${what}: extraFiles[${i}]: fd ${fd} is not open`);
       return fd;
     });
     return {

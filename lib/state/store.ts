@@ -33,6 +33,9 @@ export interface ContainerRecord {
   cgroup?: CgroupRecord;
 }
 
+/** The runtime root's mode (runc's); a container's directory is 0711 so its user reaches the exec fifo. */
+export const ROOT_MODE = 0o700;
+
 const ID_PATTERN = /^[A-Za-z0-9_+.-]+$/;
 
 export function validateId(id: string): void {
@@ -72,7 +75,8 @@ export class StateStore {
       if (code === 'EEXIST') throw new OciError('ERR_CONTAINER_EXISTS', `container with given ID already exists: ${id}`);
       if (code !== 'ENOENT') throw err;
       // The first container under this root.
-      mkdirSync(this.root, { recursive: true, mode: 0o711 });
+      // 0700 as runc's: nobody else lists the containers.
+      mkdirSync(this.root, { recursive: true, mode: ROOT_MODE });
       return this.createDir(id);
     }
     return dir;
@@ -85,7 +89,8 @@ export class StateStore {
   stage(record: ContainerRecord): () => void {
     const dir = this.dir(record.id);
     const tmp = join(dir, `.state.json.${process.pid}`);
-    writeFileSync(tmp, JSON.stringify(record));
+    // 0600: the record holds the process's environment (secrets, often).
+    writeFileSync(tmp, JSON.stringify(record), { mode: 0o600 });
     return () => renameSync(tmp, join(dir, 'state.json'));
   }
 

@@ -3,9 +3,10 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { OciError } from '../errors.js';
+import { SPEC_VERSION } from '../version.js';
 import type { Spec } from '../spec/index.js';
 import type { Problem, RuleContext, RuleModule, ValidateOptions, ValidationReport } from './types.js';
-import { isObject } from './json.js';
+import { isObject, MAX_DEPTH, tooDeep } from './json.js';
 import { lineColumn, locate, scanJson } from './json-source.js';
 import { schemaProblems } from './schema-problems.js';
 import { checkUnknownFields } from './unknown-fields.js';
@@ -24,16 +25,19 @@ import seccomp from './rules/seccomp.js';
 import devices from './rules/devices.js';
 import annotations from './rules/annotations.js';
 import linuxPaths from './rules/linux-paths.js';
+import ids from './rules/ids.js';
+import strings from './rules/strings.js';
 
 export type { Problem, Severity, ValidationReport, ValidateOptions } from './types.js';
 export { RULES, SCHEMA_ENFORCED, type RuleId, type RuleInfo } from './rule-table.js';
 
 /** Rules for any platform. */
-const COMMON_RULES: RuleModule[] = [version, hooks, annotations];
+const COMMON_RULES: RuleModule[] = [version, hooks, annotations, strings];
 /** Rules for a Linux container, the only kind ocirun runs. */
 const LINUX_RULES: RuleModule[] = [
   root,
   processRules,
+  ids,
   rlimits,
   capabilities,
   mounts,
@@ -59,6 +63,13 @@ function report(problems: Problem[]): ValidationReport {
 /** Validates a parsed config.json. Host checks (root.path, namespace files) need `bundleDir`. */
 export function validateConfig(config: unknown, opts: ValidateOptions = {}): ValidationReport {
   const problems: Problem[] = [];
+  const deep = tooDeep(config);
+  if (deep !== undefined) {
+    // Nothing else looks at it: every check below walks the document.
+    problems.push({ severity: 'error', pointer: deep, message: `nested more than ${MAX_DEPTH} levels deep: config.json needs a few`, rule: 'json-depth' });
+    if (opts.file !== undefined) for (const p of problems) p.file = opts.file;
+    return report(problems);
+  }
   const validate = validatorFor('config');
   if (!validate(config)) problems.push(...schemaProblems(validate.errors ?? [], config));
   if (isObject(config)) {
@@ -73,6 +84,37 @@ export function validateConfig(config: unknown, opts: ValidateOptions = {}): Val
   }
   if (opts.file !== undefined) for (const p of problems) p.file = opts.file;
   return report(problems);
+}
+
+/**
+ * Validates a process on its own (exec's process.json, or the library's exec): the config
+ * schema's `process` and the rules config.json's process goes through; pointers are into the
+ * process itself (`/user/uid`). `text`: the file's text, for lines and columns.
+ */
+export function validateProcess(process: unknown, opts: { file?: string; text?: string } = {}): ValidationReport {
+  const wrapped = validateConfig({ ociVersion: SPEC_VERSION, process });
+  const problems = wrapped.problems
+    .filter((p) => p.pointer === '/process' || p.pointer.startsWith('/process/'))
+    .map((p) => ({ ...p, pointer: p.pointer.slice('/process'.length) }));
+  if (opts.text !== undefined) {
+    const scan = scanJson(opts.text);
+    const offsets = new Map<Problem, number>();
+    for (const p of problems) {
+      const at = locate(scan, p.pointer);
+      if (at === undefined) continue;
+      offsets.set(p, at);
+      Object.assign(p, lineColumn(opts.text, at));
+    }
+    problems.sort((a, b) => (offsets.get(a) ?? 0) - (offsets.get(b) ?? 0));
+  }
+  if (opts.file !== undefined) for (const p of problems) p.file = opts.file;
+  return report(problems);
+}
+
+/** The errors of a report as one message: "<what>: N errors" and one line per problem. */
+export function describeErrors(what: string, r: ValidationReport): string {
+  const errors = r.problems.filter((p) => p.severity === 'error');
+  return `${what}: ${errors.length} error${errors.length === 1 ? '' : 's'}\n` + errors.map((p) => '  ' + formatProblem(p)).join('\n');
 }
 
 /** Reads, parses and validates `<dir>/config.json`, with lines and columns for every problem. */
@@ -95,11 +137,7 @@ export function loadBundleText(dir: string, text: string): { config: Spec; repor
 
 function mustBeValid(dir: string, { config, report }: { config: unknown; report: ValidationReport }): { config: Spec; report: ValidationReport } {
   if (!report.valid) {
-    const errors = report.problems.filter((p) => p.severity === 'error');
-    throw new OciError(
-      'ERR_INVALID_CONFIG',
-      `invalid bundle ${dir}: ${errors.length} error${errors.length === 1 ? '' : 's'}\n` + errors.map((p) => '  ' + formatProblem(p)).join('\n'),
-    );
+    throw new OciError('ERR_INVALID_CONFIG', describeErrors(`invalid bundle ${dir}`, report));
   }
   return { config: config as Spec, report };
 }

@@ -1,7 +1,7 @@
 // A small JSON scanner for the source text of a config: it finds where a syntax error is (line
 // and column, which JSON.parse does not always say), where each value sits (so problems can name
 // a line), and duplicate keys (JSON.parse silently keeps the last one).
-import { ptr } from './json.js';
+import { MAX_DEPTH, ptr } from './json.js';
 
 export interface SourceMap {
   /** Offset of each value (of its key, for object members), by JSON pointer. */
@@ -65,12 +65,19 @@ export function scanJson(text: string): SourceMap {
     i += m![0].length;
   }
 
+  let depth = 0;
   function value(pointer: string): void {
     ws();
     if (!positions.has(pointer)) positions.set(pointer, i);
     const c = text[i];
-    if (c === '{') return object(pointer);
-    if (c === '[') return array(pointer);
+    if (c === '{' || c === '[') {
+      // Recursion: bounded before it can exhaust the stack (validateConfig reports the depth).
+      if (++depth > MAX_DEPTH) fail(`nested more than ${MAX_DEPTH} levels deep`);
+      if (c === '{') object(pointer);
+      else array(pointer);
+      depth--;
+      return;
+    }
     if (c === '"') return void string();
     if (c === '-' || (c !== undefined && c >= '0' && c <= '9')) return number();
     for (const lit of ['true', 'false', 'null']) {

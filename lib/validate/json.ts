@@ -31,3 +31,24 @@ export function ptr(base: string, ...tokens: Array<string | number>): string {
 export function q(v: unknown): string {
   return JSON.stringify(v);
 }
+
+/** config.json needs a few levels; a document nested deeper is refused before anything recurses into it. */
+export const MAX_DEPTH = 128;
+
+/**
+ * The pointer of the first value nested more than `max` levels below `root`, or undefined. An
+ * explicit stack: a hostile document must not exhaust the call stack of the checker itself.
+ */
+export function tooDeep(root: unknown, max = MAX_DEPTH): string | undefined {
+  const stack: [unknown, number, string][] = [[root, 0, '']];
+  while (stack.length) {
+    const [v, depth, at] = stack.pop()!;
+    if (typeof v !== 'object' || v === null) continue;
+    if (depth >= max) return at;
+    // Only the first few tokens name the place; the pointer stays short.
+    const child = (key: string | number) => (depth < 3 ? ptr(at, key) : at);
+    if (Array.isArray(v)) v.forEach((x, i) => stack.push([x, depth + 1, child(i)]));
+    else for (const [k, x] of Object.entries(v)) stack.push([x, depth + 1, child(k)]);
+  }
+  return undefined;
+}

@@ -3,6 +3,10 @@
 import type { RuleContext } from '../types.js';
 import { arrayAt, numberAt, objectAt, ptr } from '../json.js';
 import { namespacesOf } from './namespaces.js';
+import { idRangeProblem } from './ids.js';
+
+/** The kernel's uid_map: a range may not reach 4294967295 (the id that means "none"). */
+const ID_SPACE = 4294967295;
 
 /** user_namespaces(7): "the number of lines ... is limited to 340". */
 const MAX_MAPPINGS = 340;
@@ -29,7 +33,16 @@ export function checkMappings(ctx: RuleContext, list: unknown, at: string, what:
     const m = objectAt(entry);
     const [c, h, size] = [numberAt(m?.containerID), numberAt(m?.hostID), numberAt(m?.size)];
     if (size === 0) ctx.error(ptr(at, index, 'size'), 'id-mapping-invalid', `${what} entry ${index} maps no ids: size must be at least 1`);
-    if (c === undefined || h === undefined || size === undefined || size === 0) return;
+    let outOfRange = false;
+    for (const [field, value] of [['containerID', c], ['hostID', h]] as const) {
+      const problem = idRangeProblem(value, `${what} entry ${index} ${field}`);
+      if (problem) ctx.error(ptr(at, index, field), 'id-range', problem);
+      outOfRange ||= problem !== undefined;
+    }
+    if (c === undefined || h === undefined || size === undefined || size === 0 || outOfRange) return;
+    if (Math.max(c, h) + size > ID_SPACE) {
+      ctx.error(ptr(at, index, 'size'), 'id-mapping-invalid', `${what} entry ${index} maps ids up to ${Math.max(c, h) + size - 1}: the kernel takes ranges below ${ID_SPACE}`);
+    }
     inside.push({ start: c, end: c + size, index });
     outside.push({ start: h, end: h + size, index });
   });
