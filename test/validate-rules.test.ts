@@ -184,7 +184,7 @@ const CASES: Case[] = [
   // devices
   { name: 'device type x (schema)', patch: (c) => (c.linux.devices = [{ path: '/dev/x', type: 'x', major: 1, minor: 3 }]), pointer: '/linux/devices/0/type', rule: 'schema/pattern' },
   { name: 'char device without minor', patch: (c) => (c.linux.devices = [{ path: '/dev/null', type: 'c', major: 1 }]), pointer: '/linux/devices/0/minor', rule: 'device-number-required' },
-  { name: 'fifo with a major number', patch: (c) => (c.linux.devices = [{ path: '/dev/fifo', type: 'p', major: 1, minor: 0 }]), pointer: '/linux/devices/0/major', rule: 'device-fifo-number' },
+  { name: 'fileMode with the type bits (podman: 8630 = 0o20666)', patch: (c) => (c.linux.devices = [{ path: '/dev/fuse', type: 'c', major: 10, minor: 229, fileMode: 8630 }]), pointer: '/linux/devices/0/fileMode', rule: 'device-file-mode-type', severity: 'warning' },
   { name: 'major number too large', patch: (c) => (c.linux.devices = [{ path: '/dev/big', type: 'b', major: 5000, minor: 0 }]), pointer: '/linux/devices/0/major', rule: 'device-number-range' },
   { name: 'negative minor', patch: (c) => (c.linux.devices = [{ path: '/dev/neg', type: 'c', major: 1, minor: -1 }]), pointer: '/linux/devices/0/minor', rule: 'device-number-range' },
   { name: 'relative device path', patch: (c) => (c.linux.devices = [{ path: 'dev/fuse', type: 'c', major: 10, minor: 229 }]), pointer: '/linux/devices/0/path', rule: 'device-path-absolute' },
@@ -251,6 +251,13 @@ describe('rule messages', () => {
   it('accept a valid seccomp profile with multi-arch names', () => {
     // arch_prctl exists on x86_64 only, but the rule lists several architectures: not a problem.
     expect(problems((c) => (c.linux.seccomp = { defaultAction: 'SCMP_ACT_ERRNO', architectures: ['SCMP_ARCH_X86_64', 'SCMP_ARCH_AARCH64'], syscalls: [{ names: ['arch_prctl', 'read'], action: 'SCMP_ACT_ALLOW' }] }))).toEqual([]);
+  });
+  it('accept a FIFO with major and minor (optional for type p, not forbidden; runc accepts them)', () => {
+    expect(problems((c) => (c.linux.devices = [{ path: '/dev/fifo', type: 'p', major: 1, minor: 2, fileMode: 0o600 }]))).toEqual([]);
+  });
+  it('fileMode beyond the type bits is still an error', () => {
+    const found = problems((c) => (c.linux.devices = [{ path: '/dev/x', type: 'c', major: 1, minor: 3, fileMode: 0o1000000 }]));
+    expect(found.map((p) => [p.pointer, p.severity, p.rule])).toEqual([['/linux/devices/0/fileMode', 'error', 'schema/maximum']]);
   });
   it('allow a user namespace with its mappings and an idmapped bind mount', () => {
     expect(

@@ -29,7 +29,7 @@ import ids from './rules/ids.js';
 import strings from './rules/strings.js';
 
 export type { Problem, Severity, ValidationReport, ValidateOptions } from './types.js';
-export { RULES, SCHEMA_ENFORCED, type RuleId, type RuleInfo } from './rule-table.js';
+export { RULES, SCHEMA_ENFORCED, VALIDATE_ONLY, type RuleId, type RuleInfo } from './rule-table.js';
 
 /** Rules for any platform. */
 const COMMON_RULES: RuleModule[] = [version, hooks, annotations, strings];

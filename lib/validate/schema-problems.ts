@@ -68,6 +68,14 @@ function describe(err: SchemaError, value: unknown): string {
 
 const COMBINATORS = new Set(['anyOf', 'oneOf', 'allOf']);
 
+/** S_IFIFO, S_IFCHR, S_IFBLK: the type bits of st_mode that podman and others put in fileMode. */
+const DEVICE_TYPE_BITS = new Set([0o010000, 0o020000, 0o060000]);
+
+/** A device's fileMode that is st_mode (type bits and permissions) rather than permissions alone. */
+function withFileType(pointer: string, value: unknown): boolean {
+  return /^\/linux\/devices\/\d+\/fileMode$/.test(pointer) && Number.isInteger(value) && DEVICE_TYPE_BITS.has((value as number) & ~0o7777);
+}
+
 export function schemaProblems(errors: SchemaError[], doc: unknown): Problem[] {
   // anyOf/oneOf summaries repeat what a branch already said more precisely; keep them only
   // when nothing below them was reported.
@@ -80,7 +88,14 @@ export function schemaProblems(errors: SchemaError[], doc: unknown): Problem[] {
   const out: Problem[] = [];
   for (const err of kept) {
     const pointer = err.keyword === 'required' ? ptr(err.instancePath, err.params.missingProperty) : err.instancePath;
-    const message = describe(err, valueAt(doc, err.instancePath));
+    const value = valueAt(doc, err.instancePath);
+    if (err.keyword === 'maximum' && withFileType(err.instancePath, value)) {
+      const v = value as number;
+      const message = `fileMode ${v} (0o${v.toString(8)}) carries the file type bits; only the permission bits (0o${(v & 0o7777).toString(8)}) are used`;
+      out.push({ severity: 'warning', pointer, message, rule: 'device-file-mode-type' });
+      continue;
+    }
+    const message = describe(err, value);
     const key = `${pointer}\0${message}`;
     if (seen.has(key)) continue;
     seen.add(key);

@@ -44,6 +44,22 @@ describe('/dev', () => {
     );
   });
 
+  it("what runc's clients send: fileMode with the type bits (podman's 8630 = 0o20666), a FIFO with major and minor", async () => {
+    const patch = (s: Parameters<NonNullable<Parameters<typeof h.run>[0]>>[0]) => {
+      s.linux!.devices = [
+        { path: '/dev/podmanchar', type: 'c', major: 1, minor: 3, fileMode: 8630, uid: 0, gid: 0 },
+        { path: '/dev/numberedfifo', type: 'p', major: 1, minor: 2, fileMode: 0o620, uid: 0, gid: 0 },
+      ];
+    };
+    const r = await h.sh(`${STAT_DEV} /dev/podmanchar /dev/numberedfifo`, patch);
+    expect(r.stderr).toBe('');
+    expect(r.stdout.trim().split('\n')).toEqual([statLine('/dev/podmanchar', 'c', 1, 3, 0o666, 0, 0), statLine('/dev/numberedfifo', 'p', 0, 0, 0o620, 0, 0)]);
+    // validate says what it made of the fileMode; create did not.
+    const v = await h.cli(['validate', h.bundle(patch)]);
+    expect(v.stdout).toContain('/linux/devices/0/fileMode: warning: fileMode 8630 (0o20666) carries the file type bits; only the permission bits (0o666) are used');
+    expect(v.code).toBe(0);
+  });
+
   it('linux.devices: a character device and a fifo, with mode and owner; a missing directory is made', async () => {
     // Root without CAP_DAC_OVERRIDE (default caps) may not write a 0640 device owned by 12.
     const r = await h.shBoth(`${STAT_DEV} /dev/mychar /dev/sub/myfifo; (echo data > /dev/mychar) 2>/dev/null || echo refused`, (s) => {

@@ -17,11 +17,8 @@ export default function devices(ctx: RuleContext): void {
     const path = stringAt(d.path);
     const major = numberAt(d.major);
     const minor = numberAt(d.minor);
-    if (type === 'p') {
-      if ((major ?? 0) !== 0 || (minor ?? 0) !== 0) {
-        ctx.error(ptr(at, major ? 'major' : 'minor'), 'device-fifo-number', `${path ?? 'device'} is a FIFO (type "p"), which has no device number: omit major and minor or set them to 0`);
-      }
-    } else if (type !== undefined) {
+    // A FIFO's numbers are optional, not forbidden (config-linux.md; runc accepts them): unused.
+    if (type !== undefined && type !== 'p') {
       for (const [field, value] of [['major', d.major], ['minor', d.minor]] as const) {
         if (value === undefined) ctx.error(ptr(at, field), 'device-number-required', `${type === 'b' ? 'block' : 'character'} device ${path ?? ''} needs a ${field} number`);
       }
