@@ -3,13 +3,14 @@
 // mount_setattr and is attached with move_mount onto an fd resolved inside the rootfs.
 import { statFact } from '../host/facts.js';
 import { isAbsolute, resolve as resolvePath } from 'node:path';
-import { AT, FSCONFIG, FSMOUNT_CLOEXEC, FSOPEN_CLOEXEC, MOUNT_ATTR, MOVE_MOUNT, O, OPEN_TREE } from '../../bindings/constants.js';
+import { AT, FSCONFIG, FSMOUNT_CLOEXEC, FSOPEN_CLOEXEC, MOUNT_ATTR, MOVE_MOUNT, O, OPEN_TREE, RESOLVE } from '../../bindings/constants.js';
 import type { Reg } from '../../bindings/program.js';
 import { mountAttr, MOUNT_ATTR_SIZE } from '../../bindings/structs.js';
 import { OciError } from '../errors.js';
 import type { CgroupHierarchy } from '../host/host.js';
 import type { Mount } from '../spec/index.js';
 import type { PlanContext } from './context.js';
+import { relativeInRoot } from './context.js';
 import { isIdmapped, type IdmapPlan } from './idmap.js';
 import { parseMountOptions, type ParsedMountOptions } from './mount-options.js';
 
@@ -137,6 +138,12 @@ export function planFilesystem(
   const set = o.attrSet | o.recAttrSet;
   b.syscall('fsmount', [fs, FSMOUNT_CLOEXEC, set], `${what}: fsmount`, { save: mnt });
   ctx.resolveInRoot(ctx.regs.root, destination, target, 'dir', what);
+  if (type === 'proc' || type === 'sysfs') {
+    // Not through a symlink (rootfs/proc -> /tmp): masked and read-only paths name /proc and
+    // /sys, and would miss a procfs mounted elsewhere (runc refuses the same).
+    const how = ctx.how(O.PATH | O.DIRECTORY | O.CLOEXEC, RESOLVE.IN_ROOT | RESOLVE.NO_SYMLINKS);
+    b.syscall('openat2', [ctx.regs.root, ctx.str(relativeInRoot(destination)), how, 24], `filesystem "${type}" must be mounted on ordinary directory ${destination}`, { save: ctx.regs.parent });
+  }
   attach(ctx, mnt, target, { ...o, attrSet: 0, attrClr: 0, recAttrSet: 0, recAttrClr: 0 }, what);
 }
 

@@ -1,7 +1,8 @@
 // Attacks through the runtime's fds (runc's CVE-2024-21626): a path through /proc/self/fd/N
 // reaches whatever directory fd N is open on. No fd of the host may be open in the container
 // process when it walks a path the config, the image or the command line chose.
-import { closeSync, openSync, writeFileSync } from 'node:fs';
+import { closeSync, openSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { copyRootfs } from '../support/rootfs.js';
 import { join } from 'node:path';
 import { text } from 'node:stream/consumers';
 import { beforeEach, describe, expect, it } from 'vitest';
@@ -86,3 +87,14 @@ describe("create: the state directory's fd (CVE-2024-21626)", () => {
   });
 });
 
+
+describe('procfs and sysfs on a symlink (runc: must be mounted on ordinary directory)', () => {
+  it('rootfs/proc -> /tmp is refused: procfs never lands where maskedPaths do not look', async () => {
+    const rootfs = copyRootfs(h.dir('rootfs'));
+    rmSync(join(rootfs, 'proc'), { recursive: true });
+    symlinkSync('/tmp', join(rootfs, 'proc'));
+    const r = await h.run((s) => (s.process!.args = ['true']), { rootfs });
+    expect(r.stderr).toContain('filesystem "proc" must be mounted on ordinary directory /proc: too many levels of symbolic links');
+    expect(r.code).not.toBe(0);
+  });
+});
