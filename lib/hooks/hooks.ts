@@ -33,6 +33,11 @@ export interface HookContainer {
    */
   process?: Process;
   seccomp?: CompiledSeccomp;
+  /**
+   * startContainer: the container's cgroup directories, joined first, so that the container's
+   * binary is held by its limits (pids, memory, devices) as the container's processes are.
+   */
+  cgroupDirs?: readonly string[];
   /** The container's state, for a seccomp agent the filter notifies. */
   state?: State;
 }
@@ -86,13 +91,15 @@ async function runHook(stage: HookStage, index: number, hook: Hook, state: State
     // At offset 0 (pwrite): the hook reads its stdin from the start.
     const json = Buffer.from(JSON.stringify(inContainer ? { ...state, pid: pidInContainer(container!.pid) } : state));
     writeSync(stdin, json, 0, json.length, 0);
-    const fds = childFds(0, inContainer ? container!.namespaces : []);
+    const cgroupDirs = (inContainer && container!.cgroupDirs) || [];
+    const fds = childFds(0, inContainer ? container!.namespaces : [], 0, cgroupDirs.length);
     const open: ChildFile[] = inContainer ? container!.namespaces.map((type) => ({ path: `/proc/${container!.pid}/ns/${NS_FILES[type]}`, flags: fsc.O_RDONLY, to: fds.join[type]! })) : [];
     const enterRoot = stage === 'startContainer';
     if (enterRoot) open.push({ path: `/proc/${container!.pid}/root`, flags: O.PATH | O.DIRECTORY, to: fds.root });
+    cgroupDirs.forEach((dir, i) => open.push({ path: dir, flags: O.PATH | O.DIRECTORY, to: fds.cgroups[i]! }));
     // The planner (and its syscall tables) only when a hook runs: not on a plain create's path.
     const { planHookProcess } = await import('./program.js');
-    const plan = planHookProcess({ hook, host: host(), syncFd: fds.sync, joinFds: fds.join, rootFd: enterRoot ? fds.root : undefined, name, as: container?.process, seccomp: container?.seccomp });
+    const plan = planHookProcess({ hook, host: host(), syncFd: fds.sync, joinFds: fds.join, rootFd: enterRoot ? fds.root : undefined, cgroupFds: fds.cgroups, name, as: container?.process, seccomp: container?.seccomp });
     let pid: number;
     try {
       pid = await launch(

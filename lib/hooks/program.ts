@@ -13,6 +13,7 @@ import type { CompiledSeccomp } from '../seccomp/compile.js';
 import { planSeccomp, seccompBeforeCredentials } from '../plan/seccomp.js';
 import { planCredentials } from '../plan/process.js';
 import { planOpenCwd } from '../plan/cwd.js';
+import { planJoinCgroups } from '../plan/index.js';
 
 export interface HookPlanInput {
   hook: Hook;
@@ -22,6 +23,8 @@ export interface HookPlanInput {
   joinFds: Partial<Record<LinuxNamespaceType, number>>;
   /** O_PATH fd on the container's root, entered after the joins (startContainer). */
   rootFd?: number;
+  /** O_PATH fds on the container's cgroup directories, joined before anything else (startContainer). */
+  cgroupFds?: readonly number[];
   /** What the hook is, for descriptions (`createRuntime hook 0`). */
   name: string;
   /** Run with this process's credentials (user, capabilities, no_new_privs, cwd), as runc runs startContainer hooks. */
@@ -35,6 +38,7 @@ export function planHookProcess(input: HookPlanInput): { program: EncodedProgram
   const ctx = new PlanContext({ ociVersion: '1.3.0' }, input.host);
   const b = ctx.b;
   b.syscall('prctl', [PR.SET_DUMPABLE, 0, 0, 0, 0], `${name}: make the process non-dumpable until exec`);
+  planJoinCgroups(ctx, input.cgroupFds ?? []);
   const requests = (Object.entries(input.joinFds) as [LinuxNamespaceType, number][]).map(([type, fd]) => ({ type, joinFd: fd }));
   const namespaces = planNamespaces(ctx, requests, input.syncFd);
   if (input.rootFd !== undefined) {
@@ -45,7 +49,7 @@ export function planHookProcess(input: HookPlanInput): { program: EncodedProgram
   if (input.as) {
     if (input.rootFd === undefined) throw new Error(`planner: ${name} runs as the container process but outside its root`);
     // The process's cwd, resolved inside the root as the container process's is (lib/plan/cwd.ts).
-    planOpenCwd(ctx, AT.FDCWD, input.as.cwd || '/', Math.max(input.syncFd, input.rootFd, ...Object.values(input.joinFds)) + 1);
+    planOpenCwd(ctx, AT.FDCWD, input.as.cwd || '/', Math.max(input.syncFd, input.rootFd, ...Object.values(input.joinFds), ...(input.cgroupFds ?? [])) + 1);
     const early = input.seccomp && seccompBeforeCredentials(input.as.noNewPrivileges);
     if (early) planSeccomp(ctx, input.seccomp!, input.syncFd);
     planCredentials(ctx, input.as);

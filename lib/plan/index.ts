@@ -296,7 +296,7 @@ function planSecurityLabels(ctx: PlanContext, proc: Process): void {
  * directories the runtime opened, before anything else runs; every process it forks stays there.
  * The directory fds are closed with the rest of the set-up's fds before exec.
  */
-function planJoinCgroups(ctx: PlanContext, fds: readonly number[], layout?: CgroupLayout): void {
+export function planJoinCgroups(ctx: PlanContext, fds: readonly number[], layout?: CgroupLayout): void {
   const tmp = ctx.regs.tmp;
   fds.forEach((fd, i) => {
     const where = layout?.hierarchies[i]?.mount ?? `cgroup hierarchy ${i + 1}`;

@@ -94,6 +94,34 @@ describe('fds and stdin of hooks', () => {
   });
 });
 
+describe('a startContainer hook (the image\'s) is held by the container\'s limits', () => {
+  // Outside it, the image's binary escapes pids, memory and cpu limits, and the devices cgroup
+  // (with CAP_MKNOD, a default capability, it could open any device node it makes).
+  it('it runs in the container\'s cgroup, not the runtime\'s', async () => {
+    const log = h.dir('log');
+    const rootfs = copyRootfs(join(h.dir('rootfs'), 'rootfs'));
+    mkdirSync(join(rootfs, 'hooks'));
+    writeFileSync(join(rootfs, 'hooks', 'cg.sh'), '#!/bin/sh\ncat /proc/self/cgroup > /log/hook.cg\n');
+    chmodSync(join(rootfs, 'hooks', 'cg.sh'), 0o755);
+    const cgroup = `/ocirun-attack-${process.pid}-${Date.now()}`;
+    const bundle = h.bundle(
+      (s) => {
+        s.process!.args = ['sh', '-c', 'cat /proc/self/cgroup > /log/program.cg'];
+        s.mounts!.push({ destination: '/log', type: 'bind', source: log, options: ['bind'] });
+        s.linux!.cgroupsPath = cgroup;
+        s.linux!.resources = { pids: { limit: 50 } };
+        s.hooks = { startContainer: [{ path: '/hooks/cg.sh' }] };
+      },
+      { rootfs },
+    );
+    const r = await h.cli(['run', '--bundle', bundle, h.id('cg')]);
+    expect(r.stderr).toBe('');
+    expect(r.code).toBe(0);
+    const program = readFileSync(join(log, 'program.cg'), 'utf8');
+    expect(readFileSync(join(log, 'hook.cg'), 'utf8')).toBe(program);
+  });
+});
+
 describe('seccomp', () => {
   const agents: ChildProcess[] = [];
   afterAll(() => {
