@@ -10,6 +10,7 @@ import { O } from '../../bindings/constants.js';
 import { OciError } from '../errors.js';
 import { host } from '../host/host.js';
 import { launch, type ChildFile } from '../lifecycle/launch.js';
+import { isSameLiveProcess } from '../lifecycle/process-info.js';
 import { childFds } from '../protocol/child-fds.js';
 import type { Hook, Hooks, LinuxNamespaceType, Process, State } from '../spec/index.js';
 import type { CompiledSeccomp } from '../seccomp/compile.js';
@@ -26,6 +27,11 @@ const NS_FILES: Record<LinuxNamespaceType, string> = {
 /** Where a container-namespace hook runs: the container process and the namespaces it has. */
 export interface HookContainer {
   pid: number;
+  /**
+   * The recorded start time of `pid` when it is not our own unreaped child: the namespaces and
+   * root opened through /proc/<pid> are used only if that process is still the one recorded.
+   */
+  startTime?: number;
   namespaces: readonly LinuxNamespaceType[];
   /**
    * startContainer: the hook's binary comes from the container's rootfs, so it runs as runc runs
@@ -110,6 +116,13 @@ async function runHook(stage: HookStage, index: number, hook: Hook, state: State
           stdio: [stdin, output, output],
           extra: [],
           open,
+          // The fds are the container's only if its process still is the recorded one.
+          check:
+            container?.startTime === undefined
+              ? undefined
+              : () => {
+                  if (!isSameLiveProcess(container.pid, container.startTime!)) throw new OciError('ERR_CONTAINER_NOT_RUNNING', `the container process ${container.pid} is gone`);
+                },
         },
         how.blocking,
         { listener: container?.seccomp?.listener, state: () => container!.state! },

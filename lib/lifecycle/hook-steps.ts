@@ -52,7 +52,7 @@ export async function startContainerHooks(record: ContainerRecord, blocking: boo
   if (!hooks?.length) return;
   const { loadStoredSeccomp } = await import('../seccomp/compile.js');
   const state = stateOf(record, 'created');
-  const container: HookContainer = { pid: record.pid, namespaces: record.namespaces, process: record.process, seccomp: record.seccomp && loadStoredSeccomp(record.seccomp), state, cgroupDirs: record.cgroup?.dirs.map((d) => d.dir) };
+  const container: HookContainer = { pid: record.pid, startTime: record.startTime, namespaces: record.namespaces, process: record.process, seccomp: record.seccomp && loadStoredSeccomp(record.seccomp), state, cgroupDirs: record.cgroup?.dirs.map((d) => d.dir) };
   await stopOnFailure(record, () => runHooks('startContainer', hooks, state, { blocking, container }));
 }
 
