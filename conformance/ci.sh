@@ -14,8 +14,9 @@ trap 'rm -rf "$work"' EXIT
 
 runtimes=("ocirun=$ocirun")
 if [ -x /usr/sbin/runc ]; then runtimes+=("runc=/usr/sbin/runc"); fi
-# crun where installed (CI does not install it): through the wrapper that hides a hybrid layout
-if [ -x /usr/bin/crun ]; then runtimes+=("crun=conformance/crun-hybrid.sh"); fi
+# crun only when asked (CONFORMANCE_CRUN=1; .ci/run does not install it, so a machine that happens
+# to have it gives CI the same verdict as one without): through the wrapper that hides a hybrid layout
+if [ "${CONFORMANCE_CRUN:-0}" = 1 ] && [ -x /usr/bin/crun ]; then runtimes+=("crun=conformance/crun-hybrid.sh"); fi
 pids=()
 # Interrupted: stop the suites too, or they go on creating containers.
 trap 'kill "${pids[@]}" 2>/dev/null; exit 130' INT TERM
