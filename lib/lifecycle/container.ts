@@ -118,14 +118,17 @@ export class Container extends EventEmitter {
         unlock();
       }
     } catch (err) {
-      if (op.signal?.aborted) {
-        await this.#destroy();
-        throw op.error();
-      }
-      throw toOciError(err);
+      throw await this.#failure(op, err);
     } finally {
       op.done();
     }
+  }
+
+  /** A verb's error: cancelled, the container is destroyed and the cancellation is the error. */
+  async #failure(op: ReturnType<typeof operation>, err: unknown): Promise<unknown> {
+    if (!op.signal?.aborted) return toOciError(err);
+    await this.#destroy();
+    return op.error();
   }
 
   /** runtime.md "kill": signal the container process (default SIGTERM), or with `all` every process in it. */
@@ -164,11 +167,7 @@ export class Container extends EventEmitter {
       const exit = this.#exit ?? this.#track(this.#read());
       return await (op.signal ? Promise.race([exit.wait(), op.cancelled()]) : exit.wait());
     } catch (err) {
-      if (op.signal?.aborted) {
-        await this.#destroy();
-        throw op.error();
-      }
-      throw toOciError(err);
+      throw await this.#failure(op, err);
     } finally {
       op.done();
     }
