@@ -43,7 +43,7 @@ if (process.getuid() !== 0) {
 const log = (m) => process.stderr.write(`bench: ${m}\n`);
 const ws = await makeWorkspace(dist);
 setErrorLog(join(ws.dir, 'stderr.log'));
-const result = { machine: machine(repo), options: { ...opts, only: [...opts.only] }, peers: {}, goals: {} };
+const result = { machine: machine(repo), options: { ...opts, only: [...opts.only] }, bundle: ws.description, peers: {}, goals: {} };
 
 const contenders = [];
 try {

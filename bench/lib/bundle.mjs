@@ -1,10 +1,27 @@
 // The busybox bundle every runtime runs: runc-compatible default config (lib/spec/default-config),
 // no terminal, /bin/true. A second config runs `sleep` for the exec benchmark; both share one rootfs.
-import { copyFileSync, mkdirSync, mkdtempSync, symlinkSync, writeFileSync } from 'node:fs';
+// Like for like: every contender applies the same seccomp profile (the one podman sends with each
+// `podman run`, test/fixtures/client-configs/) and the same cgroup limits (memory, pids, cpu shares,
+// and the default config's device rules), so none is timed doing less than another.
+import { copyFileSync, mkdirSync, mkdtempSync, readFileSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 
 const APPLETS = ['sh', 'true', 'sleep', 'cat', 'ls'];
+const PODMAN_CONFIG = join(dirname(fileURLToPath(import.meta.url)), '..', '..', 'test', 'fixtures', 'client-configs', 'podman-config-run-d-sleep.json');
+
+/** podman's default seccomp profile, as podman 4.3 sends it in config.json. */
+export function podmanSeccomp() {
+  return JSON.parse(readFileSync(PODMAN_CONFIG, 'utf8')).linux.seccomp;
+}
+
+/** The limits every contender writes into the container's cgroups. */
+export const RESOURCES = {
+  memory: { limit: 256 * 2 ** 20 },
+  pids: { limit: 1024 },
+  cpu: { shares: 512 },
+};
 
 export async function makeWorkspace(dist) {
   const { defaultSpec } = await import(join(dist, 'lib', 'spec', 'default-config.js'));
@@ -18,6 +35,7 @@ export async function makeWorkspace(dist) {
 
   // In every container's environment, so the leak check can find them from outside.
   const token = `OCIRUN_BENCH=${dir}`;
+  const seccomp = podmanSeccomp();
   const bundle = (name, args) => {
     const spec = defaultSpec();
     spec.process.terminal = false;
@@ -26,6 +44,8 @@ export async function makeWorkspace(dist) {
     spec.process.args = args;
     spec.process.env.push(token);
     spec.root = { path: rootfs, readonly: true };
+    spec.linux.resources = { ...spec.linux.resources, ...RESOURCES };
+    spec.linux.seccomp = seccomp;
     const b = join(dir, name);
     mkdirSync(b);
     writeFileSync(join(b, 'config.json'), JSON.stringify(spec, null, 2));
@@ -37,5 +57,10 @@ export async function makeWorkspace(dist) {
     mkdirSync(r, { recursive: true });
     return r;
   };
-  return { dir, token, rootfs, trueBundle: bundle('bundle-true', ['/bin/true']), sleepBundle: bundle('bundle-sleep', ['/bin/sleep', '3600']), root };
+  const trueBundle = bundle('bundle-true', ['/bin/true']);
+  const description = {
+    seccomp: `podman's default profile (${seccomp.syscalls.length} rules, ${seccomp.syscalls.reduce((n, r) => n + r.names.length, 0)} syscall names, default ${seccomp.defaultAction})`,
+    resources: trueBundle.spec.linux.resources,
+  };
+  return { dir, token, rootfs, trueBundle, sleepBundle: bundle('bundle-sleep', ['/bin/sleep', '3600']), root, description };
 }

@@ -13,6 +13,7 @@ export function printAndWrite(result, publish) {
   const m = result.machine;
   const subtitle = `${m.os}, kernel ${m.kernel}, ${m.cpus}× ${m.cpu}, node ${m.node}, load ${m.loadavgBefore.map((l) => l.toFixed(1)).join('/')} → ${m.loadavgAfter.map((l) => l.toFixed(1)).join('/')}, ${m.date.slice(0, 10)}`;
   console.log(`ocirun benchmarks — ${subtitle}`);
+  if (result.bundle) console.log(`bundle: seccomp ${result.bundle.seccomp}; cgroups ${JSON.stringify(result.bundle.resources)}`);
   for (const [name, p] of Object.entries(result.peers)) console.log(`peer ${name}: ${p.available ? `${p.version}${p.note ? `, ${p.note}` : ''}` : `unavailable — ${p.reason}`}`);
   const peerRefs = (rows) => Object.keys(result.peers).map((n) => ({ name: n, median: rows.find((r) => r.runtime === n)?.ms.median })).filter((p) => p.median);
   if (result.lifecycle) {
