@@ -105,7 +105,9 @@ async function runHook(stage: HookStage, index: number, hook: Hook, state: State
     cgroupDirs.forEach((dir, i) => open.push({ path: dir, flags: O.PATH | O.DIRECTORY, to: fds.cgroups[i]! }));
     // The planner (and its syscall tables) only when a hook runs: not on a plain create's path.
     const { planHookProcess } = await import('./program.js');
-    const plan = planHookProcess({ hook, host: host(), syncFd: fds.sync, joinFds: fds.join, rootFd: enterRoot ? fds.root : undefined, cgroupFds: fds.cgroups, name, as: container?.process, seccomp: container?.seccomp });
+    const plan = planHookProcess({ hook, host: host(), syncFd: fds.sync, joinFds: fds.join, rootFd: enterRoot ? fds.root : undefined, cgroupFds: fds.cgroups, name, as: container?.process, seccomp: container?.seccomp,
+      // Hooks of the runtime namespace run in the bundle directory, as runc's do.
+      cwd: inContainer ? undefined : { path: state.bundle, mayBeGone: stage === 'poststop' } });
     let pid: number;
     try {
       pid = await launch(

@@ -3,7 +3,7 @@
 // the container process's credentials and seccomp filter: its binary is the container's); then a
 // process group of its own (so what it leaves behind can be killed with it), stdio as the runtime
 // gave it, every other fd closed, and execve with the hook's args and only its env.
-import { AT, PR } from '../../bindings/constants.js';
+import { AT, ERRNO, PR } from '../../bindings/constants.js';
 import type { EncodedProgram } from '../../bindings/program.js';
 import { PlanContext, type HostFacts } from '../plan/context.js';
 import { planNamespaces, type NamespacePhase } from '../plan/namespaces.js';
@@ -31,6 +31,8 @@ export interface HookPlanInput {
   as?: Process;
   /** ...and under this seccomp filter. */
   seccomp?: CompiledSeccomp;
+  /** A runtime-namespace hook's working directory: the bundle, as runc runs them. */
+  cwd?: { path: string; mayBeGone: boolean };
 }
 
 export function planHookProcess(input: HookPlanInput): { program: EncodedProgram; namespaces: NamespacePhase } {
@@ -46,6 +48,10 @@ export function planHookProcess(input: HookPlanInput): { program: EncodedProgram
     b.syscall('chroot', [ctx.str('.')], `${name}: chroot into the container's root`);
   }
   b.syscall('setpgid', [0, 0], `${name}: a process group of its own`);
+  if (input.cwd) {
+    // poststop runs at delete, when the bundle may already have been removed: the runtime's cwd then.
+    b.syscall('chdir', [ctx.str(input.cwd.path)], `${name}: chdir to the bundle ${input.cwd.path}`, input.cwd.mayBeGone ? { tolerate: [ERRNO.ENOENT, ERRNO.ENOTDIR] } : {});
+  }
   if (input.as) {
     if (input.rootFd === undefined) throw new Error(`planner: ${name} runs as the container process but outside its root`);
     // The process's cwd, resolved inside the root as the container process's is (lib/plan/cwd.ts).

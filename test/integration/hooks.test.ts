@@ -1,6 +1,6 @@
 // Hooks with real containers: each kind at its lifecycle step, in its namespace, with the state on
 // stdin, args and only its env; failures, timeouts, and nothing left behind.
-import { chmodSync, existsSync, mkdirSync, readFileSync, readlinkSync, writeFileSync } from 'node:fs';
+import { chmodSync, existsSync, mkdirSync, readFileSync, readlinkSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import type { Hook, Hooks, Spec } from '../../lib/spec/index.js';
@@ -157,6 +157,26 @@ describe('every kind at its step', () => {
     expect(r.stderr).toBe('');
     expect(r.code).toBe(0);
     expect(read(log, 'who')).toBe("1000\nCapEff:\t0000000000000000\nmkdir: can't create directory '/tmp/d': Disk quota exceeded\n");
+  });
+
+  it('runtime-namespace hooks run in the bundle directory, wherever create, start and delete are called from (as runc)', async () => {
+    const kinds = ['prestart', 'createRuntime', 'poststart', 'poststop'] as const;
+    const { bundle, log } = hookBundle({ kinds });
+    const elsewhere = h.dir('elsewhere');
+    const id = h.id('cwd');
+    expect((await h.cli(['create', '--bundle', bundle, id], { cwd: elsewhere })).code).toBe(0);
+    expect((await h.cli(['start', id], { cwd: elsewhere })).stderr).toBe('');
+    expect((await h.cli(['delete', '--force', id], { cwd: elsewhere })).stderr).toBe('');
+    expect(order(log).filter((n) => n !== 'program')).toEqual(['prestart', 'createRuntime', 'poststart', 'poststop']);
+    for (const k of kinds) expect({ k, cwd: read(log, `${k}.cwd`).trim() }).toEqual({ k, cwd: bundle });
+    // A bundle removed before delete: poststop still runs, in the runtime's own directory.
+    const gone = hookBundle({ kinds: ['poststop'] });
+    const id2 = h.id('cwd');
+    expect((await h.cli(['create', '--bundle', gone.bundle, id2])).code).toBe(0);
+    rmSync(gone.bundle, { recursive: true });
+    expect((await h.cli(['delete', '--force', id2], { cwd: elsewhere })).stderr).toBe('');
+    expect(read(gone.log, 'poststop.cwd').trim()).toBe(elsewhere);
+    h.expectClean();
   });
 
   it('args are argv (argv[0] included), env is the whole environment, stdio is not the runtime\'s', async () => {

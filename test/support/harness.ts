@@ -45,6 +45,8 @@ export interface SpawnOptions {
   timeoutMs?: number;
   /** Extra environment for the command. */
   env?: Record<string, string>;
+  /** Working directory of the command (default: this process's). */
+  cwd?: string;
   /** Called with the child once spawned (to signal it, say). */
   onSpawn?: (child: ReturnType<typeof spawn>) => void;
 }
@@ -55,6 +57,7 @@ export function spawnCollect(command: string, args: string[], opts: SpawnOptions
     const child = spawn(command, args, {
       stdio: ['pipe', 'pipe', 'pipe', ...(opts.extraFds ?? [])],
       env: opts.env ? { ...process.env, ...opts.env } : process.env,
+      cwd: opts.cwd,
     });
     let stdout = '';
     let stderr = '';
