@@ -6,6 +6,7 @@ import type { EncodedProgram } from '../bindings/program.js';
 import { slotPatch } from '../bindings/program-format.js';
 import type { Host } from '../lib/host/host.js';
 import { planContainer, planExecProcess, type ContainerPlanInput } from '../lib/plan/index.js';
+import { refuseWithoutMountNamespace } from '../lib/plan/rootfs.js';
 import { defaultSpec } from '../lib/spec/default-config.js';
 import type { Spec } from '../lib/spec/index.js';
 
@@ -54,6 +55,19 @@ function walk(program: EncodedProgram, tolerated: (description: string) => boole
 }
 
 describe('planContainer', () => {
+  it('without a mount namespace: a detached copy of the rootfs tree, chroot, no propagation change, no pivot_root', () => {
+    const d = plan((s) => (s.linux!.namespaces = s.linux!.namespaces!.filter((n) => n.type !== 'mount'))).program.descriptions;
+    expect(d).toContain('no mount namespace: clone the rootfs /rootfs as a detached tree (open_tree)');
+    expect(d.indexOf('no mount namespace: make the detached rootfs tree private')).toBeLessThan(d.findIndex((x) => x.includes('mount proc on /proc')));
+    expect(d.some((x) => x.startsWith('make / r') || x.startsWith('pivot_root') || x.includes('rootfsPropagation'))).toBe(false);
+    expect(d).toContain("chroot into the rootfs (no mount namespace: pivot_root would move the host's root)");
+    // Before Linux 6.15 a detached tree takes no mounts: refused naming the first one.
+    expect(() => refuseWithoutMountNamespace(spec(), { userns: false, noPivot: false }, '6.1.0-18-amd64')).toThrow(
+      'config.json: /linux/namespaces has no "mount" namespace: /mounts/0: mounting into the container\'s detached root needs Linux 6.15 (this kernel is 6.1.0-18-amd64)',
+    );
+    expect(() => refuseWithoutMountNamespace(spec((s) => (s.mounts = [])), { userns: false, noPivot: false }, '6.1.0')).toThrow('/linux/maskedPaths');
+  });
+
   it('makes the child non-dumpable first', () => {
     const { listing } = plan().program;
     expect(listing[0]).toMatch(/prctl\s+make the child non-dumpable/);

@@ -18,6 +18,11 @@ export class PlanContext {
   readonly regs: { root: Reg; target: Reg; parent: Reg; tree: Reg; fs: Reg; tmp: Reg; fifo: Reg; terminal: Reg };
   /** The fd the process's cwd is kept at until it is entered (lib/plan/cwd.ts). */
   cwdFd?: number;
+  /**
+   * The root is a detached mount tree (no mount namespace, lib/plan/rootfs.ts): the kernel
+   * changes attributes only of a detached tree's root, so a mount's are set before it is attached.
+   */
+  detachedRoot = false;
   private readonly howCache = new Map<string, Ref>();
   private readonly stringCache = new Map<string, Ref>();
 

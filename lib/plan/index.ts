@@ -15,7 +15,7 @@ import { planMount, planOpenBindSources } from './mounts.js';
 import { planNamespaces, timensOffsets, type NamespacePhase, type NamespaceRequest } from './namespaces.js';
 import { planMaskedPaths, planReadonlyPaths, planSysctl } from './paths.js';
 import { planCredentials, planExec, planExecutableCheck, planFds, planProcessLimits, planReopenDevNull } from './process.js';
-import { planEnterRootfs, planReadonlyRoot, planRootfsPrepare, planRootPropagation } from './rootfs.js';
+import { planDetachedRoot, planEnterRootfs, planReadonlyRoot, planRootfsPrepare, planRootPropagation, refuseWithoutMountNamespace } from './rootfs.js';
 import { planSignal, planWaitForParent, SYNC_CREATED, SYNC_HOOKS } from './sync.js';
 import { planSeccomp, seccompBeforeCredentials } from './seccomp.js';
 import { compileSeccomp, type CompiledSeccomp } from '../seccomp/compile.js';
@@ -94,11 +94,12 @@ export function planContainer(input: ContainerPlanInput): Plan {
     oomScoreAdj: proc.oomScoreAdj !== undefined,
     unprivilegedParent: input.rootless,
   });
-  if (!requests.some((r) => r.type === 'mount')) {
-    throw new OciError('ERR_NOT_SUPPORTED', 'config.json: /linux/namespaces has no mount namespace; ocirun needs one to set up the rootfs');
+  const mountns = requests.some((r) => r.type === 'mount');
+  if (mountns) planRootfsPrepare(ctx, input.rootfs, linux.rootfsPropagation);
+  else {
+    refuseWithoutMountNamespace(spec, { userns, noPivot: Boolean(input.noPivot) });
+    planDetachedRoot(ctx, input.rootfs);
   }
-
-  planRootfsPrepare(ctx, input.rootfs, linux.rootfsPropagation);
   (spec.mounts ?? []).forEach((m, i) => planMount(ctx, m, i, mountOpts, opened));
   planDevices(ctx, linux.devices, userns);
   // runc creates a missing cwd; so do we.
@@ -118,8 +119,8 @@ export function planContainer(input: ContainerPlanInput): Plan {
     planSignal(ctx, input.syncFd, SYNC_HOOKS, 'tell the runtime to run the prestart, createRuntime and createContainer hooks');
     planWaitForParent(ctx, input.syncFd, 'wait for the prestart, createRuntime and createContainer hooks');
   }
-  planEnterRootfs(ctx, input.rootfs, Boolean(input.noPivot));
-  planRootPropagation(ctx, linux.rootfsPropagation);
+  planEnterRootfs(ctx, input.rootfs, mountns ? (input.noPivot ? 'move' : 'pivot') : 'chroot');
+  if (mountns) planRootPropagation(ctx, linux.rootfsPropagation);
   // After every mount (the container's devpts is in place), before the rootfs turns read-only.
   if (proc.terminal) planTerminal(ctx, { consoleFd: consoleFdOf(input.consoleFd), consoleSize: proc.consoleSize, uid: proc.user?.uid ?? 0, mountConsole: true });
   else planReopenDevNull(ctx);

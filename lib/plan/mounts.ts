@@ -160,14 +160,15 @@ function setAttributes(ctx: PlanContext, tree: Reg, o: ParsedMountOptions, what:
 function attach(ctx: PlanContext, mnt: Reg, target: Reg, o: ParsedMountOptions, what: string): void {
   const b = ctx.b;
   setAttributes(ctx, mnt, o, what);
-  b.syscall('move_mount', [mnt, ctx.str(''), target, ctx.str(''), MOVE_MOUNT.F_EMPTY_PATH | MOVE_MOUNT.T_EMPTY_PATH], `${what}: move_mount`);
-  if (o.propagation) {
+  const propagation = () =>
     b.syscall(
       'mount_setattr',
       [mnt, ctx.str(''), AT.EMPTY_PATH | (o.recursivePropagation ? AT.RECURSIVE : 0), b.bytes(mountAttr(0, 0, o.propagation)), MOUNT_ATTR_SIZE],
       `${what}: set propagation`,
     );
-  }
+  if (o.propagation && ctx.detachedRoot) propagation();
+  b.syscall('move_mount', [mnt, ctx.str(''), target, ctx.str(''), MOVE_MOUNT.F_EMPTY_PATH | MOVE_MOUNT.T_EMPTY_PATH], `${what}: move_mount`);
+  if (o.propagation && !ctx.detachedRoot) propagation();
 }
 
 /**
@@ -184,7 +185,11 @@ function planCgroup(ctx: PlanContext, mount: Mount, o: ParsedMountOptions, opts:
   const readOnly = Boolean((o.attrSet | o.recAttrSet) & MOUNT_ATTR.RDONLY);
   const base = mount.destination.replace(/\/+$/, '');
   const tmpfsFd = b.register();
-  planFilesystem(ctx, 'tmpfs', 'tmpfs', base, { ...o, attrSet: o.attrSet & ~MOUNT_ATTR.RDONLY, recAttrSet: o.recAttrSet & ~MOUNT_ATTR.RDONLY, params: [['mode', '755']] }, tmpfsFd);
+  const tmpfsOptions: ParsedMountOptions = { ...o, attrSet: o.attrSet & ~MOUNT_ATTR.RDONLY, recAttrSet: o.recAttrSet & ~MOUNT_ATTR.RDONLY, params: [['mode', '755']] };
+  // Into a detached root the tmpfs goes last, complete and read-only: only a detached tree's
+  // root takes attributes there.
+  if (ctx.detachedRoot) planDetachedFilesystem(ctx, 'tmpfs', 'tmpfs', tmpfsOptions, tmpfsFd);
+  else planFilesystem(ctx, 'tmpfs', 'tmpfs', base, tmpfsOptions, tmpfsFd);
   // The tmpfs is new and ours: its directories are made directly in it, no path resolution needed.
   const { fs, tree, target } = ctx.regs;
   const set = o.attrSet | o.recAttrSet;
@@ -215,6 +220,25 @@ function planCgroup(ctx: PlanContext, mount: Mount, o: ParsedMountOptions, opts:
   if (readOnly) {
     b.syscall('mount_setattr', [tmpfsFd, ctx.str(''), AT.EMPTY_PATH, b.bytes(mountAttr(MOUNT_ATTR.RDONLY, 0, 0)), MOUNT_ATTR_SIZE], `mount cgroup on ${base}: make the tmpfs read-only`);
   }
+  if (ctx.detachedRoot) {
+    ctx.resolveInRoot(ctx.regs.root, base, target, 'dir', `mount cgroup on ${base}`);
+    attach(ctx, tmpfsFd, target, { ...o, attrSet: 0, attrClr: 0, recAttrSet: 0, recAttrClr: 0 }, `mount cgroup on ${base}`);
+  }
+}
+
+/** A fresh filesystem, left detached in `mnt`. */
+function planDetachedFilesystem(ctx: PlanContext, type: string, source: string, o: ParsedMountOptions, mnt: Reg): void {
+  const b = ctx.b;
+  const what = `mount ${type}`;
+  const { fs } = ctx.regs;
+  b.syscall('fsopen', [ctx.str(type), FSOPEN_CLOEXEC], `${what}: fsopen ${type}`, { save: fs });
+  b.syscall('fsconfig', [fs, FSCONFIG.SET_STRING, ctx.str('source'), ctx.str(source), 0], `${what}: set source ${source}`);
+  for (const [key, value] of o.params) {
+    if (value === undefined) b.syscall('fsconfig', [fs, FSCONFIG.SET_FLAG, ctx.str(key), 0, 0], `${what}: option ${key}`);
+    else b.syscall('fsconfig', [fs, FSCONFIG.SET_STRING, ctx.str(key), ctx.str(value), 0], `${what}: option ${key}=${value}`);
+  }
+  b.syscall('fsconfig', [fs, FSCONFIG.CMD_CREATE, 0, 0, 0], `${what}: create the filesystem`);
+  b.syscall('fsmount', [fs, FSMOUNT_CLOEXEC, o.attrSet | o.recAttrSet], `${what}: fsmount`, { save: mnt });
 }
 
 /** Bind a host directory (recursively) at `destination` with the mount's attributes. */

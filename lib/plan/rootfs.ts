@@ -1,9 +1,13 @@
 // The root filesystem: make the mount tree private to the container, make the rootfs a mount
 // point, and, once every mount and device is in place, pivot_root into it (or, with --no-pivot,
-// MS_MOVE + chroot), then apply rootfsPropagation and root.readonly.
+// MS_MOVE + chroot), then apply rootfsPropagation and root.readonly. Without a mount namespace
+// the container stays in the runtime's, and its root is a detached copy of the rootfs's mount
+// tree that only it holds: its mounts go there, never into the host's mount table.
+import { release } from 'node:os';
 import { AT, MNT_DETACH, MOUNT_ATTR, MOVE_MOUNT, MS, O, OPEN_TREE } from '../../bindings/constants.js';
 import { mountAttr, MOUNT_ATTR_SIZE } from '../../bindings/structs.js';
-import type { LinuxRootfsPropagation } from '../spec/index.js';
+import { OciError } from '../errors.js';
+import type { LinuxRootfsPropagation, Spec } from '../spec/index.js';
 import type { PlanContext } from './context.js';
 
 const PROPAGATION_FLAGS: Record<string, number> = {
@@ -29,10 +33,50 @@ export function planRootfsPrepare(ctx: PlanContext, rootfs: string, propagation:
   b.syscall('openat', [AT.FDCWD, ctx.str(rootfs), O.PATH | O.DIRECTORY | O.CLOEXEC, 0], `open the rootfs ${rootfs}`, { save: root });
 }
 
-export function planEnterRootfs(ctx: PlanContext, rootfs: string, noPivot: boolean): void {
+/**
+ * No mount namespace: the root is the rootfs's mount tree cloned by open_tree, detached (it
+ * belongs to no mount namespace) and private, so nothing mounted on it reaches the runtime's
+ * mount namespace and nothing is left behind when the last process using it ends. Mounting onto a
+ * detached tree needs Linux 6.15.
+ */
+export function planDetachedRoot(ctx: PlanContext, rootfs: string): void {
+  const b = ctx.b;
+  const { root } = ctx.regs;
+  ctx.detachedRoot = true;
+  b.syscall('open_tree', [AT.FDCWD, ctx.str(rootfs), OPEN_TREE.CLONE | OPEN_TREE.CLOEXEC | AT.RECURSIVE], `no mount namespace: clone the rootfs ${rootfs} as a detached tree (open_tree)`, { save: root });
+  b.syscall('mount_setattr', [root, ctx.str(''), AT.EMPTY_PATH | AT.RECURSIVE, b.bytes(mountAttr(0, 0, MS.PRIVATE)), MOUNT_ATTR_SIZE], 'no mount namespace: make the detached rootfs tree private');
+}
+
+/**
+ * What a container without a mount namespace cannot have, refused naming the field. runc would
+ * make the host's / rslave and mount the config's mounts in the host's mount namespace, where
+ * they outlive the container; here they go to the container's detached root instead.
+ */
+export function refuseWithoutMountNamespace(spec: Spec, opts: { userns: boolean; noPivot: boolean }, kernel = release()): void {
+  const refuse = (what: string) => {
+    throw new OciError('ERR_NOT_SUPPORTED', `config.json: /linux/namespaces has no "mount" namespace: ${what}`);
+  };
+  if (opts.noPivot) refuse('--no-pivot needs a mount namespace of its own (as runc refuses it)');
+  if (opts.userns) {
+    refuse('a user namespace needs one too (mounting, even the container\'s root, needs CAP_SYS_ADMIN over the mount namespace, which the host\'s user namespace owns)');
+  }
+  const propagation: string | undefined = spec.linux?.rootfsPropagation;
+  if (propagation && propagation !== 'private' && propagation !== 'rprivate') {
+    refuse(`/linux/rootfsPropagation "${propagation}" is not possible: the container's root is a private tree detached from the host's mount table`);
+  }
+  const [major, minor] = kernel.split('.').map((n) => parseInt(n, 10));
+  if (major < 6 || (major === 6 && minor < 15)) {
+    const first = (spec.mounts ?? []).length ? '/mounts/0' : spec.linux?.maskedPaths?.length ? '/linux/maskedPaths' : spec.linux?.readonlyPaths?.length ? '/linux/readonlyPaths' : undefined;
+    if (first) refuse(`${first}: mounting into the container's detached root needs Linux 6.15 (this kernel is ${kernel})`);
+  }
+}
+
+export function planEnterRootfs(ctx: PlanContext, rootfs: string, how: 'pivot' | 'move' | 'chroot'): void {
   const b = ctx.b;
   b.syscall('fchdir', [ctx.regs.root], `chdir to the rootfs ${rootfs}`);
-  if (noPivot) {
+  if (how === 'chroot') {
+    b.syscall('chroot', [ctx.str('.')], 'chroot into the rootfs (no mount namespace: pivot_root would move the host\'s root)');
+  } else if (how === 'move') {
     b.syscall('mount', [ctx.str('.'), ctx.str('/'), 0, MS.MOVE, 0], 'move the rootfs onto / (--no-pivot)');
     b.syscall('chroot', [ctx.str('.')], 'chroot into the rootfs (--no-pivot)');
   } else {
