@@ -32,13 +32,14 @@ else await bundle();
 async function bundle() {
   // Builtins that only some verbs use are required on first use, not when the bundle loads:
   // lib/protocol/init-channel.ts needs node:net in an event-driven runtime only (the CLI waits in poll(2)),
-  // `ps` alone runs a child process (child_process pulls in net, dgram and streams, ~8 ms), and
-  // node:os (~0.5 ms) and node:module serve error paths. Each gets a module whose exports are
+  // `ps` alone runs a child process (child_process pulls in net, dgram and streams, ~8 ms),
+  // node:tty (net and streams again) serves a terminal's relay only, and node:os (~0.5 ms) and
+  // node:module serve error paths. Each gets a module whose exports are
   // getters that require the real one.
   const lazyBuiltins = {
     name: 'lazy-builtins',
     setup(b) {
-      b.onResolve({ filter: /^(node:)?(child_process|net|module|os)$/ }, (args) =>
+      b.onResolve({ filter: /^(node:)?(child_process|net|module|os|tty)$/ }, (args) =>
         args.namespace === 'lazy-builtin' ? { path: args.path, external: true } : { path: args.path.replace(/^node:/, ''), namespace: 'lazy-builtin' },
       );
       b.onLoad({ filter: /.*/, namespace: 'lazy-builtin' }, (args) => ({

@@ -1,15 +1,15 @@
 // The lifecycle of runtime.md through the CLI (and the library where it differs): create parks
 // the program until start, state follows the facts, kill/delete/list/run behave as runc's.
-import { constants as fsc, openSync, readFileSync, existsSync, writeFileSync } from 'node:fs';
+import { closeSync, constants as fsc, openSync, readFileSync, existsSync, writeFileSync } from 'node:fs';
 import { Socket } from 'node:net';
-import { execFileSync } from 'node:child_process';
+import { execFileSync, spawnSync } from 'node:child_process';
 import { join } from 'node:path';
 import AjvModule from 'ajv-draft-04';
 
 // ajv-draft-04 is CommonJS with a default export: under NodeNext its class is the default's default
 const Ajv = AjvModule.default;
 import { describe, expect, it } from 'vitest';
-import { alive, REPO, useHarness, waitFor, type Patch } from '../support/harness.js';
+import { alive, CLI, REPO, useHarness, waitFor, type Patch } from '../support/harness.js';
 
 const h = useHarness('life');
 
@@ -242,6 +242,25 @@ describe('run', () => {
     const r = await h.sh('exit 7');
     expect(r.code).toBe(7);
     h.expectClean();
+  });
+
+  it('foreground run loads no builtin it does not use (child_process, net, dgram, tty, stream)', () => {
+    const dir = h.dir('modules');
+    const list = join(dir, 'modules.json');
+    const preload = join(dir, 'preload.cjs');
+    writeFileSync(preload, `process.on('exit', () => require('fs').writeFileSync(${JSON.stringify(list)}, JSON.stringify(process.moduleLoadList)));\n`);
+    // Output to a file: a pipe would make Node itself load net for process.stdout.
+    const out = openSync(join(dir, 'out'), 'w');
+    let r;
+    try {
+      r = spawnSync(process.execPath, ['-r', preload, CLI, '--root', h.root, 'run', '--bundle', h.bundle((s) => (s.process!.args = ['true'])), h.id()], { stdio: ['ignore', out, out] });
+    } finally {
+      closeSync(out);
+    }
+    expect(r.status, readFileSync(join(dir, 'out'), 'utf8')).toBe(0);
+    const loaded: string[] = JSON.parse(readFileSync(list, 'utf8'));
+    expect(loaded).toContain('Internal Binding signal_wrap');
+    expect(loaded.filter((m) => /^NativeModule (child_process|net|dgram|tty|stream)$/.test(m))).toEqual([]);
   });
 
   it('--detach returns while the container runs', async () => {
