@@ -55,13 +55,16 @@ static inline int sys_failed(long r)
 	return r < 0 && r >= -4095;
 }
 
+#include "copy-tree.h"
+
 #define PROGRAM_MAGIC 0x5849434fu /* "OCIX" */
-#define PROGRAM_VERSION 2u
+#define PROGRAM_VERSION 3u
 
 enum op_kind {
 	OP_SYSCALL = 0, /* r = syscall(nr, args...) */
 	OP_FORK = 1,    /* fork; the parent reports the child's pid on the report fd and exits */
 	OP_TEST = 2,    /* compare a value in the program memory; fail or skip ops when it matches */
+	OP_COPY_TREE = 3, /* copy a directory's contents into another (tmpcopyup): copy-tree.h */
 };
 
 enum arg_kind {
@@ -250,6 +253,13 @@ static __attribute__((noreturn, unused)) void run_program(uint8_t *base)
 					fail(p, i, (int)a[4]);
 				i += op->skip_on_success;
 			}
+			break;
+		}
+		case OP_COPY_TREE: {
+			/* args: [0] source directory fd, [1] destination directory fd (both closed) */
+			int err = copy_tree((int)a[0], (int)a[1], 0);
+			if (err)
+				fail(p, i, err);
 			break;
 		}
 		default:

@@ -3,7 +3,7 @@
 // shared program. A module of its own, so a container created from a cached plan does not set up
 // the builder and its syscall tables.
 export const PROGRAM_MAGIC = 0x5849434f;
-export const PROGRAM_VERSION = 2;
+export const PROGRAM_VERSION = 3;
 
 /** Tag of the 8-byte message a forking op sends with the new child's pid. */
 export const MSG_PID = 0xfffffffe;

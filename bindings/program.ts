@@ -13,6 +13,7 @@ const NO_REGISTER = 0xff;
 const OP_SYSCALL = 0;
 const OP_FORK = 1;
 const OP_TEST = 2;
+const OP_COPY_TREE = 3;
 const FLAG_NONZERO = 1;
 const FLAG_TEST_INVERT = 2;
 
@@ -201,6 +202,15 @@ export class ProgramBuilder {
       flags: invert ? FLAG_TEST_INVERT : 0,
       description,
     });
+    return this;
+  }
+
+  /**
+   * Copy the contents of directory fd `from` into directory fd `to` (tmpcopyup; executor.c's
+   * copy-tree.h): never following a symlink, owners, modes and xattrs kept. Closes both fds.
+   */
+  copyTree(from: Reg, to: Reg, description: string): this {
+    this.ops.push({ kind: OP_COPY_TREE, nr: 0, name: 'copy_tree', args: [from, to], options: {}, flags: 0, description });
     return this;
   }
 

@@ -27,6 +27,8 @@ const common = ['-std=gnu11', '-O2', '-Wall', '-Wextra', '-fno-stack-protector']
 export const EXECUTOR_FLAGS = [...common, '-static', '-nostdlib', '-ffreestanding', '-fno-tree-loop-distribute-patterns', '-fno-pie', '-no-pie', '-fno-asynchronous-unwind-tables', '-DOCIRUN_EXECUTOR_MAIN'];
 export const EXECUTOR_SOURCE = src;
 export const ADDON_SOURCES = [src, addonSrc];
+/** What executor.c includes from beside it. */
+export const EXECUTOR_HEADERS = [join(root, 'bindings', 'copy-tree.h')];
 export const ADDON_FLAGS = [...common, '-fPIC', '-shared', '-fvisibility=hidden'];
 /** The newest glibc symbol version a prebuilt addon may need (glibc 2.17, 2012: RHEL 7's). */
 export const GLIBC_MAX = [2, 17];
@@ -39,8 +41,8 @@ export const PREBUILT = {
 /** The two programs of `dir`: [executor, addon]. */
 function targets(dir) {
   return [
-    { out: join(dir, 'ocirun-executor'), args: EXECUTOR_FLAGS, sources: [src] },
-    { out: join(dir, 'ocirun.node'), args: ADDON_FLAGS, napi: true, sources: ADDON_SOURCES },
+    { out: join(dir, 'ocirun-executor'), args: EXECUTOR_FLAGS, sources: [src], headers: EXECUTOR_HEADERS },
+    { out: join(dir, 'ocirun.node'), args: ADDON_FLAGS, napi: true, sources: ADDON_SOURCES, headers: EXECUTOR_HEADERS },
   ];
 }
 
@@ -64,7 +66,7 @@ export function napiInclude() {
 function compile(dir, { cc, werror = false, force = false }) {
   for (const t of targets(dir)) {
     // Up to date unless a source or this script (the flags) changed since.
-    const newest = Math.max(...[...t.sources, fileURLToPath(import.meta.url)].map((f) => statSync(f).mtimeMs));
+    const newest = Math.max(...[...t.sources, ...t.headers, fileURLToPath(import.meta.url)].map((f) => statSync(f).mtimeMs));
     if (!force && existsSync(t.out) && statSync(t.out).mtimeMs >= newest) continue;
     mkdirSync(dirname(t.out), { recursive: true });
     const tmp = `${t.out}.${process.pid}`;

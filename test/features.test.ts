@@ -70,15 +70,22 @@ describe('features', () => {
     // Refused at create, so not claimed.
     expect(opts).toEqual(expect.arrayContaining(['idmap', 'ridmap']));
     expect(features().linux!.mountExtensions!.idmap!.enabled).toBe(true);
-    expect(opts).not.toContain('tmpcopyup');
+    expect(opts).toContain('tmpcopyup');
   });
 
   it('every claimed mount option is one the planner accepts, on a bind and on a tmpfs', () => {
     for (const o of features().mountOptions!) {
-      expect(() => parseMountOptions('bind', [o], 'test'), o).not.toThrow();
+      // tmpcopyup is a tmpfs's alone (a bind mount with it is refused: next test)
+      if (o !== 'tmpcopyup') expect(() => parseMountOptions('bind', [o], 'test'), o).not.toThrow();
       expect(() => parseMountOptions('tmpfs', [o], 'test'), o).not.toThrow();
     }
-    expect(() => parseMountOptions('bind', ['tmpcopyup'], 'test')).toThrow(/not supported/);
+  });
+
+  it('tmpcopyup is refused on anything but a tmpfs, naming the mount and why', () => {
+    expect(parseMountOptions('tmpfs', ['tmpcopyup'], 'mounts[0] (/run)').copyUp).toBe(true);
+    expect(() => parseMountOptions('bind', ['tmpcopyup'], 'mounts[2] (/etc)')).toThrow('mounts[2] (/etc): mount option "tmpcopyup" needs a tmpfs mount, not a bind mount');
+    expect(() => parseMountOptions('tmpfs', ['rbind', 'tmpcopyup'], 'mounts[2] (/etc)')).toThrow('not a bind mount');
+    expect(() => parseMountOptions('proc', ['tmpcopyup'], 'mounts[1] (/proc)')).toThrow('mounts[1] (/proc): mount option "tmpcopyup" needs a tmpfs mount, not type "proc"');
   });
 
   it('ocirun features prints the same document', () => {

@@ -18,6 +18,8 @@ export interface ParsedMountOptions {
   params: [string, string?][];
   /** Options that mean nothing for this mount (superblock flags on a bind): reported, not fatal. */
   ignored: string[];
+  /** `tmpcopyup`: the new tmpfs starts with a copy of what the rootfs has at the destination. */
+  copyUp: boolean;
 }
 
 type AttrChange = { set: number; clr: number };
@@ -58,7 +60,6 @@ const PROPAGATION: Record<string, { flag: number; recursive: boolean }> = {
 const SUPERBLOCK_FLAGS = new Set(['sync', 'async', 'dirsync', 'mand', 'nomand', 'lazytime', 'nolazytime']);
 /** Accepted and meaningless here, as in runc. */
 const NO_OPS = new Set(['defaults', 'remount', 'silent', 'loud']);
-const UNSUPPORTED = new Set(['tmpcopyup']);
 /** Not mount flags: they ask for an idmapped mount (lib/plan/idmap.ts). */
 const IDMAP_OPTIONS = new Set(['idmap', 'ridmap']);
 
@@ -74,6 +75,7 @@ export function parseMountOptions(type: string | undefined, options: readonly st
     recursivePropagation: false,
     params: [],
     ignored: [],
+    copyUp: false,
   };
   for (const o of options) {
     if (o === 'bind') p.bind = true;
@@ -84,8 +86,11 @@ export function parseMountOptions(type: string | undefined, options: readonly st
   }
   for (const opt of options) {
     if (opt === 'bind' || opt === 'rbind' || NO_OPS.has(opt) || IDMAP_OPTIONS.has(opt)) continue;
-    if (UNSUPPORTED.has(opt)) {
-      throw new OciError('ERR_NOT_SUPPORTED', `${where}: mount option "${opt}" is not supported by ocirun yet`);
+    if (opt === 'tmpcopyup') {
+      // crun's extension (runc's too): only a tmpfs can start as a copy.
+      if (type !== 'tmpfs' || p.bind) throw new OciError('ERR_INVALID_CONFIG', `${where}: mount option "tmpcopyup" needs a tmpfs mount, not ${p.bind ? 'a bind mount' : `type "${type ?? ''}"`}`);
+      p.copyUp = true;
+      continue;
     }
     const attr = ATTRS[opt];
     if (attr) {

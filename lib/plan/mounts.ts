@@ -136,8 +136,11 @@ export function planFilesystem(
   b.syscall('fsconfig', [fs, FSCONFIG.CMD_CREATE, 0, 0, 0], `${what}: create the filesystem`);
   // A fresh filesystem has no submounts: recursive and plain attributes mean the same here.
   const set = o.attrSet | o.recAttrSet;
-  b.syscall('fsmount', [fs, FSMOUNT_CLOEXEC, set], `${what}: fsmount`, { save: mnt });
+  // A copy-up tmpfs is made read-only only once it holds the copy.
+  const readOnlyLater = o.copyUp && set & MOUNT_ATTR.RDONLY;
+  b.syscall('fsmount', [fs, FSMOUNT_CLOEXEC, readOnlyLater ? set & ~MOUNT_ATTR.RDONLY : set], `${what}: fsmount`, { save: mnt });
   ctx.resolveInRoot(ctx.regs.root, destination, target, 'dir', what);
+  if (o.copyUp) planCopyUp(ctx, mnt, destination, what);
   if (type === 'proc' || type === 'sysfs') {
     // Not through a symlink (rootfs/proc -> /tmp): masked and read-only paths name /proc and
     // /sys, and would miss a procfs mounted elsewhere (runc refuses the same).
@@ -145,6 +148,24 @@ export function planFilesystem(
     b.syscall('openat2', [ctx.regs.root, ctx.str(relativeInRoot(destination)), how, 24], `filesystem "${type}" must be mounted on ordinary directory ${destination}`, { save: ctx.regs.parent });
   }
   attach(ctx, mnt, target, { ...o, attrSet: 0, attrClr: 0, recAttrSet: 0, recAttrClr: 0 }, what);
+  if (readOnlyLater) {
+    b.syscall('mount_setattr', [mnt, ctx.str(''), AT.EMPTY_PATH, b.bytes(mountAttr(MOUNT_ATTR.RDONLY, 0, 0)), MOUNT_ATTR_SIZE], `${what}: make it read-only (after the copy)`);
+  }
+}
+
+/**
+ * `tmpcopyup`: fill the detached tmpfs `mnt` with what the rootfs has at `destination` (resolved in
+ * the rootfs into ctx.regs.target), before it is attached there. runc mounts the tmpfs on a
+ * scratch directory of the host and moves it; a detached mount needs no such directory. The copy
+ * (bindings/copy-tree.h) works from these two directory fds alone and follows no symlink.
+ */
+function planCopyUp(ctx: PlanContext, mnt: Reg, destination: string, what: string): void {
+  const b = ctx.b;
+  const { target, parent: from, tmp: to } = ctx.regs;
+  const dir = O.RDONLY | O.DIRECTORY | O.CLOEXEC;
+  b.syscall('openat', [target, ctx.str('.'), dir, 0], `${what}: open ${destination} of the rootfs to copy it (tmpcopyup)`, { save: from });
+  b.syscall('openat', [mnt, ctx.str('.'), dir, 0], `${what}: open the new tmpfs to copy into it (tmpcopyup)`, { save: to });
+  b.copyTree(from, to, `${what}: copy ${destination} of the rootfs into the tmpfs (tmpcopyup)`);
 }
 
 function setAttributes(ctx: PlanContext, tree: Reg, o: ParsedMountOptions, what: string): void {
