@@ -20,6 +20,8 @@ export interface CgroupLayout {
   mode: CgroupMode;
   /** Every hierarchy the container joins, v1 ones first, the unified one (if any) last. */
   hierarchies: Hierarchy[];
+  /** Rootless (lib/cgroups/delegation.ts): only hierarchies delegated to this user; says to whom. */
+  delegatedTo?: string;
 }
 
 const ROOT = '/sys/fs/cgroup';

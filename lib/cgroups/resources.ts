@@ -14,12 +14,14 @@ const ROOT_POINTER = '/linux/resources';
 /** Controller names on v2 where they differ from v1's. */
 const V2_NAME: Record<string, string> = { blkio: 'io' };
 
-export function cgroupSettings(resources: LinuxResources | undefined, layout: CgroupLayout, linuxDevices?: readonly LinuxDevice[]): CgroupSettings {
+/** `devices: false`: no device rules (rootless: the device cgroup needs root, as in runc). */
+export function cgroupSettings(resources: LinuxResources | undefined, layout: CgroupLayout, linuxDevices?: readonly LinuxDevice[], opts: { devices?: boolean } = {}): CgroupSettings {
   const settings: CgroupSettings = { writes: [], enable: [] };
   const r = resources ?? {};
   const emitter = (controller: string, section: string): Emitter => {
     const pointer = `${ROOT_POINTER}/${section}`;
     const h = hierarchyOf(layout, controller) ?? hierarchyOf(layout, V2_NAME[controller] ?? controller);
+    if (!h && layout.delegatedTo) refuse(pointer, `cannot set the ${controller} limit: no cgroup hierarchy offering the ${controller} controller is delegated ${layout.delegatedTo}; the container could not join or create such a cgroup`);
     if (!h) refuse(pointer, `the ${controller} cgroup controller is not available on this host (cgroup ${layout.mode})`);
     return emitterFor(settings, h, h.version === 2 ? V2_NAME[controller] ?? controller : controller, pointer);
   };
@@ -64,7 +66,7 @@ export function cgroupSettings(resources: LinuxResources | undefined, layout: Cg
     if (r.network.priorities?.length) v1NetPrio(r.network, v1Only(emitter('net_prio', 'network'), settings));
   }
   if (r.rdma && Object.keys(r.rdma).length) rdmaLines(r.rdma, emitter('rdma', 'rdma'));
-  const rules = deviceRules(r.devices, linuxDevices);
+  const rules = opts.devices === false ? [] : deviceRules(r.devices, linuxDevices);
   if (rules.length) {
     const devices = hierarchyOf(layout, 'devices');
     if (devices?.version === 1) {
@@ -81,6 +83,7 @@ export function cgroupSettings(resources: LinuxResources | undefined, layout: Cg
 function unifiedKeys(keys: Record<string, string>, layout: CgroupLayout, settings: CgroupSettings): void {
   const h = unifiedOf(layout);
   const pointer = `${ROOT_POINTER}/unified`;
+  if (!h && layout.delegatedTo) refuse(pointer, `unified keys need a cgroup v2 hierarchy delegated ${layout.delegatedTo}`);
   if (!h) refuse(pointer, 'unified keys need cgroup v2, and this host has only cgroup v1 hierarchies');
   for (const [key, value] of Object.entries(keys)) {
     const at = `${pointer}/${key.replace(/~/g, '~0').replace(/\//g, '~1')}`;

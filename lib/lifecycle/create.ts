@@ -17,7 +17,6 @@ import { makeFifo } from './start-gate.js';
 import { makeMappingNamespaces, type MappingNamespaces } from './idmap-namespaces.js';
 import { planIdmaps } from '../plan/idmap.js';
 import { createHooks, creatingState, HookError, needsStartStep, poststopAfterFailedCreate } from './hook-steps.js';
-import { hostLayout } from '../cgroups/index.js';
 import { ownCgroups } from '../cgroups/layout.js';
 import { cgroupDirs } from '../cgroups/path.js';
 import { createCgroups, removeCgroups } from '../cgroups/create.js';
@@ -85,10 +84,10 @@ export async function createContainer(
   try {
     if (tty) link = openConsole(flags.consoleSocket);
     const open: ChildFile[] = [];
-    // The cgroups first, limits written; the process joins them in its first ops. Rootless: none
-    // (nothing is delegated to an unprivileged user; the planner refuses resources).
-    const layout = hostLayout();
-    if (layout.hierarchies.length && !ctx.rootless) {
+    // The cgroups first, limits written; the process joins them in its first ops. Rootless: in
+    // the hierarchies delegated to the user only (lib/cgroups/delegation.ts).
+    const layout = prepared.cgroupLayout;
+    if (layout.hierarchies.length) {
       const dirs = cgroupDirs(layout, spec.linux?.cgroupsPath, id, ownCgroups);
       cgroup = createCgroups(layout.mode, dirs, prepared.cgroup);
       dirs.forEach((d, i) => open.push({ path: d.dir, flags: O.PATH | O.DIRECTORY, to: fds.cgroups[i]! }));

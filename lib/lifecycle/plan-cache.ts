@@ -15,6 +15,8 @@ import { slotPatch, type ProgramPatch, type Slot } from '../../bindings/program-
 import { factsHold, withFacts, type Facts } from '../host/facts.js';
 import { host } from '../host/host.js';
 import { hostLayout } from '../cgroups/index.js';
+import { delegatedLayout } from '../cgroups/delegation.js';
+import { ownCgroups, type CgroupLayout } from '../cgroups/layout.js';
 import type { CgroupSettings } from '../cgroups/settings.js';
 import { childFds, type ChildFds } from '../protocol/child-fds.js';
 import { planIdmaps } from '../plan/idmap.js';
@@ -39,6 +41,8 @@ export interface PrepareOptions {
   preserveFds: number;
   /** Socket activation: the process gets LISTEN_FDS and LISTEN_PID. */
   listenFds: number;
+  /** Rootless: the cgroup hierarchies delegated to the user (set by prepare; part of the key). */
+  cgroupLayout?: CgroupLayout;
 }
 
 export interface Prepared {
@@ -58,6 +62,8 @@ export interface Prepared {
   seccomp?: StoredSeccomp;
   /** What linux.resources writes into the container's cgroups. */
   cgroup: CgroupSettings;
+  /** The hierarchies the container gets a cgroup in. */
+  cgroupLayout: CgroupLayout;
   /** One description per op, for error messages (planned again on demand after a cache hit). */
   descriptions(): Promise<readonly string[]>;
 }
@@ -97,13 +103,15 @@ export class PlanCache {
     } catch {
       // Unreadable or not JSON: validation says exactly what is wrong.
     }
+    // Rootless, the cgroups depend on what is delegated to the user now: part of the key.
+    if (options.rootless) options = { ...options, cgroupLayout: delegatedLayout(hostLayout(), typeof parsed?.linux?.cgroupsPath === 'string' ? parsed.linux.cgroupsPath : undefined, id, ownCgroups) };
     if (text === undefined || typeof parsed?.root?.path !== 'string') return this.make(options, id, warn, text);
     const { rootfs, extraEnv, spec, fds } = containerView(parsed, options);
     const key = keyOf(options, extraEnv, text);
     const entry = this.lookup(key, diskName(options));
     if (!entry) return this.make(options, id, warn, text, key);
     for (const w of entry.warnings) warn(w);
-    return prepared(spec, rootfs, fds, entry, id, async () => (await plan(spec, rootfs, fds, options)).program.descriptions);
+    return prepared(spec, rootfs, fds, entry, id, layoutOf(options), async () => (await plan(spec, rootfs, fds, options)).program.descriptions);
   }
 
   /**
@@ -128,7 +136,7 @@ export class PlanCache {
     const { program, namespaces, seccomp, cgroup } = value.plan;
     const entry: Omit<Entry, 'key'> = { facts, warnings, namespaces, slots: program.slots, cgroup, program: program.bytes, ...(seccomp && { seccomp: storeSeccomp(seccomp) }) };
     if (text !== undefined) this.remember({ key: key ?? keyOf(options, extraEnv, text), ...entry }, diskName(options));
-    return prepared(spec, rootfs, fds, entry, id, async () => program.descriptions);
+    return prepared(spec, rootfs, fds, entry, id, layoutOf(options), async () => program.descriptions);
   }
 
   private lookup(key: string, name: string): Entry | undefined {
@@ -221,7 +229,7 @@ export class PlanCache {
  */
 function keyOf(options: PrepareOptions, extraEnv: string[], text: string): string {
   const o = options;
-  return `${JSON.stringify([FORMAT, buildId(), o.bundle, o.waitForStart, !!o.rootless, !!o.noPivot, !!o.noNewKeyring, o.preserveFds, o.listenFds, extraEnv])}${hostKey()}\n${text}`;
+  return `${JSON.stringify([FORMAT, buildId(), o.bundle, o.waitForStart, !!o.rootless, !!o.noPivot, !!o.noNewKeyring, o.preserveFds, o.listenFds, extraEnv, o.cgroupLayout ?? null])}${hostKey()}\n${text}`;
 }
 
 let hostJson: string | undefined;
@@ -260,7 +268,7 @@ function planWith(
     noPivot: options.noPivot,
     noNewKeyring: options.noNewKeyring,
     preserveFds: options.preserveFds,
-    cgroupLayout: hostLayout(),
+    cgroupLayout: layoutOf(options),
     cgroupFds: fds.cgroups,
     warn,
   });
@@ -284,7 +292,12 @@ function joinsOf(spec: Spec): { type: LinuxNamespaceType; path: string }[] {
 }
 
 function fdsFor(spec: Spec, options: PrepareOptions): ChildFds {
-  return childFds(options.preserveFds, joinsOf(spec).map((j) => j.type), planIdmaps(spec).mappings.length, options.rootless ? 0 : hostLayout().hierarchies.length);
+  return childFds(options.preserveFds, joinsOf(spec).map((j) => j.type), planIdmaps(spec).mappings.length, layoutOf(options).hierarchies.length);
+}
+
+/** The hierarchies the container joins: the host's; rootless, those delegated to the user. */
+function layoutOf(options: PrepareOptions): CgroupLayout {
+  return options.rootless ? options.cgroupLayout ?? { mode: 'none', hierarchies: [] } : hostLayout();
 }
 
 /** What create adds to process.env: LISTEN_FDS/LISTEN_PID, and a HOME when there is none. */
@@ -333,11 +346,12 @@ function prepared(
   fds: ChildFds,
   entry: Pick<Entry, 'program' | 'slots' | 'namespaces' | 'seccomp' | 'cgroup'>,
   id: string,
+  cgroupLayout: CgroupLayout,
   descriptions: () => Promise<readonly string[]>,
 ): Prepared {
   const slot = entry.slots[CONTAINER_ID_SLOT];
   const patches = slot ? [slotPatch(slot, id)] : [];
-  return { spec, rootfs, program: entry.program, patches, namespaces: entry.namespaces, fds, joins: joinsOf(spec), seccomp: entry.seccomp, cgroup: entry.cgroup, descriptions };
+  return { spec, rootfs, program: entry.program, patches, namespaces: entry.namespaces, fds, joins: joinsOf(spec), seccomp: entry.seccomp, cgroup: entry.cgroup, cgroupLayout, descriptions };
 }
 
 let build: string | undefined | null = null;

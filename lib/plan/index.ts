@@ -54,7 +54,7 @@ export interface ContainerPlanInput {
   noPivot?: boolean;
   noNewKeyring?: boolean;
   preserveFds?: number;
-  /** The host's cgroup hierarchies; the container joins each through `cgroupFds`. */
+  /** The cgroup hierarchies the container joins, each through `cgroupFds` (rootless: the delegated ones). */
   cgroupLayout?: CgroupLayout;
   /** O_PATH fds on the container's cgroup directory in each hierarchy (lib/protocol/child-fds.ts). */
   cgroupFds?: number[];
@@ -70,8 +70,11 @@ export function planContainer(input: ContainerPlanInput): Plan {
   const linux = spec.linux ?? {};
   const warn = input.warn ?? (() => {});
   refuseUnsupported(spec, warn);
-  const layout: CgroupLayout = (!input.rootless && input.cgroupLayout) || { mode: 'none', hierarchies: [] };
-  const cgroup = cgroupSettings(linux.resources, layout, linux.devices);
+  const layout: CgroupLayout = input.cgroupLayout ?? { mode: 'none', hierarchies: [] };
+  // Rootless, as runc: no device cgroup (it needs root; the devices are the host's, bound in
+  // with the host's permissions).
+  if (input.rootless && linux.resources?.devices?.length) warn('config.json: /linux/resources/devices: not applied rootless (the device cgroup needs root); the container gets the host\'s device nodes bound in, with their host permissions');
+  const cgroup = cgroupSettings(linux.resources, layout, linux.devices, { devices: !input.rootless });
   const ctx = new PlanContext(spec, { capLastCap: input.host.capLastCap });
   const b = ctx.b;
 
@@ -239,11 +242,6 @@ function refuseRootless(spec: Spec, userns: boolean, idmapped: boolean): void {
   };
   if (!userns) needsRoot('a container without a user namespace (/linux/namespaces has no "user")');
   if (idmapped) needsRoot('an idmapped mount (mount_setattr MOUNT_ATTR_IDMAP in the initial user namespace)');
-  // No cgroup is delegated to an unprivileged user here: rootless containers get none (as runc).
-  const r = spec.linux?.resources ?? {};
-  if (Object.values(r).some((v) => v !== undefined && (typeof v !== 'object' || (Array.isArray(v) ? v.length > 0 : Object.keys(v as object).length > 0)))) {
-    needsRoot('/linux/resources (cgroup limits)');
-  }
   for (const ns of spec.linux?.namespaces ?? []) {
     if (ns.type === 'user' && ns.path) return;
   }
