@@ -16,6 +16,7 @@ import { machine } from './lib/machine.mjs';
 import { memoryBench } from './lib/memory.mjs';
 import { parallelBench } from './lib/parallel.mjs';
 import { printAndWrite } from './lib/output.mjs';
+import { seccompBench } from './lib/seccomp.mjs';
 import { cliRunner, libraryRunner, nodeBaseline, probePeer, setErrorLog } from './lib/runners.mjs';
 import { startupBench, validationBench } from './lib/startup.mjs';
 import { summarize } from './lib/stats.mjs';
@@ -81,6 +82,10 @@ try {
     result.goals.libraryVsRunc = { target: '≥ 8× faster than runc run', speedup: med('runc') / med('ocirun library') };
     if (med('crun')) result.goals.libraryVsCrun = { target: '≥ 2× faster than crun run', speedup: med('crun') / med('ocirun library') };
     result.goals.cliOverNode = { target: '≤ 15 ms over node -e 0', ms: med('ocirun CLI') - med('node -e 0') };
+  }
+  if (opts.only.has('seccomp')) {
+    log(`seccomp: ${opts.runs} interleaved rounds of a library create with and without the profile`);
+    result.seccomp = await seccompBench(lib, ws, opts.runs);
   }
   if (opts.only.has('parallel')) {
     log(`parallel: sizes ${opts.parallel.join(', ')}, ${opts.batches} batches each`);

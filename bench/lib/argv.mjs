@@ -6,14 +6,14 @@ const HELP = `usage: npm run bench -- [options]
   --batches N        parallel batches per runtime and size (default 2)
   --exec-runs N      exec runs per runtime (default 20)
   --mem-runs N       create runs sampled for peak memory (default 5)
-  --only LIST        lifecycle,parallel,exec,memory,startup (default: all)
+  --only LIST        lifecycle,seccomp,parallel,exec,memory,startup (default: all)
   --publish          also write bench/RESULTS.json and bench/latency.svg
   --rechart          print and write the outputs again from bench/results/latest.json`;
 
 export function parseArgs(argv) {
   const o = {
     runtimes: [], runs: 30, parallel: [10, 50], batches: 2, execRuns: 20, memRuns: 5,
-    only: new Set(['lifecycle', 'parallel', 'exec', 'memory', 'startup']), publish: false, rechart: false,
+    only: new Set(['lifecycle', 'seccomp', 'parallel', 'exec', 'memory', 'startup']), publish: false, rechart: false,
   };
   const num = (i) => {
     const v = Number(argv[i]);

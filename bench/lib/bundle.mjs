@@ -36,7 +36,7 @@ export async function makeWorkspace(dist) {
   // In every container's environment, so the leak check can find them from outside.
   const token = `OCIRUN_BENCH=${dir}`;
   const seccomp = podmanSeccomp();
-  const bundle = (name, args) => {
+  const bundle = (name, args, { withSeccomp = true } = {}) => {
     const spec = defaultSpec();
     spec.process.terminal = false;
     // The version every contender accepts (crun 1.8 refuses 1.3.0); nothing in it needs newer.
@@ -45,7 +45,7 @@ export async function makeWorkspace(dist) {
     spec.process.env.push(token);
     spec.root = { path: rootfs, readonly: true };
     spec.linux.resources = { ...spec.linux.resources, ...RESOURCES };
-    spec.linux.seccomp = seccomp;
+    if (withSeccomp) spec.linux.seccomp = seccomp;
     const b = join(dir, name);
     mkdirSync(b);
     writeFileSync(join(b, 'config.json'), JSON.stringify(spec, null, 2));
@@ -62,5 +62,7 @@ export async function makeWorkspace(dist) {
     seccomp: `podman's default profile (${seccomp.syscalls.length} rules, ${seccomp.syscalls.reduce((n, r) => n + r.names.length, 0)} syscall names, default ${seccomp.defaultAction})`,
     resources: trueBundle.spec.linux.resources,
   };
-  return { dir, token, rootfs, trueBundle, sleepBundle: bundle('bundle-sleep', ['/bin/sleep', '3600']), root, description };
+  // The same bundle without linux.seccomp: what the profile adds to a create (bench/lib/seccomp.mjs).
+  const noSeccompBundle = bundle('bundle-true-no-seccomp', ['/bin/true'], { withSeccomp: false });
+  return { dir, token, rootfs, trueBundle, noSeccompBundle, sleepBundle: bundle('bundle-sleep', ['/bin/sleep', '3600']), root, description };
 }

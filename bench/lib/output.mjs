@@ -5,7 +5,7 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { latencyChart } from './chart.mjs';
 import { leakCount } from './leaks.mjs';
-import { latencyTable, memoryTable, parallelTable, startupTable } from './report.mjs';
+import { latencyTable, memoryTable, parallelTable, seccompTable, startupTable } from './report.mjs';
 
 const here = join(dirname(fileURLToPath(import.meta.url)), '..');
 
@@ -22,6 +22,10 @@ export function printAndWrite(result, publish) {
     if (g.libraryVsRunc?.speedup) console.log(`goal: library ${g.libraryVsRunc.speedup.toFixed(1)}× faster than runc run (target ≥ 8×)`);
     if (g.libraryVsCrun?.speedup) console.log(`goal: library ${g.libraryVsCrun.speedup.toFixed(1)}× faster than crun run (target ≥ 2×)`);
     if (g.cliOverNode?.ms !== undefined) console.log(`goal: ocirun CLI costs ${g.cliOverNode.ms.toFixed(1)} ms over node -e 0 (target ≤ 15 ms)`);
+  }
+  if (result.seccomp) {
+    console.log(seccompTable(result.seccomp.rows));
+    console.log(`goal: podman's seccomp profile adds ${result.seccomp.addedMs.toFixed(2)} ms to a warm library create (target ≤ 1 ms)`);
   }
   if (result.parallel) console.log(parallelTable(result.parallel));
   if (result.exec) console.log(latencyTable('exec /bin/true into a running container', result.exec, peerRefs(result.exec)));

@@ -61,3 +61,11 @@ export function startupTable(validation, startup) {
   );
   return v + '\n' + s;
 }
+
+export function seccompTable(rows) {
+  return table(
+    'Library create from a cached plan (ms)',
+    ['bundle', 'n', 'median', 'p90', 'min', 'fail'],
+    rows.map((r) => [r.variant, r.ms.n, fmt(r.ms.median), fmt(r.ms.p90), fmt(r.ms.min), r.failures.length]),
+  );
+}

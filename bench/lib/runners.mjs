@@ -119,6 +119,7 @@ export async function libraryRunner(dist, root, ws) {
     stopSleeper: (id) => host.call('delete', { id }),
     cleanup: (id) => host.call('cleanup', { id }).catch(() => {}),
     close: () => host.close(),
+    host,
   };
 }
 

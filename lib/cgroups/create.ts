@@ -59,6 +59,18 @@ export function writeCgroupFile(path: string, value: string, pointer?: string): 
 
 /** mkdir the cgroup and any missing parent below `base`; true when the leaf is new. */
 function makeDirs(dir: string, base: string, created: string[]): boolean {
+  // The common case in one call: the parent exists and the leaf does not.
+  if (dir.length > base.length) {
+    try {
+      mkdirSync(dir);
+      created.push(dir);
+      return true;
+    } catch (err) {
+      const code = (err as NodeJS.ErrnoException).code;
+      if (code === 'EEXIST') return false;
+      if (code !== 'ENOENT') throw new OciError('ERR_CGROUP', `cgroup: mkdir ${dir}: ${(err as Error).message}`);
+    }
+  }
   const missing: string[] = [];
   for (let p = dir; p.length > base.length && !existsSync(p); p = dirname(p)) missing.unshift(p);
   for (const p of missing) {
@@ -91,17 +103,19 @@ export function isFrozenDir(dir: string, version: 1 | 2): boolean {
   }
 }
 
-/** A new v1 cpuset cgroup has no cpus or mems, and no process can join it: copy its parent's. */
+/**
+ * A new v1 cpuset cgroup has no cpus or mems, and no process can join it: copy the nearest
+ * ancestor's that has them (a cgroup just made is not read: it is empty).
+ */
 function inheritCpuset(dir: string, made: boolean): void {
   for (const file of ['cpuset.cpus', 'cpuset.mems']) {
-    if (!made && readFileSync(`${dir}/${file}`, 'utf8').trim()) continue;
-    const chain: string[] = [];
-    let p = dir;
-    while (!readFileSync(`${p}/${file}`, 'utf8').trim()) {
+    const chain: string[] = made ? [dir] : [];
+    let p = made ? dirname(dir) : dir;
+    let value: string;
+    while (!(value = readFileSync(`${p}/${file}`, 'utf8').trim())) {
       chain.unshift(p);
       p = dirname(p);
     }
-    const value = readFileSync(`${p}/${file}`, 'utf8').trim();
     for (const c of chain) writeCgroupFile(`${c}/${file}`, value);
   }
 }
