@@ -39,7 +39,7 @@ describe('parseCommandLine', () => {
   });
 
   it('exec reads --cgroup and --ignore-paused (runc 1.1)', () => {
-    expect(parse(['exec', '--cgroup', 'memory:sub', '--ignore-paused', 'c1', 'true'])).toMatchObject({ verb: 'exec', args: ['c1', 'true'], opts: { cgroup: 'memory:sub', ignorePaused: true } });
+    expect(parse(['exec', '--cgroup', 'memory:sub', '--ignore-paused', 'c1', 'true'])).toMatchObject({ verb: 'exec', args: ['c1', 'true'], opts: { cgroup: ['memory:sub'], ignorePaused: true } });
   });
 
   it('help [verb] prints help and ends', () => {

@@ -1,6 +1,6 @@
 // Verbs on a live container's cgroups: freeze and thaw (pause/resume: freezer.state on v1,
 // cgroup.freeze on v2), the processes in it (ps, kill --all), and signalling them all.
-import { closeSync, existsSync, readFileSync } from 'node:fs';
+import { closeSync, existsSync, readdirSync, readFileSync } from 'node:fs';
 import { pidfdOpen, pidfdSendSignal } from '../../bindings/libc.js';
 import { OciError } from '../errors.js';
 import { isFrozenDir, writeCgroupFile } from './create.js';
@@ -46,15 +46,35 @@ function listing(cg: CgroupRecord): { dir: string; mount: string } | undefined {
   return unifiedDir(cg) ?? dirOf(cg, 'pids') ?? dirOf(cg, 'freezer') ?? cg.dirs[0];
 }
 
-/** Every process in the container's cgroup (pids as this process sees them). */
+/**
+ * Every process in the container's cgroup and in the cgroups below it (exec --cgroup, or a
+ * container that makes its own), as runc's GetAllPids; pids as this process sees them.
+ */
 export function cgroupPids(cg: CgroupRecord): number[] {
   const d = listing(cg);
   if (!d) return [];
-  try {
-    return readFileSync(`${d.dir}/cgroup.procs`, 'utf8').split('\n').filter(Boolean).map(Number);
-  } catch {
-    return [];
+  const pids: number[] = [];
+  for (const dir of cgroupTree(d.dir)) {
+    try {
+      for (const line of readFileSync(`${dir}/cgroup.procs`, 'utf8').split('\n')) if (line) pids.push(Number(line));
+    } catch {
+      // removed meanwhile
+    }
   }
+  return pids;
+}
+
+/** A cgroup directory and every cgroup below it, parents first. */
+export function cgroupTree(dir: string): string[] {
+  const out = [dir];
+  for (let i = 0; i < out.length; i++) {
+    try {
+      for (const e of readdirSync(out[i]!, { withFileTypes: true })) if (e.isDirectory()) out.push(`${out[i]}/${e.name}`);
+    } catch {
+      // removed meanwhile
+    }
+  }
+  return out;
 }
 
 /**
@@ -104,7 +124,7 @@ function inCgroup(pid: number, path: string, unified: boolean): boolean {
     return lines.some((l) => {
       const parts = l.split(':');
       const p = parts.slice(2).join(':');
-      return (unified ? parts[1] === '' : parts[1] !== '') && p === path;
+      return (unified ? parts[1] === '' : parts[1] !== '') && (p === path || p.startsWith(path === '/' ? '/' : `${path}/`));
     });
   } catch {
     return false;

@@ -1,7 +1,7 @@
 // Making a container's cgroups at create: the directories (tracked, so delete removes exactly
 // what was made), v1 cpuset's inherited cpus/mems, v2 controllers enabled down the path, the
 // limits, the device program. On failure everything made is removed again.
-import { closeSync, constants as fsc, existsSync, mkdirSync, openSync, readFileSync, rmdirSync, writeFileSync } from 'node:fs';
+import { closeSync, constants as fsc, existsSync, mkdirSync, openSync, readdirSync, readFileSync, rmdirSync, writeFileSync } from 'node:fs';
 import { dirname, posix } from 'node:path';
 import { BPF_CGROUP_DEVICE, BPF_F_ALLOW_MULTI, BPF_PROG_TYPE_CGROUP_DEVICE } from '../../bindings/bpf.js';
 import { bpfProgAttach, bpfProgLoad } from '../../bindings/libc.js';
@@ -163,6 +163,26 @@ export function removeCgroups(cg: CgroupRecord): string[] {
   return left;
 }
 
+/** The cgroups below `dir`, parents first. */
+function subCgroups(dir: string): string[] {
+  const out: string[] = [];
+  const walk = (d: string) => {
+    let entries;
+    try {
+      entries = readdirSync(d, { withFileTypes: true });
+    } catch {
+      return;
+    }
+    for (const e of entries) {
+      if (!e.isDirectory()) continue;
+      out.push(`${d}/${e.name}`);
+      walk(`${d}/${e.name}`);
+    }
+  };
+  walk(dir);
+  return out;
+}
+
 function rmdirRetry(dir: string): boolean {
   for (let i = 0; ; i++) {
     try {
@@ -172,6 +192,10 @@ function rmdirRetry(dir: string): boolean {
       const code = (err as NodeJS.ErrnoException).code;
       if (code === 'ENOENT') return true;
       if (code !== 'EBUSY' || i >= 100) return false;
+      // Busy with cgroups below it (made inside the container, or for exec --cgroup): those go
+      // first, deepest first, as runc removes them. Looked for only then: delete's usual path
+      // reads no directory.
+      if (i === 0) for (const sub of subCgroups(dir).reverse()) rmdirRetry(sub);
       Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, 10);
     }
   }

@@ -185,8 +185,8 @@ const VERBS: Record<string, Verb> = {
       'no-new-privs': { type: 'boolean', help: 'set no_new_privs for the process' },
       cap: { type: 'string', short: 'c', value: 'cap', help: 'add a capability (repeatable)', multiple: true, default: [] },
       'preserve-fds': { type: 'string', value: 'n', help: 'pass N additional file descriptors', default: 0, parse: nonNegativeInt('preserve-fds', MAX_PRESERVE_FDS) },
-      cgroup: { type: 'string', value: '[controller:]path', help: 'run the process in a sub-cgroup (not supported: ocirun refuses it when used)' },
-      'ignore-paused': { type: 'boolean', help: 'allow exec in a paused container (ocirun cannot pause containers yet)', default: false },
+      cgroup: { type: 'string', value: '[controller[,controller]:]path', help: "run the process in an existing sub-cgroup of the container's (repeatable, one per controller)", multiple: true, default: [] },
+      'ignore-paused': { type: 'boolean', help: 'allow exec in a paused container (the process stays frozen until resume)', default: false },
     },
   },
   ps: {

@@ -285,8 +285,11 @@ export class Container extends EventEmitter {
       stdio = openStdio(options.stdio, options.extraFiles, what);
       const record = this.#read();
       const status = this.#status(record);
-      if (status !== 'created' && status !== 'running') {
-        throw new OciError(status === 'paused' ? 'ERR_CONTAINER_PAUSED' : 'ERR_CONTAINER_NOT_RUNNING', `cannot exec in a ${status} container: ${this.id}`);
+      if (status === 'paused' && !options.ignorePaused) {
+        throw new OciError('ERR_CONTAINER_PAUSED', `cannot exec in a paused container (use --ignore-paused to override): ${this.id}`);
+      }
+      if (status !== 'created' && status !== 'running' && status !== 'paused') {
+        throw new OciError('ERR_CONTAINER_NOT_RUNNING', `cannot exec in a ${status} container: ${this.id}`);
       }
       const { pid, terminal } = await execInContainer(this.#ctx, record, process, options, stdio, op);
       try {

@@ -25,6 +25,16 @@ export interface ExecFlags {
   consoleSocket?: string;
   /** As CreateFlags.detached (runc exec --detach). */
   detached?: boolean;
+  /**
+   * runc exec --cgroup: join existing sub-cgroups of the container's cgroup, by controller
+   * (v1, hybrid) or '' for every hierarchy (lib/cgroups/sub-cgroup.ts; parseSubCgroupArgs reads runc's syntax).
+   */
+  subCgroups?: Readonly<Record<string, string>>;
+  /**
+   * runc exec --ignore-paused: exec into a paused container too (the process joins the frozen
+   * cgroup and is frozen with it until resume, so the call waits for resume as runc's does).
+   */
+  ignorePaused?: boolean;
 }
 
 const NS_FILES: Record<LinuxNamespaceType, string> = {
@@ -45,7 +55,10 @@ export async function execInContainer(
   checkConsole(proc.terminal, flags.consoleSocket, flags.detached ?? false);
   const id = record.id;
   const extra = stdio.extra.length;
-  const cgroupDirs = record.cgroup?.dirs ?? [];
+  if (flags.subCgroups && !record.cgroup?.dirs.length) {
+    throw new OciError('ERR_INVALID_ARGUMENT', `--cgroup: container ${id} has no cgroups of its own to take a sub-cgroup of`);
+  }
+  const cgroupDirs = record.cgroup ? (flags.subCgroups ? (await import('../cgroups/sub-cgroup.js')).subCgroupDirs(record.cgroup, flags.subCgroups) : record.cgroup.dirs.map((d) => d.dir)) : [];
   const fds = childFds(extra, record.namespaces, 0, cgroupDirs.length);
   // The planner is loaded on first use (a create from a cached plan does without it).
   const [{ planExecProcess }, { loadStoredSeccomp }] = await Promise.all([import('../plan/index.js'), import('../seccomp/compile.js')]);
@@ -65,7 +78,15 @@ export async function execInContainer(
   const open: ChildFile[] = record.namespaces.map((type) => ({ path: `/proc/${record.pid}/ns/${NS_FILES[type]}`, flags: fsc.O_RDONLY, to: fds.join[type]! }));
   open.push({ path: `/proc/${record.pid}/root`, flags: O.PATH | O.DIRECTORY, to: fds.root });
   // The process joins the container's cgroups first (planJoinCgroups).
-  cgroupDirs.forEach((d, i) => open.push({ path: d.dir, flags: O.PATH | O.DIRECTORY, to: fds.cgroups[i]! }));
+  cgroupDirs.forEach((dir, i) =>
+    open.push({
+      path: dir,
+      flags: O.PATH | O.DIRECTORY,
+      to: fds.cgroups[i]!,
+      // A sub-cgroup removed since it was checked; runc's words.
+      error: (err) => new OciError('ERR_CGROUP', `error adding pid to cgroups: open ${dir}: ${(err as NodeJS.ErrnoException).code === 'ENOENT' ? 'no such file or directory' : err.message}`),
+    }),
+  );
   const link = proc.terminal ? openConsole(flags.consoleSocket) : undefined;
   let pid = 0;
   let terminal: Terminal | undefined;

@@ -8,14 +8,14 @@ import { shellCode } from '../../lifecycle/exit.js';
 import { holdSignals } from '../forward-signals.js';
 import { consoleSocketOutsideDetach, containerFor, passedFds } from '../runtime-for.js';
 import { relayTerminal } from '../terminal-relay.js';
-import { OciError } from '../../errors.js';
+import { parseSubCgroupArgs } from '../../cgroups/sub-cgroup.js';
 
 const main: CommandMain = async (ctx, [id, ...command], opts) => {
   const signals = opts.detach ? undefined : holdSignals();
   let handle;
   try {
     consoleSocketOutsideDetach(opts);
-    if (opts.cgroup !== undefined) throw new OciError('ERR_NOT_SUPPORTED', `exec --cgroup ${opts.cgroup}: ocirun does not manage cgroups yet`);
+    const subCgroups = parseSubCgroupArgs(opts.cgroup);
     const container = await containerFor(ctx, id);
     const proc = opts.process
       ? readProcessFile(opts.process)
@@ -32,7 +32,7 @@ const main: CommandMain = async (ctx, [id, ...command], opts) => {
           selinuxLabel: opts.processLabel,
         });
     ctx.logger.debug(`exec ${id}: ${JSON.stringify(proc.args)}`);
-    handle = await container.exec(proc, { pidFile: opts.pidFile, extraFiles: passedFds(opts.preserveFds ?? 0), consoleSocket: opts.consoleSocket, detached: opts.detach });
+    handle = await container.exec(proc, { pidFile: opts.pidFile, extraFiles: passedFds(opts.preserveFds ?? 0), consoleSocket: opts.consoleSocket, detached: opts.detach, subCgroups, ignorePaused: opts.ignorePaused });
     ctx.logger.debug(`exec ${id}: process ${handle.pid} started`);
   } catch (err) {
     signals?.stop();
