@@ -57,6 +57,20 @@ export function writeCgroupFile(path: string, value: string, pointer?: string): 
   }
 }
 
+/**
+ * What createCgroups would make, before it makes anything: create journals it (a create killed
+ * midway leaves these directories to delete --force; lib/lifecycle/recover.ts).
+ */
+export function cgroupsToMake(mode: CgroupMode, dirs: readonly CgroupDir[]): CgroupRecord {
+  const created: string[] = [];
+  for (const d of dirs) {
+    const missing: string[] = [];
+    for (let p = d.dir; p.length > d.base.length && !existsSync(p); p = dirname(p)) missing.unshift(p);
+    created.push(...missing.filter((p) => !created.includes(p)));
+  }
+  return { mode, dirs: dirs.map((d) => ({ dir: d.dir, mount: d.hierarchy.mount, version: d.hierarchy.version, controllers: d.hierarchy.controllers })), created };
+}
+
 /** mkdir the cgroup and any missing parent below `base`; true when the leaf is new. */
 function makeDirs(dir: string, base: string, created: string[]): boolean {
   // The common case in one call: the parent exists and the leaf does not.

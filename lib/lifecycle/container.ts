@@ -13,6 +13,7 @@ import type { CgroupRecord } from '../cgroups/record.js';
 import { cgroupStats, type CgroupStats } from '../cgroups/stats.js';
 import { updateCgroups } from '../cgroups/update.js';
 import { removeContainerCgroup } from './cgroup-teardown.js';
+import { recoverUnfinishedCreate } from './recover.js';
 import { watchContainer, type ResourceEvents } from './events.js';
 import type { ContainerRecord } from '../state/store.js';
 import { SPEC_VERSION } from '../version.js';
@@ -202,6 +203,11 @@ export class Container extends EventEmitter {
         throw err;
       }
       try {
+        // Removed meanwhile (a failed create, another delete): with force, nothing is left to do.
+        if (options.force && !store.exists(this.id)) {
+          this.#deleted = true;
+          return;
+        }
         const record = store.read(this.id);
         if (record) {
           this.#check(record);
@@ -220,6 +226,9 @@ export class Container extends EventEmitter {
           if (record.cgroup) await removeContainerCgroup(record.cgroup, this.#ctx.warn);
         } else if (!options.force) {
           throw new OciError('ERR_CONTAINER_RUNNING', `cannot delete container ${this.id} that is not stopped: creating`);
+        } else {
+          // The lock is ours: the create that made this directory died before it committed.
+          await recoverUnfinishedCreate(store, this.id, this.#ctx.warn);
         }
         // Every process is gone: what create set up for the container (cgroups, ...) is released
         // here, the state directory last; then the poststop hooks run (runtime.md step 13).

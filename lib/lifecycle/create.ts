@@ -19,7 +19,7 @@ import { planIdmaps } from '../plan/idmap.js';
 import { createHooks, creatingState, HookError, needsStartStep, poststopAfterFailedCreate } from './hook-steps.js';
 import { ownCgroups } from '../cgroups/layout.js';
 import { cgroupDirs } from '../cgroups/path.js';
-import { createCgroups, removeCgroups } from '../cgroups/create.js';
+import { cgroupsToMake, createCgroups, removeCgroups } from '../cgroups/create.js';
 import type { CgroupRecord } from '../cgroups/record.js';
 import type { OpenedStdio } from './stdio.js';
 import { checkConsole, openConsole, type ConsoleLink, type Terminal } from './terminal.js';
@@ -76,6 +76,11 @@ export async function createContainer(
   checkConsole(tty, flags.consoleSocket, flags.detached ?? false);
 
   const dir = ctx.store.createDir(id);
+  // Held until create ends: delete --force of a creating container waits for it, and finds the
+  // lock free only if this process died; it then undoes what the journal and the staged record
+  // name (recover.ts).
+  const unlock = ctx.store.tryLock(id);
+  if (!unlock) throw new OciError('ERR_CONTAINER_EXISTS', `container with given ID already exists: ${id} (being deleted)`);
   let containerPid = 0;
   let idmapNs: MappingNamespaces | undefined;
   let link: ConsoleLink | undefined;
@@ -89,6 +94,7 @@ export async function createContainer(
     const layout = prepared.cgroupLayout;
     if (layout.hierarchies.length) {
       const dirs = cgroupDirs(layout, spec.linux?.cgroupsPath, id, ownCgroups);
+      ctx.store.journal(id, { cgroup: cgroupsToMake(layout.mode, dirs) });
       cgroup = createCgroups(layout.mode, dirs, prepared.cgroup);
       dirs.forEach((d, i) => open.push({ path: d.dir, flags: O.PATH | O.DIRECTORY, to: fds.cgroups[i]! }));
     }
@@ -113,8 +119,9 @@ export async function createContainer(
       const record = containerRecord(pid, { id, bundle, rootfs, spec, seccomp: prepared.seccomp, cgroup });
       return { record, commit: ctx.store.stage(record) };
     };
-    // When the executor is the container process, its record is written while it sets the
-    // container up, and only renamed into place once it is created.
+    // Staged as soon as the pid is known (right after the spawn when the executor is the
+    // container process, else at its PID message, before any answer lets it go on): a create
+    // killed from then on leaves delete --force the process to kill. Renamed into place once created.
     let staged: ReturnType<typeof stage> | undefined;
     const whileSettingUp = (pid: number) => {
       try {
@@ -140,6 +147,7 @@ export async function createContainer(
     op.check();
     const { record, commit } = staged ?? stage(containerPid);
     commit();
+    if (cgroup) ctx.store.dropJournal(id);
     if (flags.pidFile) writePidFile(flags.pidFile, containerPid);
     return { record, terminal };
   } catch (err) {
@@ -152,6 +160,7 @@ export async function createContainer(
     if (err instanceof HookError) await poststopAfterFailedCreate({ id, bundle, spec }, ctx.warn, ctx.blocking);
     throw op.signal?.aborted ? op.error() : err;
   } finally {
+    unlock();
     idmapNs?.release();
     link?.close();
   }

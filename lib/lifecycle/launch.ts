@@ -54,8 +54,9 @@ export interface Launch {
   /** Runs once the files are open, before the spawn. */
   check?: () => void;
   /**
-   * Runs right after the spawn when the executor is the container process (its pid known at
-   * once), while it sets the container up: work done here overlaps with the executor's.
+   * Runs as soon as the container process's pid is known: right after the spawn when the
+   * executor is the container process (work done here overlaps with its), else at its PID
+   * message, before the runtime answers anything that lets it go on.
    */
   whileSettingUp?: (pid: number) => void;
 }
@@ -130,7 +131,7 @@ export async function launch(l: Launch, blocking: boolean, ctx: LaunchContext, v
     // The loop's first turn, due before any blocking wait for an exit (exit-watcher.ts), taken
     // while the executor works.
     if (blocking) await eventLoopTurn();
-    await handshake(channel, l.plan, children, ctx, verb, blocking);
+    await handshake(channel, l.plan, children, ctx, verb, blocking, l.whileSettingUp);
     op?.check();
     return children.container;
   } catch (err) {
@@ -157,6 +158,7 @@ async function handshake(
   ctx: LaunchContext,
   verb: string,
   blocking: boolean,
+  pidKnown?: (pid: number) => void,
 ): Promise<void> {
   let readyWaiting = false;
   let listenerWaiting = -1;
@@ -203,6 +205,7 @@ async function handshake(
       else void watchExit(children.executor(), { ref: false }).exited.catch(() => {});
       children.executorReaped = true;
       if (failed) throw failed;
+      pidKnown?.(m.pid);
       // READY and CREATED come from the container process, PID from the executor: PID can
       // arrive after either.
       if (readyWaiting) {

@@ -33,6 +33,13 @@ export interface ContainerRecord {
   cgroup?: CgroupRecord;
 }
 
+/** What create journals before it makes what outlives it (lib/lifecycle/recover.ts). */
+export interface CreateJournal {
+  cgroup?: CgroupRecord;
+}
+
+const JOURNAL = 'creating.json';
+
 /** The runtime root's mode (runc's); a container's directory is 0711 so its user reaches the exec fifo. */
 export const ROOT_MODE = 0o700;
 
@@ -92,6 +99,33 @@ export class StateStore {
     // 0600: the record holds the process's environment (secrets, often).
     writeFileSync(tmp, JSON.stringify(record), { mode: 0o600 });
     return () => renameSync(tmp, join(dir, 'state.json'));
+  }
+
+  /**
+   * What a create in progress has made that outlives it (its cgroups), written before it makes
+   * them: a create killed midway leaves this for delete --force. Removed once the record is in place.
+   */
+  journal(id: string, journal: CreateJournal): void {
+    writeFileSync(join(this.dir(id), JOURNAL), JSON.stringify(journal), { mode: 0o600 });
+  }
+
+  /** Once state.json is in place: the record says it all. */
+  dropJournal(id: string): void {
+    unlinkSync(join(this.dir(id), JOURNAL));
+  }
+
+  /** What a create that never committed left: its journal and its staged record, if any. */
+  unfinished(id: string): { journal?: CreateJournal; staged?: ContainerRecord } {
+    const dir = this.dir(id);
+    const parse = <T>(name: string): T | undefined => {
+      try {
+        return JSON.parse(readFileSync(join(dir, name), 'utf8')) as T;
+      } catch {
+        return undefined; // not written, or cut short by the kill
+      }
+    };
+    const stagedName = readdirSync(dir).find((n) => n.startsWith('.state.json.'));
+    return { journal: parse<CreateJournal>(JOURNAL), staged: stagedName ? parse<ContainerRecord>(stagedName) : undefined };
   }
 
   /** The record, or undefined while the container is being created. */
