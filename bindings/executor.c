@@ -75,6 +75,12 @@ enum arg_kind {
 
 #define OP_FLAG_NONZERO 1u /* a result of 0 is a failure (a read that hit end of file) */
 #define OP_FLAG_TEST_INVERT 2u /* OP_TEST: act when the value does NOT match */
+/* Retry EAGAIN: openat2's RESOLVE_* lookups fail with it when a rename anywhere on the system
+ * raced the walk (the kernel asks the caller to try again). Bounded; once the retries are used
+ * up the errno is reported with ERR_RETRIES_EXHAUSTED set, so the error can say so. */
+#define OP_FLAG_RETRY_EAGAIN 4u
+#define EAGAIN_RETRIES 128
+#define ERR_RETRIES_EXHAUSTED 0x10000
 
 #define NO_REGISTER 0xffu
 #define NREGISTERS 255
@@ -213,10 +219,13 @@ static __attribute__((noreturn, unused)) void run_program(uint8_t *base)
 		switch (op->kind) {
 		case OP_SYSCALL:
 			r = sys(op->nr, a[0], a[1], a[2], a[3], a[4], a[5]);
+			if (op->flags & OP_FLAG_RETRY_EAGAIN)
+				for (int t = 0; r == -EAGAIN && t < EAGAIN_RETRIES; t++)
+					r = sys(op->nr, a[0], a[1], a[2], a[3], a[4], a[5]);
 			if (sys_failed(r)) {
 				int err = (int)-r;
 				if (!tolerated(op, err))
-					fail(p, i, err);
+					fail(p, i, err == EAGAIN && (op->flags & OP_FLAG_RETRY_EAGAIN) ? err | ERR_RETRIES_EXHAUSTED : err);
 				if (op->save_register != NO_REGISTER)
 					regs[op->save_register % NREGISTERS] = -err;
 				i += op->skip_on_tolerated;

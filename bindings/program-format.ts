@@ -5,6 +5,14 @@
 export const PROGRAM_MAGIC = 0x5849434f;
 export const PROGRAM_VERSION = 3;
 
+/**
+ * Set in a reported errno when the executor retried an op's EAGAIN (openat2 under concurrent
+ * renames) and gave up: the error then says the lookup was retried.
+ */
+export const ERR_RETRIES_EXHAUSTED = 0x10000;
+/** How many times the executor retries such an op (EAGAIN_RETRIES in executor.c). */
+export const EAGAIN_RETRIES = 128;
+
 /** Tag of the 8-byte message a forking op sends with the new child's pid. */
 export const MSG_PID = 0xfffffffe;
 /** Tags at or above this are sync markers the program writes on purpose. */

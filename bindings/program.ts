@@ -16,6 +16,7 @@ const OP_TEST = 2;
 const OP_COPY_TREE = 3;
 const FLAG_NONZERO = 1;
 const FLAG_TEST_INVERT = 2;
+const FLAG_RETRY_EAGAIN = 4;
 
 /** A pointer into the program's data area. */
 export class Ref {
@@ -168,6 +169,9 @@ export class ProgramBuilder {
     const nr = this.table[name];
     let flags = 0;
     if (options.nonzero) flags |= FLAG_NONZERO;
+    // Every RESOLVE_* lookup: a rename racing it makes it fail with EAGAIN (images often hold
+    // links such as var/run -> ../run); the executor retries it a bounded number of times.
+    if (name === 'openat2') flags |= FLAG_RETRY_EAGAIN;
     this.ops.push({ kind: OP_SYSCALL, nr, name, args, options, flags, description });
     return this;
   }

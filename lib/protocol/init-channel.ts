@@ -6,6 +6,7 @@ import { closeSync, readSync, writeSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import type { Socket } from 'node:net';
 import { describeErrno, waitReadable } from '../../bindings/libc.js';
+import { EAGAIN_RETRIES, ERR_RETRIES_EXHAUSTED } from '../../bindings/program-format.js';
 import { MSG_PID, MSG_SYNC_BASE } from './messages.js';
 import { OciError } from '../errors.js';
 
@@ -137,8 +138,11 @@ class BlockingChannel implements InitChannel {
 export function initError(descriptions: readonly string[], op: number, errno: number, prefix = ''): OciError {
   const what = descriptions[op] ?? `op ${op}`;
   if (errno === 0) return new OciError('ERR_CONTAINER_INIT', `${prefix}${what}: the runtime went away`);
+  const retried = (errno & ERR_RETRIES_EXHAUSTED) !== 0;
+  errno &= ~ERR_RETRIES_EXHAUSTED;
   const { code, message } = describeErrno(errno);
-  const err = new OciError('ERR_CONTAINER_INIT', `${prefix}${what}: ${message}`);
+  const why = retried ? ` (tried ${EAGAIN_RETRIES + 1} times: paths it walks kept being renamed meanwhile)` : '';
+  const err = new OciError('ERR_CONTAINER_INIT', `${prefix}${what}: ${message}${why}`);
   Object.assign(err, { errno, errnoCode: code, op });
   return err;
 }

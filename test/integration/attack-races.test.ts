@@ -53,3 +53,46 @@ describe('cwd swapped for a magic link during create (CVE-2024-21626)', () => {
     expect(outcomes['exit 0'], JSON.stringify(outcomes, null, 1)).toBeGreaterThan(0);
   }, 180_000);
 });
+
+describe('openat2 lookups raced by renames elsewhere (EAGAIN)', () => {
+  it('a path through var/run -> ../run resolves while the host renames things: every create succeeds', async () => {
+    const rootfs = copyRootfs(h.dir('rootfs'));
+    // As images have it (Debian's var/run): a relative link that climbs with "..". RESOLVE_IN_ROOT
+    // answers EAGAIN when a rename anywhere on the system raced the walk of "..".
+    mkdirSync(join(rootfs, 'run'), { recursive: true });
+    mkdirSync(join(rootfs, 'var'), { recursive: true });
+    symlinkSync('../run', join(rootfs, 'var/run'));
+    const bundle = h.bundle(
+      (s) => {
+        s.mounts!.push({ destination: '/var/run/data', type: 'tmpfs', source: 'tmpfs', options: ['nosuid'] });
+        s.process!.cwd = '/var/run/data';
+        s.process!.args = ['sh', '-c', 'test "$(pwd)" = /run/data && grep -q " /run/data tmpfs" /proc/mounts'];
+      },
+      { rootfs },
+    );
+    const spare = h.dir('spare');
+    mkdirSync(join(spare, 'a'));
+    const racer = await startRacer('rename', join(spare, 'a'), join(spare, 'b'));
+    const outcomes: Record<string, number> = {};
+    try {
+      for (let i = 0; i < 60; i++) {
+        const id = h.id('eagain');
+        let outcome: string;
+        try {
+          const c = await h.create(id, bundle);
+          await c.start();
+          const { code } = await c.wait();
+          await c.delete();
+          outcome = `exit ${code}`;
+        } catch (err) {
+          outcome = (err as Error).message.replace(id, '<id>');
+          await h.rt.load(id).then((c) => c.delete({ force: true })).catch(() => {});
+        }
+        outcomes[outcome] = (outcomes[outcome] ?? 0) + 1;
+      }
+    } finally {
+      await racer.stop();
+    }
+    expect(outcomes, JSON.stringify(outcomes, null, 1)).toEqual({ 'exit 0': 60 });
+  }, 120_000);
+});
