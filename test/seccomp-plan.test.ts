@@ -6,6 +6,7 @@ import type { Host } from '../lib/host/host.js';
 import { planContainer, planExecProcess } from '../lib/plan/index.js';
 import { compileSeccomp, loadStoredSeccomp, storeSeccomp } from '../lib/seccomp/compile.js';
 import { seccompSupport, type SeccompSupport } from '../lib/seccomp/support.js';
+import { readExactSeccompArgs } from '../lib/seccomp/exact-args.js';
 import { defaultSpec } from '../lib/spec/default-config.js';
 import type { LinuxSeccomp, Spec } from '../lib/spec/index.js';
 
@@ -101,5 +102,40 @@ describe('where the filter is loaded', () => {
     const p = planExecProcess({ process: { cwd: '/', args: ['true'], noNewPrivileges: true }, host: HOST, syncFd: 3, joinFds: {}, rootFd: 5, seccomp: filter });
     expect(p.program.descriptions.some((x) => x.startsWith('load the seccomp filter'))).toBe(true);
     expect(p.program.bytes.includes(filter.bpf)).toBe(true);
+  });
+});
+
+describe('argument values above 2^53 (JSON.parse rounds them)', () => {
+  const parse = (value: string, valueTwo = '0') => {
+    const text = `{"linux":{"seccomp":{"defaultAction":"SCMP_ACT_ALLOW","syscalls":[{"names":["kill"],"action":"SCMP_ACT_ERRNO","args":[{"index":1,"value" : ${value},"valueTwo":${valueTwo},"op":"SCMP_CMP_MASKED_EQ"}]}]}}}`;
+    const spec = JSON.parse(text) as Spec;
+    readExactSeccompArgs(spec, text);
+    return spec.linux!.seccomp!;
+  };
+  const arg = (sc: LinuxSeccomp) => sc.syscalls![0]!.args![0]! as unknown as { value: unknown; valueTwo: unknown };
+
+  it('are read exactly from the text, in any number form', () => {
+    expect(arg(parse('18446744073709551615', '9223372036854775809'))).toMatchObject({ value: 18446744073709551615n, valueTwo: 9223372036854775809n });
+    expect(arg(parse('1.8446744073709551615e19')).value).toBe(18446744073709551615n);
+    expect(arg(parse('92233720368547758090E-1')).value).toBe(9223372036854775809n);
+    // Safe integers stay numbers.
+    expect(arg(parse('4096', '0'))).toMatchObject({ value: 4096, valueTwo: 0 });
+  });
+
+  it('above 2^64 - 1, or not an integer: an error naming the pointer', () => {
+    expect(() => parse('18446744073709551616')).toThrow(/config\.json: \/linux\/seccomp\/syscalls\/0\/args\/0\/value: 18446744073709551616 is above 2\^64 - 1/);
+    expect(() => parse('1e30')).toThrow(/\/args\/0\/value: 1e30 is above 2\^64 - 1/);
+    expect(() => parse('-9223372036854775809')).toThrow(/\/args\/0\/value: -9223372036854775809 is negative/);
+    expect(() => parse('9007199254740993.5')).toThrow(/\/args\/0\/value: 9007199254740993\.5 is not an integer/);
+  });
+
+  it('the filter compares against the exact value: rounded, another program', () => {
+    const exact = compileSeccomp(parse('9223372036854775809', '9223372036854775809'));
+    const rounded = compileSeccomp(parse('9223372036854775808', '9223372036854775808'));
+    expect(exact.bpf.equals(rounded.bpf)).toBe(false);
+    // The low word of 0x8000000000000001 is 1: a BPF_K constant of 1 next to the high word 0x80000000.
+    const ks = Array.from({ length: exact.bpf.length / 8 }, (_, i) => exact.bpf.readUInt32LE(i * 8 + 4));
+    expect(ks).toContain(0x80000000);
+    expect(ks).toContain(1);
   });
 });

@@ -119,7 +119,12 @@ export class PlanCache {
    * computed from the same text).
    */
   private async make(options: PrepareOptions, id: string, warn: (message: string) => void, text: string | undefined, key?: string): Promise<Prepared> {
-    const [{ loadBundle, loadBundleText, VALIDATE_ONLY }, { planContainer }, { storeSeccomp }] = await Promise.all([import('../validate/index.js'), import('../plan/index.js'), import('../seccomp/compile.js')]);
+    const [{ loadBundle, loadBundleText, VALIDATE_ONLY }, { planContainer }, { storeSeccomp }, { readExactSeccompArgs }] = await Promise.all([
+      import('../validate/index.js'),
+      import('../plan/index.js'),
+      import('../seccomp/compile.js'),
+      import('../seccomp/exact-args.js'),
+    ]);
     const warnings: string[] = [];
     const say = (m: string) => {
       warnings.push(m);
@@ -129,6 +134,8 @@ export class PlanCache {
       // Without the text (unreadable, not JSON) loadBundle reads the file and says what is wrong.
       const { config, report } = text === undefined ? loadBundle(options.bundle) : loadBundleText(options.bundle, text);
       for (const p of report.problems) if (!VALIDATE_ONLY.has(p.rule ?? '')) say(`config.json: ${p.pointer || '/'}: ${p.message}`);
+      // Syscall argument values above 2^53, exactly (JSON.parse rounds them).
+      if (text !== undefined) readExactSeccompArgs(config, text);
       const view = containerView(config, options);
       return { ...view, plan: planWith(planContainer, view.spec, view.rootfs, view.fds, options, say) };
     });

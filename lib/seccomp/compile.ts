@@ -8,6 +8,7 @@ import { ACTIONS, actionValue, libseccompArchName, BPF_MAXINSNS, OPERATORS, SECC
 import { OciError } from '../errors.js';
 import type { LinuxSeccomp } from '../spec/index.js';
 import { seccompSupport, type SeccompSupport } from './support.js';
+import { toDatum, type SeccompDatum } from './exact-args.js';
 
 const EPERM = 1;
 const BASE = '/linux/seccomp';
@@ -139,16 +140,11 @@ function argumentGroups(args: NonNullable<LinuxSeccomp['syscalls']>[number]['arg
     const op = OPERATORS[a.op as SeccompOperatorName];
     if (op === undefined) throw invalid(`${at}/args/${k}/op`, `unknown seccomp operator "${a.op}"`);
     if (!Number.isInteger(a.index) || a.index < 0 || a.index > 5) throw invalid(`${at}/args/${k}/index`, `argument index ${a.index} does not exist: a syscall has six arguments, 0 to 5`);
-    return { index: a.index, op, a: toDatum(a.value, `${at}/args/${k}/value`), b: toDatum(a.valueTwo ?? 0, `${at}/args/${k}/valueTwo`) };
+    return { index: a.index, op, a: toDatum(a.value as SeccompDatum, `${at}/args/${k}/value`), b: toDatum((a.valueTwo ?? 0) as SeccompDatum, `${at}/args/${k}/valueTwo`) };
   });
   if (!cmps.length) return [[]];
   const indexes = cmps.map((c) => c.index);
   return new Set(indexes).size === indexes.length ? [cmps] : cmps.map((c) => [c]);
-}
-
-function toDatum(v: number, pointer: string): bigint {
-  if (!Number.isInteger(v) || v < 0) throw invalid(pointer, `${v} is not an unsigned 64-bit integer`);
-  return BigInt(v);
 }
 
 function ruleError(errno: number): string {

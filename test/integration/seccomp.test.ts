@@ -2,7 +2,7 @@
 // flags, the notify listener with an agent that answers, exec, and the profiles podman and
 // containerd send.
 import { execFileSync, spawn, spawnSync, type ChildProcess } from 'node:child_process';
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { LinuxSeccomp, Spec } from '../../lib/spec/index.js';
@@ -111,6 +111,37 @@ describe('argument filters', () => {
   it('two arguments in one rule: a call matching only one of them passes', async () => {
     const r = await h.sh('sh -c \'kill -28 $$ && echo child:ok\'; kill -28 $$ && echo init:ok || echo init:denied', withSeccomp(allowBut(cases[8][1])));
     expect(r.stdout).toBe('child:ok\ninit:denied\n');
+  });
+});
+
+describe('argument values above 2^53, as written in config.json', () => {
+  // (signal & 0x8000000000000001) == 0 holds for even signals only; JSON.parse's 2^63 for the
+  // mask would deny every signal, 2^64 for an all-ones mask none.
+  const probe = 'for s in 0 17 18; do kill -$s $$ 2>/dev/null && echo $s:ok || echo $s:denied; done';
+  const bundleWith = (mask: string, value: string) => {
+    const bundle = h.bundle(withSeccomp(allowBut([{ names: ['kill'], action: 'SCMP_ACT_ERRNO', args: [{ index: 1, value: 4242424242, valueTwo: 4343434343, op: 'SCMP_CMP_MASKED_EQ' }] }]), (s) => {
+      s.process!.args = ['sh', '-c', probe];
+    }));
+    const file = join(bundle, 'config.json');
+    writeFileSync(file, readFileSync(file, 'utf8').replace('4242424242', mask).replace('4343434343', value));
+    return bundle;
+  };
+
+  it('a mask of 0x8000000000000001 (9223372036854775809) keeps its low bit', async () => {
+    const r = await h.cli(['run', '--bundle', bundleWith('9223372036854775809', '0'), h.id()]);
+    expect({ out: r.stdout.trim().split('\n').join(' '), err: r.stderr }).toEqual({ out: '0:denied 17:ok 18:denied', err: '' });
+  });
+
+  it('a mask of 18446744073709551615 (all ones) matches the signal itself', async () => {
+    const r = await h.cli(['run', '--bundle', bundleWith('18446744073709551615', '18'), h.id()]);
+    expect(r.stdout.trim().split('\n').join(' ')).toBe('0:ok 17:ok 18:denied');
+  });
+
+  it('a value above 2^64 - 1 is refused naming it', async () => {
+    const r = await h.cli(['run', '--bundle', bundleWith('18446744073709551616', '0'), h.id()]);
+    expect(r.code).not.toBe(0);
+    expect(r.stderr).toMatch(/config\.json: \/linux\/seccomp\/syscalls\/0\/args\/0\/value: 18446744073709551616 is above 2\^64 - 1/);
+    h.expectClean();
   });
 });
 
