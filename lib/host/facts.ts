@@ -1,9 +1,10 @@
 // Facts about host files that validation and planning depend on: the rootfs is a directory, a
 // bind source is a file, AppArmor is enabled. While a plan is being made they are recorded, so a
 // cached plan (lib/lifecycle/plan-cache.ts) is reused only while every fact it was made from still holds.
-import { statSync, type Stats } from 'node:fs';
+import { realpathSync, statSync, type Stats } from 'node:fs';
 
-export type PathKind = 'dir' | 'file' | 'other' | 'missing';
+/** What a path is; `=/real/path`: where it resolves to (symlinks followed). */
+export type PathKind = 'dir' | 'file' | 'other' | 'missing' | `=${string}`;
 export type Facts = [path: string, kind: PathKind][];
 
 let recording: Map<string, PathKind> | undefined;
@@ -24,6 +25,13 @@ export function statFact(path: string): Stats {
   }
   recording?.set(path, kindOf(st));
   return st;
+}
+
+/** realpathSync (it throws the same way), remembered while recording. */
+export function realpathFact(path: string): string {
+  const real = realpathSync(path);
+  recording?.set(`${path}\0real`, `=${real}`);
+  return real;
 }
 
 /** existsSync, remembered while recording. */
@@ -48,10 +56,11 @@ export function withFacts<T>(fn: () => T): { value: T; facts: Facts } {
 
 /** Do all the facts still hold? */
 export function factsHold(facts: Facts): boolean {
-  for (const [path, kind] of facts) {
+  for (const [key, kind] of facts) {
     let now: PathKind;
     try {
-      now = kindOf(statSync(path, { throwIfNoEntry: false }));
+      if (kind.startsWith('=')) now = `=${realpathSync(key.slice(0, key.indexOf('\0')))}`;
+      else now = kindOf(statSync(key, { throwIfNoEntry: false }));
     } catch {
       return false;
     }

@@ -51,7 +51,8 @@ export function makeMappingNamespaces(mappings: readonly IdMapping[]): MappingNa
         try {
           writeFileSync(`/proc/${pid}/${file}`, text);
         } catch (err) {
-          throw new OciError('ERR_INVALID_CONFIG', `idmapped mount mapping ${i + 1}: write ${file} (${text.trim().replace(/\n/g, '; ')}): ${(err as Error).message}`);
+          const pointers = m.mounts.map((n) => `/mounts/${n}`).join(', ');
+          throw new OciError('ERR_INVALID_CONFIG', `config.json: ${pointers}: the idmapped mount's mapping: write ${file} (${text.trim().replace(/\n/g, '; ')}): ${(err as Error).message}`);
         }
       };
       write('uid_map', mapText(m.uid));

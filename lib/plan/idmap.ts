@@ -8,12 +8,16 @@ import type { LinuxIDMapping, Mount, Spec } from '../spec/index.js';
 export interface IdMapping {
   uid: LinuxIDMapping[];
   gid: LinuxIDMapping[];
+  /** The indices of the mounts that use it, for error messages (/mounts/N). */
+  mounts: number[];
 }
 
 export interface IdmappedMount {
   /** Index into the distinct mappings (and the fds made for them). */
   mapping: number;
   recursive: boolean;
+  /** How errors name it: `/mounts/N (idmap)`. */
+  pointer: string;
 }
 
 export interface IdmapPlan {
@@ -44,7 +48,7 @@ export function planIdmaps(spec: Spec): IdmapPlan {
     const where = `config.json: /mounts/${i} (${m.destination})`;
     const bind = m.type === 'bind' || m.options?.some((o) => o === 'bind' || o === 'rbind');
     if (!bind) throw new OciError('ERR_INVALID_CONFIG', `${where}: id mappings apply only to bind mounts (add "bind" or "rbind")`);
-    let mapping: IdMapping;
+    let mapping: Omit<IdMapping, 'mounts'>;
     if (m.uidMappings?.length || m.gidMappings?.length) {
       if (!m.uidMappings?.length || !m.gidMappings?.length) {
         throw new OciError('ERR_INVALID_CONFIG', `${where}: an idmapped mount needs both uidMappings and gidMappings`);
@@ -62,9 +66,11 @@ export function planIdmaps(spec: Spec): IdmapPlan {
     let index = keys.indexOf(key);
     if (index < 0) {
       index = keys.push(key) - 1;
-      mappings.push(mapping);
+      mappings.push({ ...mapping, mounts: [] });
     }
-    mounts.set(i, { mapping: index, recursive: idmapOption(m) === 'ridmap' });
+    mappings[index]!.mounts.push(i);
+    const option = idmapOption(m) ?? 'idmap';
+    mounts.set(i, { mapping: index, recursive: option === 'ridmap', pointer: `/mounts/${i} (${option})` });
   });
   return { mappings, mounts };
 }

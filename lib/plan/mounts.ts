@@ -1,7 +1,7 @@
 // config.json `mounts`, with the new mount API: a bind is open_tree(OPEN_TREE_CLONE); a filesystem
 // is fsopen/fsconfig/fsmount. Either way the detached mount gets its attributes with
 // mount_setattr and is attached with move_mount onto an fd resolved inside the rootfs.
-import { statFact } from '../host/facts.js';
+import { realpathFact, statFact } from '../host/facts.js';
 import { isAbsolute, resolve as resolvePath } from 'node:path';
 import { AT, FSCONFIG, FSMOUNT_CLOEXEC, FSOPEN_CLOEXEC, MOUNT_ATTR, MOVE_MOUNT, O, OPEN_TREE, RESOLVE } from '../../bindings/constants.js';
 import type { Reg } from '../../bindings/program.js';
@@ -35,7 +35,7 @@ export function planMount(ctx: PlanContext, mount: Mount, index: number, opts: M
 }
 
 /** Bind sources opened early (see `planOpenBindSources`), by mount index. */
-export type OpenedSources = Map<number, { tree: Reg; isDir: boolean }>;
+export type OpenedSources = Map<number, { tree: Reg; isDir: boolean; what: string }>;
 
 /**
  * Open every bind source as a detached mount (open_tree(OPEN_TREE_CLONE)) with its attributes set,
@@ -57,53 +57,71 @@ export function planOpenBindSources(
     if (!all && !idmap) return;
     const o = parseMountOptions(mount.type, mount.options, `mounts[${index}] (${mount.destination})`);
     if (!o.bind) return;
-    const { source, isDir } = bindSource(mount, opts, index);
+    const { given, source, isDir, noSymlinks } = bindSource(mount, opts, index);
     const tree = ctx.b.register();
-    openBindSource(ctx, source, mount.destination, o, tree);
+    // An idmapped mount's errors name it by its pointer: the mapping may be what is at fault.
+    // Descriptions name the source as configured (they are made again after a cache hit, when a
+    // symlink in it may resolve elsewhere).
+    const what = `${idmap ? `${idmap.pointer}: ` : ''}mount ${given} on ${mount.destination}`;
+    openBindSource(ctx, source, noSymlinks, o, tree, what);
     if (idmap) {
       // The tree is still detached and ours (made by this process, in the runtime's user
       // namespace): the only state in which the kernel lets a mount take an idmapping.
       const fd = idmapFds[idmap.mapping];
-      const what = `mount ${source} on ${mount.destination}`;
       ctx.b.syscall(
         'mount_setattr',
         [tree, ctx.str(''), AT.EMPTY_PATH | (idmap.recursive ? AT.RECURSIVE : 0), ctx.b.bytes(mountAttr(MOUNT_ATTR.IDMAP, 0, 0, fd)), MOUNT_ATTR_SIZE],
         `${what}: ${idmap.recursive ? 'idmap the tree (ridmap)' : 'idmap the mount'} (mount_setattr MOUNT_ATTR_IDMAP)`,
       );
     }
-    opened.set(index, { tree, isDir });
+    opened.set(index, { tree, isDir, what });
   });
   return opened;
 }
 
-function bindSource(mount: Mount, opts: MountPlanOptions, index: number): { source: string; isDir: boolean } {
+/**
+ * The source's real path, symlinks resolved now, when the plan is made: the executor opens it with
+ * RESOLVE_NO_SYMLINKS, so a component swapped for a symlink since (a directory the container's
+ * user controls, say) fails the open instead of binding wherever the symlink points. /proc paths
+ * keep their magic links (a namespace file is bound as itself).
+ */
+function bindSource(mount: Mount, opts: MountPlanOptions, index: number): { given: string; source: string; isDir: boolean; noSymlinks: boolean } {
   const src = mount.source ?? '';
-  const source = isAbsolute(src) ? src : resolvePath(opts.bundleDir, src);
+  const given = isAbsolute(src) ? src : resolvePath(opts.bundleDir, src);
   try {
-    return { source, isDir: statFact(source).isDirectory() };
+    const isDir = statFact(given).isDirectory();
+    if (given === '/proc' || given.startsWith('/proc/')) return { given, source: given, isDir, noSymlinks: false };
+    return { given, source: realpathFact(given), isDir, noSymlinks: true };
   } catch (err) {
     const e = err as NodeJS.ErrnoException;
-    throw new OciError('ERR_INVALID_CONFIG', `config.json: /mounts/${index}: mount ${src} to ${mount.destination}: source ${source} ${e.code === 'ENOENT' ? 'does not exist' : `cannot be read: ${e.message}`}`);
+    throw new OciError('ERR_INVALID_CONFIG', `config.json: /mounts/${index}: mount ${src} to ${mount.destination}: source ${given} ${e.code === 'ENOENT' ? 'does not exist' : `cannot be read: ${e.message}`}`);
   }
 }
 
-function openBindSource(ctx: PlanContext, source: string, destination: string, o: ParsedMountOptions, tree: Reg): void {
-  const what = `mount ${source} on ${destination}`;
-  ctx.b.syscall('open_tree', [AT.FDCWD, ctx.str(source), OPEN_TREE.CLONE | OPEN_TREE.CLOEXEC | (o.recursive ? AT.RECURSIVE : 0)], `${what}: open_tree`, { save: tree });
+function openBindSource(ctx: PlanContext, source: string, noSymlinks: boolean, o: ParsedMountOptions, tree: Reg, what: string): void {
+  const recursive = o.recursive ? AT.RECURSIVE : 0;
+  if (noSymlinks) {
+    // The O_PATH fd stays open (close-on-exec) until the set-up's fds are closed together.
+    const how = ctx.how(O.PATH | O.CLOEXEC, RESOLVE.NO_SYMLINKS);
+    ctx.b.syscall('openat2', [AT.FDCWD, ctx.str(source), how, 24], `${what}: open the source as resolved when planned, following no symlink (ELOOP: a component became a symlink since)`, { save: tree });
+    ctx.b.syscall('open_tree', [tree, ctx.str(''), OPEN_TREE.CLONE | OPEN_TREE.CLOEXEC | AT.EMPTY_PATH | recursive], `${what}: open_tree`, { save: tree });
+  } else {
+    ctx.b.syscall('open_tree', [AT.FDCWD, ctx.str(source), OPEN_TREE.CLONE | OPEN_TREE.CLOEXEC | recursive], `${what}: open_tree`, { save: tree });
+  }
   setAttributes(ctx, tree, o, what);
 }
 
-function planBind(ctx: PlanContext, mount: Mount, o: ParsedMountOptions, opts: MountPlanOptions, index: number, early?: { tree: Reg; isDir: boolean }): void {
+function planBind(ctx: PlanContext, mount: Mount, o: ParsedMountOptions, opts: MountPlanOptions, index: number, early?: { tree: Reg; isDir: boolean; what: string }): void {
   if (early) {
-    const what = `mount ${mount.source} on ${mount.destination}`;
+    const { what } = early;
     ctx.resolveInRoot(ctx.regs.root, mount.destination, ctx.regs.target, early.isDir ? 'dir' : 'file', what);
     attach(ctx, early.tree, ctx.regs.target, { ...o, attrSet: 0, attrClr: 0, recAttrSet: 0, recAttrClr: 0 }, what);
     return;
   }
-  const { source, isDir } = bindSource(mount, opts, index);
+  const { given, source, isDir, noSymlinks } = bindSource(mount, opts, index);
   const { tree, target } = ctx.regs;
-  const what = `mount ${source} on ${mount.destination}`;
-  openBindSource(ctx, source, mount.destination, o, tree);
+  const what = `mount ${given} on ${mount.destination}`;
+  openBindSource(ctx, source, noSymlinks, o, tree, what);
   ctx.resolveInRoot(ctx.regs.root, mount.destination, target, isDir ? 'dir' : 'file', what);
   attach(ctx, tree, target, o, what);
 }

@@ -165,4 +165,18 @@ describe('idmapped mounts', () => {
     expect(r.code).not.toBe(0);
     expect(r.stderr).toMatch(/mounts\/\d+.*\/data.*bind/);
   });
+
+  it('a failing step of an idmapped mount names it by its pointer (conformance CFG-MOPT-idmap-userns)', async () => {
+    const dir = hostOwned();
+    let index = -1;
+    // The container's root (host 100000) cannot create the missing target in a root-owned
+    // rootfs. (A mapping the kernel would refuse is refused first by validation, naming it.)
+    const denied = await h.sh('true', (s) => {
+      inUserns(s);
+      s.root!.readonly = false;
+      index = s.mounts!.push({ destination: '/missing/data', type: 'bind', source: dir, options: ['bind', 'ridmap'] }) - 1;
+    });
+    expect(denied.code).not.toBe(0);
+    expect(denied.stderr).toBe(`ocirun: create: /mounts/${index} (ridmap): mount ${dir} on /missing/data: create directory /missing: permission denied\n`);
+  });
 });
