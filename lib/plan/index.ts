@@ -12,6 +12,7 @@ import { planOpenCwd } from './cwd.js';
 import { planDevices } from './devices.js';
 import { planIdmaps } from './idmap.js';
 import { planMount, planOpenBindSources } from './mounts.js';
+import { planOwnCgroupTrees } from './cgroup-mount.js';
 import { planNamespaces, timensOffsets, type NamespacePhase, type NamespaceRequest } from './namespaces.js';
 import { planMaskedPaths, planReadonlyPaths, planSysctl } from './paths.js';
 import { planCredentials, planExec, planExecutableCheck, planFds, planProcessLimits, planReopenDevNull } from './process.js';
@@ -85,7 +86,10 @@ export function planContainer(input: ContainerPlanInput): Plan {
 
   const requests: NamespaceRequest[] = (linux.namespaces ?? []).map((ns) => ({ type: ns.type, joinFd: input.joinFds[ns.type] }));
   const userns = requests.some((r) => r.type === 'user');
-  const mountOpts = { bundleDir: input.bundleDir, cgroups: input.host.cgroups, userns, warn };
+  // Without a cgroup namespace: the cgroup mounts rooted at the container's cgroups, made while
+  // the process is still in the runtime's namespaces (lib/plan/cgroup-mount.ts).
+  const ownCgroups = input.cgroupFds?.length ? planOwnCgroupTrees(ctx, spec, input.host.cgroups) : undefined;
+  const mountOpts = { bundleDir: input.bundleDir, cgroups: input.host.cgroups, userns, warn, ownCgroups };
   // With a user namespace the bind sources are opened first, with the runtime's credentials;
   // idmapped ones always are (only the runtime's user namespace may idmap a mount).
   const idmaps = planIdmaps(spec);

@@ -13,6 +13,7 @@ import type { PlanContext } from './context.js';
 import { relativeInRoot } from './context.js';
 import { isIdmapped, type IdmapPlan } from './idmap.js';
 import { parseMountOptions, type ParsedMountOptions } from './mount-options.js';
+import { planCgroup, type OwnCgroupTrees } from './cgroup-mount.js';
 
 export interface MountPlanOptions {
   bundleDir: string;
@@ -20,6 +21,8 @@ export interface MountPlanOptions {
   /** In a user namespace a cgroup filesystem cannot be mounted: the host's are bound instead. */
   userns?: boolean;
   warn: (message: string) => void;
+  /** cgroup mounts made early, rooted at the container's cgroups (lib/plan/cgroup-mount.ts). */
+  ownCgroups?: OwnCgroupTrees;
 }
 
 export function planMount(ctx: PlanContext, mount: Mount, index: number, opts: MountPlanOptions, opened?: OpenedSources): void {
@@ -29,7 +32,7 @@ export function planMount(ctx: PlanContext, mount: Mount, index: number, opts: M
   const early = opened?.get(index);
   if (isIdmapped(mount) && !early) throw new OciError('ERR_INVALID_CONFIG', `${where}: an idmapped mount must be a bind mount`);
   if (o.bind) return planBind(ctx, mount, o, opts, index, early);
-  if (mount.type === 'cgroup') return planCgroup(ctx, mount, o, opts);
+  if (mount.type === 'cgroup') return planCgroup(ctx, mount, o, opts, opts.ownCgroups?.get(index));
   if (!mount.type) throw new OciError('ERR_INVALID_CONFIG', `${where}: a mount that is not a bind mount needs a type`);
   return planFilesystem(ctx, mount.type, mount.source, mount.destination, o);
 }
@@ -196,7 +199,7 @@ function setAttributes(ctx: PlanContext, tree: Reg, o: ParsedMountOptions, what:
   }
 }
 
-function attach(ctx: PlanContext, mnt: Reg, target: Reg, o: ParsedMountOptions, what: string): void {
+export function attach(ctx: PlanContext, mnt: Reg, target: Reg, o: ParsedMountOptions, what: string): void {
   const b = ctx.b;
   setAttributes(ctx, mnt, o, what);
   const propagation = () =>
@@ -210,63 +213,8 @@ function attach(ctx: PlanContext, mnt: Reg, target: Reg, o: ParsedMountOptions, 
   if (o.propagation && !ctx.detachedRoot) propagation();
 }
 
-/**
- * A `cgroup` mount. On a cgroup v2 host it is cgroup2. On a v1 (or hybrid) host it is, as runc
- * and crun lay it out, a tmpfs holding one mount per hierarchy of the host.
- */
-function planCgroup(ctx: PlanContext, mount: Mount, o: ParsedMountOptions, opts: MountPlanOptions): void {
-  const b = ctx.b;
-  const { cgroups } = opts;
-  if (cgroups.unifiedOnly) {
-    if (opts.userns) return planBindHost(ctx, '/sys/fs/cgroup', mount.destination, o);
-    return planFilesystem(ctx, 'cgroup2', mount.source, mount.destination, { ...o, params: [] });
-  }
-  const readOnly = Boolean((o.attrSet | o.recAttrSet) & MOUNT_ATTR.RDONLY);
-  const base = mount.destination.replace(/\/+$/, '');
-  const tmpfsFd = b.register();
-  const tmpfsOptions: ParsedMountOptions = { ...o, attrSet: o.attrSet & ~MOUNT_ATTR.RDONLY, recAttrSet: o.recAttrSet & ~MOUNT_ATTR.RDONLY, params: [['mode', '755']] };
-  // Into a detached root the tmpfs goes last, complete and read-only: only a detached tree's
-  // root takes attributes there.
-  if (ctx.detachedRoot) planDetachedFilesystem(ctx, 'tmpfs', 'tmpfs', tmpfsOptions, tmpfsFd);
-  else planFilesystem(ctx, 'tmpfs', 'tmpfs', base, tmpfsOptions, tmpfsFd);
-  // The tmpfs is new and ours: its directories are made directly in it, no path resolution needed.
-  const { fs, tree, target } = ctx.regs;
-  const set = o.attrSet | o.recAttrSet;
-  for (const h of cgroups.hierarchies) {
-    const type = h.version === 2 ? 'cgroup2' : 'cgroup';
-    const what = `mount ${type} on ${base}/${h.name}`;
-    b.syscall('mkdirat', [tmpfsFd, ctx.str(h.name), 0o755], `${what}: create the directory`);
-    b.syscall('openat', [tmpfsFd, ctx.str(h.name), O.PATH | O.DIRECTORY | O.CLOEXEC | O.NOFOLLOW, 0], `${what}: open the directory`, { save: target });
-    if (opts.userns) {
-      // cgroup v1 has no user-namespace mounts: bind the host's hierarchy, as runc does.
-      const host = `/sys/fs/cgroup/${h.name}`;
-      b.syscall('open_tree', [AT.FDCWD, ctx.str(host), OPEN_TREE.CLONE | OPEN_TREE.CLOEXEC | AT.RECURSIVE], `${what}: open_tree ${host}`, { save: tree });
-      if (set) b.syscall('mount_setattr', [tree, ctx.str(''), AT.EMPTY_PATH | AT.RECURSIVE, b.bytes(mountAttr(set, 0, 0)), MOUNT_ATTR_SIZE], `${what}: set ${describeAttr(set, 0)}`);
-      b.syscall('move_mount', [tree, ctx.str(''), target, ctx.str(''), MOVE_MOUNT.F_EMPTY_PATH | MOVE_MOUNT.T_EMPTY_PATH], `${what}: move_mount`);
-      continue;
-    }
-    b.syscall('fsopen', [ctx.str(type), FSOPEN_CLOEXEC], `${what}: fsopen`, { save: fs });
-    b.syscall('fsconfig', [fs, FSCONFIG.SET_STRING, ctx.str('source'), ctx.str(mount.source ?? 'cgroup'), 0], `${what}: set source`);
-    for (const opt of h.version === 2 ? [] : h.options) {
-      const eq = opt.indexOf('=');
-      if (eq < 0) b.syscall('fsconfig', [fs, FSCONFIG.SET_FLAG, ctx.str(opt), 0, 0], `${what}: option ${opt}`);
-      else b.syscall('fsconfig', [fs, FSCONFIG.SET_STRING, ctx.str(opt.slice(0, eq)), ctx.str(opt.slice(eq + 1)), 0], `${what}: option ${opt}`);
-    }
-    b.syscall('fsconfig', [fs, FSCONFIG.CMD_CREATE, 0, 0, 0], `${what}: create`);
-    b.syscall('fsmount', [fs, FSMOUNT_CLOEXEC, set], `${what}: fsmount`, { save: tree });
-    b.syscall('move_mount', [tree, ctx.str(''), target, ctx.str(''), MOVE_MOUNT.F_EMPTY_PATH | MOVE_MOUNT.T_EMPTY_PATH], `${what}: move_mount`);
-  }
-  if (readOnly) {
-    b.syscall('mount_setattr', [tmpfsFd, ctx.str(''), AT.EMPTY_PATH, b.bytes(mountAttr(MOUNT_ATTR.RDONLY, 0, 0)), MOUNT_ATTR_SIZE], `mount cgroup on ${base}: make the tmpfs read-only`);
-  }
-  if (ctx.detachedRoot) {
-    ctx.resolveInRoot(ctx.regs.root, base, target, 'dir', `mount cgroup on ${base}`);
-    attach(ctx, tmpfsFd, target, { ...o, attrSet: 0, attrClr: 0, recAttrSet: 0, recAttrClr: 0 }, `mount cgroup on ${base}`);
-  }
-}
-
 /** A fresh filesystem, left detached in `mnt`. */
-function planDetachedFilesystem(ctx: PlanContext, type: string, source: string, o: ParsedMountOptions, mnt: Reg): void {
+export function planDetachedFilesystem(ctx: PlanContext, type: string, source: string, o: ParsedMountOptions, mnt: Reg): void {
   const b = ctx.b;
   const what = `mount ${type}`;
   const { fs } = ctx.regs;
@@ -281,7 +229,7 @@ function planDetachedFilesystem(ctx: PlanContext, type: string, source: string, 
 }
 
 /** Bind a host directory (recursively) at `destination` with the mount's attributes. */
-function planBindHost(ctx: PlanContext, source: string, destination: string, o: ParsedMountOptions): void {
+export function planBindHost(ctx: PlanContext, source: string, destination: string, o: ParsedMountOptions): void {
   const b = ctx.b;
   const what = `mount ${source} on ${destination}`;
   const { tree, target } = ctx.regs;
@@ -291,7 +239,7 @@ function planBindHost(ctx: PlanContext, source: string, destination: string, o: 
   attach(ctx, tree, target, { ...o, attrSet: 0, attrClr: 0, recAttrSet: 0, recAttrClr: 0 }, what);
 }
 
-function describeAttr(set: number, clr: number): string {
+export function describeAttr(set: number, clr: number): string {
   const names: [number, string][] = [
     [MOUNT_ATTR.RDONLY, 'ro'],
     [MOUNT_ATTR.NOSUID, 'nosuid'],
