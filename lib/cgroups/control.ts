@@ -84,6 +84,16 @@ export function cgroupTree(dir: string): string[] {
  * first where it can be, so nothing forks past the list (as runc does).
  */
 export async function signalAll(cg: CgroupRecord, signal: number): Promise<void> {
+  const paused = canFreeze(cg) && isFrozen(cg);
+  await signalEvery(cg, signal);
+  // A process frozen by the v1 freezer dies of SIGKILL only once thawed: a paused container is
+  // thawed after it (runc thaws after every kill --all), or whoever waits for its end waits
+  // forever (containerd's `task delete --force` of a paused task). Other signals stay pending
+  // until resume, and the container stays paused.
+  if (signal === 9 && paused) await setFrozen(cg, false);
+}
+
+async function signalEvery(cg: CgroupRecord, signal: number): Promise<void> {
   const unified = unifiedDir(cg);
   if (signal === 9 && unified && existsSync(`${unified.dir}/cgroup.kill`)) {
     writeCgroupFile(`${unified.dir}/cgroup.kill`, '1');

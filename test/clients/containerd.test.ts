@@ -210,6 +210,17 @@ describe.each(runtimes)('containerd 1.6 + runc shim with $name', ({ name, binary
     expectCalled('resume', id);
   });
 
+  it('task delete -f of a paused task: the shim sends kill --all 9 and waits for the end', async () => {
+    const id = d.id(`pausedel-${name}`);
+    const init = await detached(id, ['sleep', '300']);
+    expect((await d.ctr(['task', 'pause', id])).code).toBe(0);
+    const del = await timed('task delete -f (paused)', () => d.ctr(['task', 'delete', '--force', id], { timeoutMs: 15_000 }));
+    expect(del.signal).toBe(null);
+    expect(del.code).toBe(0);
+    expect(alive(init)).toBe(false);
+    expect(existsSync(d.cgroupDir('freezer', id))).toBe(false);
+  });
+
   it('--memory-limit is the container cgroup limit, and task metrics reports that cgroup', async () => {
     const id = d.id(`mem-${name}`);
     const limit = 48 * 1024 * 1024;

@@ -9,7 +9,7 @@ import { describe, expect, it } from 'vitest';
 import { hostLayout } from '../../lib/cgroups/index.js';
 import { ownCgroups } from '../../lib/cgroups/layout.js';
 import { cgroupDirs } from '../../lib/cgroups/path.js';
-import { CLI, spawnCollect, useHarness, waitFor, type Patch } from '../support/harness.js';
+import { alive, CLI, spawnCollect, useHarness, waitFor, type Patch } from '../support/harness.js';
 
 const h = useHarness('cgroups');
 const layout = hostLayout();
@@ -101,6 +101,24 @@ describe.skipIf(!hasV1)(`cgroups on this host (${layout.mode})`, () => {
     expect((await h.cli(['pause', id])).code).toBe(0);
     // delete --force of a paused container.
     expect((await h.cli(['delete', '--force', id])).stderr).toBe('');
+    h.expectClean();
+  });
+
+  it('kill --all KILL of a paused container thaws it, so it dies; another signal leaves it paused', async () => {
+    const id = h.id();
+    const bundle = h.bundle((s) => {
+      s.process!.args = ['sh', '-c', 'trap "" TERM; sleep 100 & wait'];
+    });
+    expect((await h.cli(['run', '--detach', '--bundle', bundle, id])).code).toBe(0);
+    const pid = JSON.parse((await h.cli(['state', id])).stdout).pid as number;
+    expect((await h.cli(['pause', id])).stderr).toBe('');
+    expect((await h.cli(['kill', '--all', id, 'TERM'])).stderr).toBe('');
+    expect(JSON.parse((await h.cli(['state', id])).stdout).status).toBe('paused');
+    // containerd's `task delete --force` sends this, then waits for the init's end.
+    expect((await h.cli(['kill', '--all', id, 'KILL'])).stderr).toBe('');
+    expect(await waitFor(() => !alive(pid), 5000)).toBe(true);
+    expect(JSON.parse((await h.cli(['state', id])).stdout).status).toBe('stopped');
+    expect((await h.cli(['delete', id])).code).toBe(0);
     h.expectClean();
   });
 
