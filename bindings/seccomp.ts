@@ -84,3 +84,48 @@ export const SOCK_FPROG_FILTER_OFFSET = 8;
 export function libseccompArchName(arch: string): string {
   return arch.replace(/^SCMP_ARCH_/, '').toLowerCase();
 }
+
+/** Classic BPF, as seccomp filters are written (linux/filter.h, linux/bpf_common.h). */
+export interface SockFilter {
+  code: number;
+  jt: number;
+  jf: number;
+  k: number;
+}
+
+export const BPF = {
+  /** A = seccomp_data word at offset k (0: nr, 4: arch). */
+  LD_W_ABS: 0x20,
+  JA: 0x05,
+  JEQ_K: 0x15,
+  JGT_K: 0x25,
+  JSET_K: 0x45,
+  RET_K: 0x06,
+} as const;
+
+/** The longest jump a conditional instruction's jt/jf can take. */
+export const BPF_MAX_COND_JUMP = 255;
+
+/** struct seccomp_data offsets. */
+export const SECCOMP_DATA_NR = 0;
+export const SECCOMP_DATA_ARCH = 4;
+
+/** x32 system calls are x86_64's with this bit set in their number. */
+export const X32_SYSCALL_BIT = 0x40000000;
+
+/** Instructions as the kernel takes them: u16 code, u8 jt, u8 jf, u32 k, host-endian (seccomp_export_bpf's layout). */
+export function encodeSockFilters(insns: readonly SockFilter[]): Buffer {
+  const b = Buffer.alloc(insns.length * SOCK_FILTER_SIZE);
+  const le = new Uint8Array(new Uint16Array([1]).buffer)[0] === 1;
+  insns.forEach((x, i) => {
+    const o = i * SOCK_FILTER_SIZE;
+    if (x.jt > BPF_MAX_COND_JUMP || x.jf > BPF_MAX_COND_JUMP) throw new Error(`BPF instruction ${i}: jump beyond ${BPF_MAX_COND_JUMP}`);
+    if (le) b.writeUInt16LE(x.code, o);
+    else b.writeUInt16BE(x.code, o);
+    b[o + 2] = x.jt;
+    b[o + 3] = x.jf;
+    if (le) b.writeUInt32LE(x.k >>> 0, o + 4);
+    else b.writeUInt32BE(x.k >>> 0, o + 4);
+  });
+  return b;
+}

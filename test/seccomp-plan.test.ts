@@ -139,3 +139,76 @@ describe('argument values above 2^53 (JSON.parse rounds them)', () => {
     expect(ks).toContain(1);
   });
 });
+
+/** A classic BPF interpreter for what libseccomp and the stub emit (loads, jumps, AND, returns). */
+function runFilter(bpf: Buffer, data: { nr: number; arch: number }): number {
+  const word = (off: number) => (off === 0 ? data.nr >>> 0 : off === 4 ? data.arch >>> 0 : 0);
+  let a = 0;
+  for (let pc = 0; pc < bpf.length / 8; pc++) {
+    const code = bpf.readUInt16LE(pc * 8);
+    const jt = bpf[pc * 8 + 2]!;
+    const jf = bpf[pc * 8 + 3]!;
+    const k = bpf.readUInt32LE(pc * 8 + 4);
+    switch (code) {
+      case 0x20: a = word(k); break;
+      case 0x05: pc += k; break;
+      case 0x15: pc += a === k ? jt : jf; break;
+      case 0x25: pc += a > k ? jt : jf; break;
+      case 0x35: pc += a >= k ? jt : jf; break;
+      case 0x45: pc += (a & k) !== 0 ? jt : jf; break;
+      case 0x54: a = (a & k) >>> 0; break;
+      case 0x06: return k;
+      default: throw new Error(`opcode 0x${code.toString(16)} at ${pc}`);
+    }
+  }
+  throw new Error('fell off the program');
+}
+
+describe.runIf(process.arch === 'x64')("runc's -ENOSYS stub", () => {
+  const X86_64 = 0xc000003e;
+  const I386 = 0x40000003;
+  const AARCH64 = 0xc00000b7;
+  const ENOSYS = 0x50026;
+  const EPERM = 0x50001;
+  const ALLOW = 0x7fff0000;
+  const profile = (o: Partial<LinuxSeccomp> = {}): LinuxSeccomp => ({
+    defaultAction: 'SCMP_ACT_ERRNO',
+    architectures: ['SCMP_ARCH_X86_64', 'SCMP_ARCH_X86', 'SCMP_ARCH_X32'],
+    syscalls: [{ names: ['read', 'write', 'clone3'], action: 'SCMP_ACT_ALLOW' }],
+    ...o,
+  });
+
+  it('above the highest syscall each architecture names: ENOSYS; at or below it: the filter', () => {
+    const { bpf } = compileSeccomp(profile());
+    // x86_64: clone3 is 435, the highest; x32: 0x40000000 | 435; i386: clone3 is 435 there too.
+    expect(runFilter(bpf, { arch: X86_64, nr: 0 })).toBe(ALLOW);
+    expect(runFilter(bpf, { arch: X86_64, nr: 435 })).toBe(ALLOW);
+    expect(runFilter(bpf, { arch: X86_64, nr: 83 })).toBe(EPERM);
+    expect(runFilter(bpf, { arch: X86_64, nr: 436 })).toBe(ENOSYS);
+    expect(runFilter(bpf, { arch: X86_64, nr: 0x40000000 | 435 })).toBe(ALLOW);
+    expect(runFilter(bpf, { arch: X86_64, nr: 0x40000000 | 436 })).toBe(ENOSYS);
+    expect(runFilter(bpf, { arch: I386, nr: 3 })).toBe(ALLOW);
+    expect(runFilter(bpf, { arch: I386, nr: 39 })).toBe(EPERM);
+    expect(runFilter(bpf, { arch: I386, nr: 436 })).toBe(ENOSYS);
+    // An architecture the profile does not list: libseccomp's bad-arch action (kill), never ENOSYS.
+    expect(runFilter(bpf, { arch: AARCH64, nr: 5000 })).toBe(0);
+  });
+
+  it('x86_64 without x32: x32 calls skip the stub and meet the bad-arch action', () => {
+    const { bpf } = compileSeccomp(profile({ architectures: ['SCMP_ARCH_X86_64'] }));
+    expect(runFilter(bpf, { arch: X86_64, nr: 436 })).toBe(ENOSYS);
+    expect(runFilter(bpf, { arch: X86_64, nr: 0x40000000 | 436 })).not.toBe(ENOSYS);
+  });
+
+  it('no stub for a permissive default or a default that already is ENOSYS', () => {
+    const plain = (o: Partial<LinuxSeccomp>) => compileSeccomp(profile(o)).bpf;
+    for (const o of [{ defaultAction: 'SCMP_ACT_ALLOW' as const, syscalls: [{ names: ['mkdir'], action: 'SCMP_ACT_ERRNO' as const }] }, { defaultAction: 'SCMP_ACT_LOG' as const, syscalls: [{ names: ['mkdir'], action: 'SCMP_ACT_ERRNO' as const }] }, { defaultErrnoRet: 38 }]) {
+      const bpf = plain(o);
+      // libseccomp's own program starts with the arch load and its comparison; the stub's second instruction would be another jeq.
+      expect(runFilter(bpf, { arch: X86_64, nr: 5000 }), JSON.stringify(o)).toBe(o.defaultErrnoRet === 38 ? ENOSYS : o.defaultAction === 'SCMP_ACT_LOG' ? 0x7ffc0000 : ALLOW);
+    }
+    const withStub = compileSeccomp(profile()).bpf.length;
+    const without = compileSeccomp(profile({ defaultErrnoRet: 38 })).bpf.length;
+    expect(withStub).toBeGreaterThan(without);
+  });
+});

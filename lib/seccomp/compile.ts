@@ -4,11 +4,12 @@
 // does not know are skipped (validation warns, naming each), a rule whose action is the default
 // one adds nothing, and comparisons on the same argument twice become one rule per comparison.
 import { NR_SCMP_ERROR, openLibseccomp, type ArgCompare, type Libseccomp, type SeccompFilter } from '../../bindings/libseccomp.js';
-import { ACTIONS, actionValue, libseccompArchName, BPF_MAXINSNS, OPERATORS, SECCOMP_FILTER_FLAG, SOCK_FILTER_SIZE, type SeccompActionName, type SeccompFlagName, type SeccompOperatorName } from '../../bindings/seccomp.js';
+import { ACTIONS, actionValue, libseccompArchName, BPF_MAXINSNS, OPERATORS, SECCOMP_FILTER_FLAG, SOCK_FILTER_SIZE, encodeSockFilters, type SeccompActionName, type SeccompFlagName, type SeccompOperatorName } from '../../bindings/seccomp.js';
 import { OciError } from '../errors.js';
 import type { LinuxSeccomp } from '../spec/index.js';
 import { seccompSupport, type SeccompSupport } from './support.js';
 import { toDatum, type SeccompDatum } from './exact-args.js';
+import { enosysStub, needsEnosysStub } from './enosys-stub.js';
 
 const EPERM = 1;
 const BASE = '/linux/seccomp';
@@ -82,7 +83,7 @@ export function compileSeccomp(sc: LinuxSeccomp, support: SeccompSupport = secco
     // load of a profile like podman's (README, Benchmarks). Not for a handful of rules (the tree
     // adds instructions), never for none (libseccomp 2.5 misbuilds an empty tree).
     if (added >= 32) filter.setOptimize(2);
-    const bpf = filter.exportBpf();
+    const bpf = withEnosysStub(lib, sc, filter.exportBpf());
     const instructions = bpf.length / SOCK_FILTER_SIZE;
     if (instructions > BPF_MAXINSNS) throw invalid(BASE, `the compiled filter has ${instructions} BPF instructions; the kernel takes at most ${BPF_MAXINSNS}`);
     if (!notify) {
@@ -101,6 +102,16 @@ export function compileSeccomp(sc: LinuxSeccomp, support: SeccompSupport = secco
   } finally {
     filter.release();
   }
+}
+
+/** runc's -ENOSYS stub before the filter (lib/seccomp/enosys-stub.ts), when the default action calls for it. */
+function withEnosysStub(lib: Libseccomp, sc: LinuxSeccomp, bpf: Buffer): Buffer {
+  if (!needsEnosysStub(sc)) return bpf;
+  const native = lib.nativeArch();
+  const tokens = [native, ...(sc.architectures ?? []).map((a) => lib.archToken(libseccompArchName(a))).filter((t) => t !== 0)];
+  const archs = { native, x86_64: lib.archToken('x86_64'), x32: lib.archToken('x32'), s390: lib.archToken('s390'), s390x: lib.archToken('s390x') };
+  const stub = enosysStub(sc, lib, tokens, archs);
+  return stub.length ? Buffer.concat([encodeSockFilters(stub), bpf]) : bpf;
 }
 
 function filterFlags(sc: LinuxSeccomp, support: SeccompSupport): number {

@@ -114,6 +114,38 @@ describe('argument filters', () => {
   });
 });
 
+describe("runc's -ENOSYS stub: syscalls newer than the profile fail with ENOSYS, not the default action", () => {
+  let bin = '';
+  beforeAll(() => {
+    bin = h.dir('raw');
+    execFileSync('cc', ['-static', '-O2', '-o', join(bin, 'raw'), join(SUPPORT, 'raw-syscall.c')]);
+  });
+  const mountBin = (s: Spec) => s.mounts!.push({ destination: '/raw', type: 'bind', source: bin, options: ['bind', 'ro'] });
+  // 1000: above every syscall number the profiles name (and any the kernel has).
+  // mkdir (x86_64 83, aarch64 has none: mkdirat 34): named nowhere in the profile once removed, below its highest.
+  const MKDIR = x86 ? 83 : 34;
+
+  it("containerd's profile (default SCMP_ACT_ERRNO, EPERM): ENOSYS above its highest syscall, EPERM below", async () => {
+    const { seccomp } = clientProfile('containerd-config-seccomp-limits.json');
+    const syscalls = seccomp.syscalls!.map((r) => ({ ...r, names: r.names.filter((n) => n !== 'mkdir' && n !== 'mkdirat') })).filter((r) => r.names.length);
+    const probe = `/raw/raw 1000 ${MKDIR}${x86 ? ' 0x400003e8' : ''}`;
+    const r = await h.sh(probe, withSeccomp({ ...seccomp, syscalls }, mountBin));
+    expect(r.stderr).toBe('');
+    expect(r.stdout).toBe(`1000:38\n${MKDIR}:1\n${x86 ? '0x400003e8:38\n' : ''}`);
+  });
+
+  it('a default KILL profile: the new syscall gets ENOSYS instead of the kill; a permissive default needs no stub', async () => {
+    const kill = allowBut([{ names: ['mkdir', 'mkdirat'], action: 'SCMP_ACT_KILL_PROCESS' }]);
+    // The profile allows everything by default: nothing to stub, the kernel's own ENOSYS.
+    const allow = await h.sh('/raw/raw 1000', withSeccomp(kill, mountBin));
+    expect(allow.stdout).toBe('1000:38\n');
+    // podman's profile, its default made KILL_PROCESS: the stub answers before the kill.
+    const { seccomp } = clientProfile('podman-config-run-d-sleep.json');
+    const strict = await h.sh('/raw/raw 1000; echo rc=$?', withSeccomp({ ...seccomp, defaultAction: 'SCMP_ACT_KILL_PROCESS', defaultErrnoRet: undefined }, mountBin));
+    expect(strict.stdout).toBe('1000:38\nrc=0\n');
+  });
+});
+
 describe('argument values above 2^53, as written in config.json', () => {
   // (signal & 0x8000000000000001) == 0 holds for even signals only; JSON.parse's 2^63 for the
   // mask would deny every signal, 2^64 for an all-ones mask none.
