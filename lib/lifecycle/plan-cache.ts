@@ -27,6 +27,8 @@ import type { StoredSeccomp } from '../seccomp/compile.js';
 import type { LinuxNamespaceType, Spec } from '../spec/index.js';
 import { packageRoot } from '../support/package-root.js';
 import { ROOT_MODE } from '../state/store.js';
+// --no-pivot detaches the host's proc and sysfs mounts its plan lists: a new one is a new plan.
+import { hostPseudoMounts } from '../host/pseudo-mounts.js';
 
 export interface PrepareOptions {
   /** Absolute bundle directory. */
@@ -236,7 +238,7 @@ export class PlanCache {
  */
 function keyOf(options: PrepareOptions, extraEnv: string[], text: string): string {
   const o = options;
-  return `${JSON.stringify([FORMAT, buildId(), o.bundle, o.waitForStart, !!o.rootless, !!o.noPivot, !!o.noNewKeyring, o.preserveFds, o.listenFds, extraEnv, o.cgroupLayout ?? null])}${hostKey()}\n${text}`;
+  return `${JSON.stringify([FORMAT, buildId(), o.bundle, o.waitForStart, !!o.rootless, o.noPivot ? hostPseudoMounts() : false, !!o.noNewKeyring, o.preserveFds, o.listenFds, extraEnv, o.cgroupLayout ?? null])}${hostKey()}\n${text}`;
 }
 
 let hostJson: string | undefined;

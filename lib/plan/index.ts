@@ -2,6 +2,7 @@
 // runs in the cloned child. Pure: it reads the host's facts and the bundle's files (to tell a
 // file bind source from a directory), and touches nothing else, so plans are unit-testable.
 import { existsFact } from '../host/facts.js';
+import { hostPseudoMounts } from '../host/pseudo-mounts.js';
 import { AT, O, PR } from '../../bindings/constants.js';
 import type { EncodedProgram } from '../../bindings/program.js';
 import { OciError } from '../errors.js';
@@ -126,7 +127,7 @@ export function planContainer(input: ContainerPlanInput): Plan {
     planSignal(ctx, input.syncFd, SYNC_HOOKS, 'tell the runtime to run the prestart, createRuntime and createContainer hooks');
     planWaitForParent(ctx, input.syncFd, 'wait for the prestart, createRuntime and createContainer hooks');
   }
-  planEnterRootfs(ctx, input.rootfs, mountns ? (input.noPivot ? 'move' : 'pivot') : 'chroot');
+  planEnterRootfs(ctx, input.rootfs, mountns ? (input.noPivot ? 'move' : 'pivot') : 'chroot', mountns && input.noPivot ? hostPseudoMounts(input.rootfs) : []);
   if (mountns) planRootPropagation(ctx, linux.rootfsPropagation);
   // After every mount (the container's devpts is in place), before the rootfs turns read-only.
   if (proc.terminal) planTerminal(ctx, { consoleFd: consoleFdOf(input.consoleFd), consoleSize: proc.consoleSize, uid: proc.user?.uid ?? 0, mountConsole: true });

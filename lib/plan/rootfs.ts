@@ -4,7 +4,7 @@
 // the container stays in the runtime's, and its root is a detached copy of the rootfs's mount
 // tree that only it holds: its mounts go there, never into the host's mount table.
 import { release } from 'node:os';
-import { AT, MNT_DETACH, MOUNT_ATTR, MOVE_MOUNT, MS, O, OPEN_TREE } from '../../bindings/constants.js';
+import { AT, ERRNO, MNT_DETACH, MOUNT_ATTR, MOVE_MOUNT, MS, O, OPEN_TREE } from '../../bindings/constants.js';
 import { mountAttr, MOUNT_ATTR_SIZE } from '../../bindings/structs.js';
 import { OciError } from '../errors.js';
 import type { LinuxRootfsPropagation, Spec } from '../spec/index.js';
@@ -71,8 +71,22 @@ export function refuseWithoutMountNamespace(spec: Spec, opts: { userns: boolean;
   }
 }
 
-export function planEnterRootfs(ctx: PlanContext, rootfs: string, how: 'pivot' | 'move' | 'chroot'): void {
+/**
+ * `hostPseudo` (--no-pivot): the host's full proc and sysfs mounts (lib/host/pseudo-mounts.ts),
+ * detached before the move; where a user namespace forbids unmounting them (locked), covered
+ * with an empty tmpfs. Either way none is fully visible in the container's mount namespace.
+ */
+export function planEnterRootfs(ctx: PlanContext, rootfs: string, how: 'pivot' | 'move' | 'chroot', hostPseudo: readonly string[] = []): void {
   const b = ctx.b;
+  if (how === 'move') {
+    for (const point of hostPseudo) {
+      // Gone already (below one detached before) or no longer a mount point: nothing to hide.
+      const next = b.label(`host ${point} hidden`);
+      b.syscall('umount2', [ctx.str(point), MNT_DETACH], `--no-pivot: detach the host's ${point}`, { tolerate: [ERRNO.EINVAL, ERRNO.ENOENT, ERRNO.EPERM], onSuccess: next });
+      b.syscall('mount', [ctx.str('tmpfs'), ctx.str(point), ctx.str('tmpfs'), MS.RDONLY | MS.NOSUID | MS.NODEV | MS.NOEXEC, ctx.str('mode=000')], `--no-pivot: cover the host's ${point}`, { tolerate: [ERRNO.ENOENT] });
+      b.place(next);
+    }
+  }
   b.syscall('fchdir', [ctx.regs.root], `chdir to the rootfs ${rootfs}`);
   if (how === 'chroot') {
     b.syscall('chroot', [ctx.str('.')], 'chroot into the rootfs (no mount namespace: pivot_root would move the host\'s root)');
