@@ -23,6 +23,11 @@ export class PlanContext {
    * changes attributes only of a detached tree's root, so a mount's are set before it is attached.
    */
   detachedRoot = false;
+  /**
+   * Mounts made writable for now and read-only once the rootfs is set up (runc's finalizeRootfs):
+   * /dev must take the device nodes and the mounts below it, a tmpfs the mounts below it.
+   */
+  readonly readOnlyLater: { mnt: Reg; what: string }[] = [];
   private readonly howCache = new Map<string, Ref>();
   private readonly stringCache = new Map<string, Ref>();
 

@@ -12,7 +12,7 @@ import { PlanContext } from './context.js';
 import { planOpenCwd } from './cwd.js';
 import { planDevices } from './devices.js';
 import { planIdmaps } from './idmap.js';
-import { planMount, planOpenBindSources } from './mounts.js';
+import { planMount, planOpenBindSources, planReadOnlyLater } from './mounts.js';
 import { planOwnCgroupTrees } from './cgroup-mount.js';
 import { planNamespaces, timensOffsets, type NamespacePhase, type NamespaceRequest } from './namespaces.js';
 import { planMaskedPaths, planReadonlyPaths, planSysctl } from './paths.js';
@@ -135,6 +135,7 @@ export function planContainer(input: ContainerPlanInput): Plan {
   planSysctl(ctx, linux.sysctl);
   planReadonlyPaths(ctx, linux.readonlyPaths);
   planMaskedPaths(ctx, linux.maskedPaths);
+  planReadOnlyLater(ctx);
   if (spec.root?.readonly) planReadonlyRoot(ctx);
 
   // Opened again now that every mount is in place (a masked path may cover it), kept at the

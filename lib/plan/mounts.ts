@@ -2,7 +2,7 @@
 // is fsopen/fsconfig/fsmount. Either way the detached mount gets its attributes with
 // mount_setattr and is attached with move_mount onto an fd resolved inside the rootfs.
 import { realpathFact, statFact } from '../host/facts.js';
-import { isAbsolute, resolve as resolvePath } from 'node:path';
+import { isAbsolute, posix, resolve as resolvePath } from 'node:path';
 import { AT, FSCONFIG, FSMOUNT_CLOEXEC, FSOPEN_CLOEXEC, MOUNT_ATTR, MOVE_MOUNT, O, OPEN_TREE, RESOLVE } from '../../bindings/constants.js';
 import type { Reg } from '../../bindings/program.js';
 import { mountAttr, MOUNT_ATTR_SIZE } from '../../bindings/structs.js';
@@ -31,6 +31,10 @@ export function planMount(ctx: PlanContext, mount: Mount, index: number, opts: M
   if (o.ignored.length) opts.warn(`${where}: options ${o.ignored.join(', ')} have no effect on a bind mount`);
   const early = opened?.get(index);
   if (isIdmapped(mount) && !early) throw new OciError('ERR_INVALID_CONFIG', `${where}: an idmapped mount must be a bind mount`);
+  if (o.bind && (o.attrSet | o.recAttrSet) & MOUNT_ATTR.RDONLY && posix.normalize(mount.destination).replace(/\/+$/, '') === '/dev') {
+    // The device nodes and the mounts below /dev go into it after it is attached.
+    throw new OciError('ERR_NOT_SUPPORTED', `config.json: /mounts/${index}: a read-only bind mount on /dev cannot take the container's devices; bind it read-write, or mount a tmpfs there with "ro" (made read-only once the devices are in place)`);
+  }
   if (o.bind) return planBind(ctx, mount, o, opts, index, early);
   if (mount.type === 'cgroup') return planCgroup(ctx, mount, o, opts, opts.ownCgroups?.get(index));
   if (!mount.type) throw new OciError('ERR_INVALID_CONFIG', `${where}: a mount that is not a bind mount needs a type`);
@@ -142,7 +146,11 @@ export function planFilesystem(
   const b = ctx.b;
   const what = `mount ${type} on ${destination}`;
   const { fs, tree, target } = ctx.regs;
-  const mnt = keepMountFd ?? tree;
+  const set = o.attrSet | o.recAttrSet;
+  // A read-only /dev or tmpfs gets what goes below it first (runc's finalizeRootfs): its mount
+  // fd is kept until planReadOnlyLater.
+  const finalReadOnly = !o.copyUp && set & MOUNT_ATTR.RDONLY && (type === 'tmpfs' || posix.normalize(destination).replace(/\/+$/, '') === '/dev') && !ctx.detachedRoot;
+  const mnt = keepMountFd ?? (finalReadOnly ? b.register() : tree);
   b.syscall('fsopen', [ctx.str(type), FSOPEN_CLOEXEC], `${what}: fsopen ${type}`, { save: fs });
   if (source) {
     b.syscall('fsconfig', [fs, FSCONFIG.SET_STRING, ctx.str('source'), ctx.str(source), 0], `${what}: set source ${source}`);
@@ -156,9 +164,8 @@ export function planFilesystem(
   }
   b.syscall('fsconfig', [fs, FSCONFIG.CMD_CREATE, 0, 0, 0], `${what}: create the filesystem`);
   // A fresh filesystem has no submounts: recursive and plain attributes mean the same here.
-  const set = o.attrSet | o.recAttrSet;
   // A copy-up tmpfs is made read-only only once it holds the copy.
-  const readOnlyLater = o.copyUp && set & MOUNT_ATTR.RDONLY;
+  const readOnlyLater = (o.copyUp || finalReadOnly) && set & MOUNT_ATTR.RDONLY;
   b.syscall('fsmount', [fs, FSMOUNT_CLOEXEC, readOnlyLater ? set & ~MOUNT_ATTR.RDONLY : set], `${what}: fsmount`, { save: mnt });
   ctx.resolveInRoot(ctx.regs.root, destination, target, 'dir', what);
   if (o.copyUp) planCopyUp(ctx, mnt, destination, what);
@@ -169,8 +176,16 @@ export function planFilesystem(
     b.syscall('openat2', [ctx.regs.root, ctx.str(relativeInRoot(destination)), how, 24], `filesystem "${type}" must be mounted on ordinary directory ${destination}`, { save: ctx.regs.parent });
   }
   attach(ctx, mnt, target, { ...o, attrSet: 0, attrClr: 0, recAttrSet: 0, recAttrClr: 0 }, what);
-  if (readOnlyLater) {
+  if (finalReadOnly) ctx.readOnlyLater.push({ mnt, what });
+  else if (readOnlyLater) {
     b.syscall('mount_setattr', [mnt, ctx.str(''), AT.EMPTY_PATH, b.bytes(mountAttr(MOUNT_ATTR.RDONLY, 0, 0)), MOUNT_ATTR_SIZE], `${what}: make it read-only (after the copy)`);
+  }
+}
+
+/** The mounts planFilesystem left writable until the rootfs was set up: read-only now. */
+export function planReadOnlyLater(ctx: PlanContext): void {
+  for (const { mnt, what } of ctx.readOnlyLater) {
+    ctx.b.syscall('mount_setattr', [mnt, ctx.str(''), AT.EMPTY_PATH, ctx.b.bytes(mountAttr(MOUNT_ATTR.RDONLY, 0, 0)), MOUNT_ATTR_SIZE], `${what}: make it read-only (once what goes below it is in place)`);
   }
 }
 

@@ -79,6 +79,29 @@ describe('mount types and options', () => {
     expect(readdirSync(ro)).toEqual(['keep']);
   });
 
+  it('/dev with "ro" (runc\'s mounts test): the devices and the mounts below it go in first, then it is read-only', async () => {
+    const r = await h.sh('for d in null zero pts shm mqueue; do test -e /dev/$d || echo missing $d; done; echo x > /dev/null && echo null-writable; touch /dev/new 2>/dev/null && echo WROTE || echo refused; touch /tmp/ro/x 2>/dev/null && echo WROTE || echo refused; mkdir /tmp/ro/sub/d && echo below-writable; echo ==; cat /proc/self/mountinfo', (s) => {
+      s.mounts!.find((m) => m.destination === '/dev')!.options!.push('ro');
+      // A read-only tmpfs with a mount below it: its target is made before it turns read-only.
+      s.mounts!.push({ destination: '/tmp/ro', type: 'tmpfs', source: 'tmpfs', options: ['ro'] }, { destination: '/tmp/ro/sub', type: 'tmpfs', source: 'tmpfs' });
+    });
+    const [out, info] = r.stdout.split('==\n');
+    expect(r.stderr).toBe('');
+    expect(out).toBe('null-writable\nrefused\nrefused\nbelow-writable\n');
+    expect(mountAt(info, '/dev')!.options).toContain('ro');
+    expect(mountAt(info, '/tmp/ro')!.options).toContain('ro');
+  });
+
+  it('a read-only bind mount on /dev is refused naming the mount (its devices could not be made)', async () => {
+    const r = await h.sh('true', (s) => {
+      const i = s.mounts!.findIndex((m) => m.destination === '/dev');
+      s.mounts![i] = { destination: '/dev', type: 'bind', source: h.dir('dev'), options: ['rbind', 'ro'] };
+    });
+    expect(r.code).not.toBe(0);
+    expect(r.stderr).toMatch(/^ocirun: config\.json: \/mounts\/\d+: a read-only bind mount on \/dev cannot take the container's devices/);
+    h.expectClean();
+  });
+
   it('nosuid, nodev, noexec: flags in mountinfo, and noexec refuses to execute', async () => {
     const src = h.dir('flags');
     // busybox runs the applet named by argv[0].
