@@ -216,6 +216,26 @@ describe.each(runtimes)('podman 4.3 + conmon with $name', ({ name }) => {
     expect(r.stdout.split('\n').map((l) => l.trim().split(/\s+/).join(' '))).toEqual(['0 100000 65536', '0', '0', '']);
   }, FLOW_TIMEOUT);
 
+  it('--privileged: every capability of the bounding set, no seccomp filter, the host\'s devices', async () => {
+    const bounding = /^CapBnd:\s+(\S+)$/m.exec(readFileSync('/proc/self/status', 'utf8'))![1];
+    const r = await timed('run --rm --privileged', () => run(['run', '--rm', '--network', 'none', '--privileged', img, 'sh', '-c', 'grep -E "^(CapEff|Seccomp):" /proc/self/status; [ -c /dev/kmsg ] && echo host-devices']));
+    expect(r.stderr).toBe('');
+    expect(r.stdout).toBe(`CapEff:\t${bounding}\nSeccomp:\t0\nhost-devices\n`);
+  }, FLOW_TIMEOUT);
+
+  it('--device: the node is made and the device rules let the container use it', async () => {
+    const r = await timed('run --rm --device', () => run(['run', '--rm', '--network', 'none', '--device', '/dev/zero:/dev/myzero:rw', img, 'sh', '-c', 'stat -c "%F %t,%T" /dev/myzero; head -c 3 /dev/myzero | wc -c; [ -e /dev/kmsg ] || echo no-kmsg']));
+    expect(r.stderr).toBe('');
+    expect(r.stdout).toBe('character special file 1,5\n3\nno-kmsg\n');
+  }, FLOW_TIMEOUT);
+
+  it('stats: podman reads the container\'s cgroup where the runtime placed it', async () => {
+    const id = await detached(['--memory', '64m', img, 'sleep', '300']);
+    const r = await timed('stats --no-stream', () => p.podman(['stats', '--no-stream', '--format', '{{.ID}} {{.MemUsage}} {{.PIDs}}', id]));
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.stdout).toMatch(new RegExp(`^${id.slice(0, 12)} \\S+ / 67\\.11MB 1\\n$`));
+  }, FLOW_TIMEOUT);
+
   it('the default bridge network (netavark): an address on eth0 and the gateway answers', async () => {
     const r = await timed('run --rm (bridge network)', () => run(['run', '--rm', img, 'sh', '-c', 'ip -4 -o addr show eth0; ping -c 1 -W 5 10.88.0.1 >/dev/null && echo gateway-ok']));
     expect(r.stderr).toBe('');
