@@ -124,3 +124,12 @@ describe('device rules', () => {
     expect([...deviceProgram([{ allow: false, type: 'c', major: 1, minor: 11, access: 'rwm' }]).subarray(-16, -8)]).toEqual([0xb7, 0, 0, 0, 1, 0, 0, 0]);
   });
 });
+
+describe('cpuset lists in stats', () => {
+  it('ranges and single ids, as runc reports them', async () => {
+    const { cpuList } = await import('../lib/cgroups/stats.js');
+    expect(cpuList('0-2,4,7-8\n')).toEqual([0, 1, 2, 4, 7, 8]);
+    expect(cpuList('')).toEqual([]);
+    expect(cpuList('3')).toEqual([3]);
+  });
+});

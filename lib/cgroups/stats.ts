@@ -5,10 +5,28 @@ import { dirOf, type CgroupRecord } from './record.js';
 
 export interface CgroupStats {
   cpu?: { usage: { total: number; percpu?: number[]; kernel: number; user: number }; throttling: { periods: number; throttled_periods: number; throttled_time: number } };
-  memory?: { usage: MemoryEntry; swap?: MemoryEntry; kernel?: MemoryEntry; raw: Record<string, number> };
+  memory?: { usage: MemoryEntry; swap?: MemoryEntry; kernel?: MemoryEntry; kernelTCP?: MemoryEntry; raw: Record<string, number> };
+  cpuset?: CpusetStats;
   pids?: { current: number; limit: number };
   blkio?: { ioServiceBytesRecursive: BlkioEntry[]; ioServicedRecursive: BlkioEntry[] };
   hugetlb?: Record<string, { usage: number; max: number; failcnt: number }>;
+  /** Always present in runc's output: empty (no Intel RDT here), and null (no network stats). */
+  intel_rdt: Record<string, never>;
+  network_interfaces: null;
+}
+/** runc's cpuset stats: the lists as numbers, v1's flags as 0/1 (v2 has only the effective lists). */
+export interface CpusetStats {
+  cpus: number[];
+  mems: number[];
+  cpu_exclusive?: number;
+  mem_hardwall?: number;
+  mem_exclusive?: number;
+  memory_migrate?: number;
+  memory_spread_page?: number;
+  memory_spread_slab?: number;
+  memory_pressure?: number;
+  sched_load_balance?: number;
+  sched_relax_domain_level?: number;
 }
 export interface MemoryEntry {
   usage: number;
@@ -47,7 +65,7 @@ export function keyed(text: string | undefined): Record<string, number> {
 const limitOf = (path: string): number => (read(path) === 'max' ? Number.MAX_SAFE_INTEGER : num(path));
 
 export function cgroupStats(cg: CgroupRecord): CgroupStats {
-  const s: CgroupStats = {};
+  const s: CgroupStats = { intel_rdt: {}, network_interfaces: null };
   const cpu = dirOf(cg, 'cpu');
   const acct = dirOf(cg, 'cpuacct');
   if (cpu?.version === 2) {
@@ -78,7 +96,7 @@ export function cgroupStats(cg: CgroupRecord): CgroupStats {
       limit: num(`${mem.dir}/${prefix}limit_in_bytes`),
       failcnt: num(`${mem.dir}/${prefix}failcnt`),
     });
-    s.memory = { usage: entry('memory.'), swap: entry('memory.memsw.'), kernel: entry('memory.kmem.'), raw: keyed(read(`${mem.dir}/memory.stat`)) };
+    s.memory = { usage: entry('memory.'), swap: entry('memory.memsw.'), kernel: entry('memory.kmem.'), kernelTCP: entry('memory.kmem.tcp.'), raw: keyed(read(`${mem.dir}/memory.stat`)) };
   } else if (mem) {
     const events = keyed(read(`${mem.dir}/memory.events`));
     s.memory = {
@@ -86,6 +104,25 @@ export function cgroupStats(cg: CgroupRecord): CgroupStats {
       swap: { usage: num(`${mem.dir}/memory.swap.current`), max: num(`${mem.dir}/memory.swap.peak`), limit: limitOf(`${mem.dir}/memory.swap.max`), failcnt: 0 },
       raw: keyed(read(`${mem.dir}/memory.stat`)),
     };
+  }
+  const cpuset = dirOf(cg, 'cpuset');
+  if (cpuset?.version === 1) {
+    const flag = (f: string) => num(`${cpuset.dir}/cpuset.${f}`);
+    s.cpuset = {
+      cpus: cpuList(read(`${cpuset.dir}/cpuset.cpus`)),
+      cpu_exclusive: flag('cpu_exclusive'),
+      mems: cpuList(read(`${cpuset.dir}/cpuset.mems`)),
+      mem_hardwall: flag('mem_hardwall'),
+      mem_exclusive: flag('mem_exclusive'),
+      memory_migrate: flag('memory_migrate'),
+      memory_spread_page: flag('memory_spread_page'),
+      memory_spread_slab: flag('memory_spread_slab'),
+      memory_pressure: flag('memory_pressure'),
+      sched_load_balance: flag('sched_load_balance'),
+      sched_relax_domain_level: flag('sched_relax_domain_level'),
+    };
+  } else if (cpuset) {
+    s.cpuset = { cpus: cpuList(read(`${cpuset.dir}/cpuset.cpus.effective`)), mems: cpuList(read(`${cpuset.dir}/cpuset.mems.effective`)) };
   }
   const pids = dirOf(cg, 'pids');
   if (pids) s.pids = { current: num(`${pids.dir}/pids.current`), limit: num(`${pids.dir}/pids.max`) };
@@ -119,6 +156,17 @@ export function cgroupStats(cg: CgroupRecord): CgroupStats {
     }
   }
   return s;
+}
+
+/** "0-2,4" → [0, 1, 2, 4] (cpuset lists). */
+export function cpuList(text: string | undefined): number[] {
+  const out: number[] = [];
+  for (const part of (text ?? '').split(',')) {
+    const m = /^(\d+)(?:-(\d+))?$/.exec(part.trim());
+    if (!m) continue;
+    for (let i = Number(m[1]); i <= Number(m[2] ?? m[1]); i++) out.push(i);
+  }
+  return out;
 }
 
 function blkioLines(text: string | undefined): BlkioEntry[] {

@@ -9,6 +9,7 @@ import { describe, expect, it } from 'vitest';
 import { hostLayout } from '../../lib/cgroups/index.js';
 import { ownCgroups } from '../../lib/cgroups/layout.js';
 import { cgroupDirs } from '../../lib/cgroups/path.js';
+import { cpuList } from '../../lib/cgroups/stats.js';
 import { alive, CLI, spawnCollect, useHarness, waitFor, type Patch } from '../support/harness.js';
 
 const h = useHarness('cgroups');
@@ -161,7 +162,12 @@ describe.skipIf(!hasV1)(`cgroups on this host (${layout.mode})`, () => {
     expect(bad.stderr).toMatch(/invalid value "lots" for flag --memory/);
 
     const stats = JSON.parse((await h.cli(['events', '--stats', id])).stdout);
-    expect(stats).toMatchObject({ type: 'stats', id, data: { pids: { current: 2, limit: 11 }, memory: { usage: { limit: 32 * 1024 * 1024 } } } });
+    expect(stats).toMatchObject({ type: 'stats', id, data: { pids: { current: 2, limit: 11 }, memory: { usage: { limit: 32 * 1024 * 1024 } }, intel_rdt: {}, network_interfaces: null } });
+    // runc's cpuset stats: the container's cpus and mems as numbers (its cgroup copied the parent's).
+    const cpus = readFileSync(join(hostDir(id, 'cpuset'), 'cpuset.cpus'), 'utf8').trim();
+    expect(stats.data.cpuset).toMatchObject({ cpus: cpuList(cpus), mems: expect.any(Array), sched_load_balance: expect.any(Number) });
+    expect(stats.data.cpuset.cpus.length).toBeGreaterThan(0);
+    if (hostDir(id, 'memory').includes('/memory/')) expect(stats.data.memory.kernelTCP).toMatchObject({ limit: expect.any(Number), failcnt: 0 });
 
     const events = h.cli(['events', '--interval', '10s', id], { timeoutMs: 30_000 });
     await new Promise((r) => setTimeout(r, 1500));
