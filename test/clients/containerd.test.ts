@@ -236,6 +236,21 @@ describe.each(runtimes)('containerd 1.6 + runc shim with $name', ({ name, binary
     expect(metrics.memory.usage.limit).toBe(limit);
   });
 
+  it('--memory-limit enforced: the OOM kill ends the task with 137 and the shim reports the OOM event', async () => {
+    const id = d.id(`oom-${name}`);
+    const events = d.events();
+    try {
+      // The init holds the memory itself (a shell variable) and volunteers as the OOM victim.
+      const hog = 'echo 1000 > /proc/self/oom_score_adj; x=$(head -c 100000000 /dev/zero | tr "\\0" a); echo survived';
+      const r = await timed('run --rm --memory-limit (OOM)', () => d.ctr(['run', '--rm', '--memory-limit', String(16 * 1024 * 1024), ...flags, image(), id, 'sh', '-c', hog]));
+      expect(r.stdout).toBe('');
+      expect(r.code).toBe(137);
+      expect(await waitFor(() => events.output().includes(`/tasks/oom {"container_id":"${id}"}`), 5000)).toBe(true);
+    } finally {
+      events.stop();
+    }
+  });
+
   it('--read-only: the rootfs is mounted read-only', async () => {
     const id = d.id(`ro-${name}`);
     const r = await timed('run --rm --read-only', () => d.ctr(['run', '--rm', '--read-only', ...flags, image(), id, 'sh', '-c', 'touch /x 2>&1; echo "touch $?"; grep " / / " /proc/self/mountinfo']));

@@ -112,6 +112,15 @@ export class PrivateContainerd {
     return this.ctrRaw(args, opts);
   }
 
+  /** `ctr events` of this namespace while it runs: what it printed so far, and a stop. */
+  events(): { output: () => string; stop: () => void } {
+    const child = spawn('ctr', ['--address', this.socket, '--namespace', this.namespace, 'events'], { stdio: ['ignore', 'pipe', 'pipe'] });
+    let out = '';
+    child.stdout!.setEncoding('utf8').on('data', (chunk: string) => (out += chunk));
+    child.stderr!.setEncoding('utf8').on('data', (chunk: string) => (out += chunk));
+    return { output: () => out, stop: () => child.kill('SIGKILL') };
+  }
+
   /** `ctr` under script(1), so it has a terminal for -t. The output comes with the tty's \r\n. */
   ctrTty(args: string[], opts: SpawnOptions = {}): Promise<RunResult> {
     const quoted = ['ctr', '--address', this.socket, '--namespace', this.namespace, ...args].map((a) => `'${a.replace(/'/g, `'\\''`)}'`).join(' ');
