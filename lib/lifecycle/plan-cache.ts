@@ -108,7 +108,15 @@ export class PlanCache {
     // Rootless, the cgroups depend on what is delegated to the user now: part of the key.
     if (options.rootless) options = { ...options, cgroupLayout: delegatedLayout(hostLayout(), typeof parsed?.linux?.cgroupsPath === 'string' ? parsed.linux.cgroupsPath : undefined, id, ownCgroups) };
     if (text === undefined || typeof parsed?.root?.path !== 'string') return this.make(options, id, warn, text);
-    const { rootfs, extraEnv, spec, fds } = containerView(parsed, options);
+    let view: ReturnType<typeof containerView>;
+    try {
+      view = containerView(parsed, options);
+    } catch {
+      // Not validated yet: a config this cannot read (a null mount, say) is not one a cached
+      // plan was made from; validation says exactly what is wrong.
+      return this.make(options, id, warn, text);
+    }
+    const { rootfs, extraEnv, spec, fds } = view;
     const key = keyOf(options, extraEnv, text);
     const entry = this.lookup(key, diskName(options));
     if (!entry) return this.make(options, id, warn, text, key);

@@ -14,6 +14,8 @@ function valueAt(doc: unknown, pointer: string): unknown {
 
 function kindOf(v: unknown): string {
   if (v === null) return 'null';
+  // A library caller's object (a hole in an array, a field set to undefined).
+  if (v === undefined) return 'undefined';
   if (Array.isArray(v)) return 'an array';
   if (typeof v === 'number') return Number.isInteger(v) ? 'an integer' : 'a number';
   if (typeof v === 'object') return 'an object';
