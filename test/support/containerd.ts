@@ -9,6 +9,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { CLI, mountPointsUnder, spawnCollect, waitFor, type RunResult, type SpawnOptions } from './harness.js';
 import { buildBusyboxImage, type BuiltImage } from './oci-image.js';
+import { hostLayout } from '../../lib/cgroups/index.js';
+import { ownCgroups } from '../../lib/cgroups/layout.js';
+import { cgroupDirs } from '../../lib/cgroups/path.js';
 
 /** Where the runc shim of containerd 1.6 puts its sockets (fixed, not under containerd's state). */
 const SHIM_SOCKET_DIR = '/run/containerd/s';
@@ -138,9 +141,33 @@ export class PrivateContainerd {
     return existsSync(this.calls) ? readFileSync(this.calls, 'utf8').split('\n').filter(Boolean) : [];
   }
 
-  /** A container's cgroup directory in one v1 hierarchy (the shim's default cgroupsPath). */
+  /**
+   * A container's cgroup directory (the shim's default cgroupsPath, /<namespace>/<id>): in the v1
+   * hierarchy carrying `controller`, or the unified one on a pure v2 host.
+   */
   cgroupDir(controller: string, id: string): string {
-    return join('/sys/fs/cgroup', controller, this.namespace, id);
+    const layout = hostLayout();
+    const dirs = cgroupDirs(layout, `/${this.namespace}/${id}`, id, ownCgroups);
+    const d = dirs.find((x) => x.hierarchy.version === 1 && x.hierarchy.controllers.includes(controller)) ?? (layout.mode === 'v2' ? dirs[0] : undefined);
+    if (!d) throw new Error(`no cgroup hierarchy carries ${controller} on this ${layout.mode} host`);
+    return d.dir;
+  }
+
+  /** The memory limit in the container's cgroup file (v1 memory.limit_in_bytes, v2 memory.max). */
+  memoryLimit(id: string): string {
+    const file = hostLayout().mode === 'v2' ? 'memory.max' : 'memory.limit_in_bytes';
+    return readFileSync(join(this.cgroupDir('memory', id), file), 'utf8').trim();
+  }
+
+  /** FROZEN or THAWED, from v1 freezer.state or v2 cgroup.freeze. */
+  freezerState(id: string): string {
+    if (hostLayout().mode !== 'v2') return readFileSync(join(this.cgroupDir('freezer', id), 'freezer.state'), 'utf8').trim();
+    return readFileSync(join(this.cgroupDir('freezer', id), 'cgroup.freeze'), 'utf8').trim() === '1' ? 'FROZEN' : 'THAWED';
+  }
+
+  /** The /proc/PID/cgroup line that puts a process in the container's memory cgroup. */
+  memoryCgroupLine(id: string): RegExp {
+    return new RegExp(`^\\d+:${hostLayout().mode === 'v2' ? '' : 'memory'}:/${this.namespace}/${id}$`, 'm');
   }
 
   /** Processes that are this daemon's (shims, containers started from its state). */
@@ -161,7 +188,9 @@ export class PrivateContainerd {
 
   /** The namespace's cgroup directories (runc 1.1 leaves them after its containers' are gone). */
   private namespaceCgroups(): string[] {
-    return readdirSync('/sys/fs/cgroup').map((c) => join('/sys/fs/cgroup', c, this.namespace)).filter((d) => existsSync(d));
+    return hostLayout()
+      .hierarchies.map((h) => join(h.mount, this.namespace))
+      .filter((d) => existsSync(d));
   }
 
   /** What is left behind: processes, mounts, the containers' cgroups, shim sockets. */
