@@ -36,6 +36,8 @@ export class PrivateContainerd {
   readonly fifoDir: string;
   image!: BuiltImage;
   private daemon?: ChildProcess;
+  /** The shims make /run/containerd/s: removed at stop if it was not there before (and is empty). */
+  private readonly madeRunDirs = ['/run/containerd', SHIM_SOCKET_DIR].filter((dir) => !existsSync(dir));
   private readonly ids = new Set<string>();
 
   constructor(name: string) {
@@ -241,6 +243,13 @@ export class PrivateContainerd {
       }
     }
     for (const s of this.shimSockets()) rmSync(s, { force: true });
+    for (const dir of [...this.madeRunDirs].reverse()) {
+      try {
+        rmdirSync(dir);
+      } catch {
+        // not empty: another containerd's
+      }
+    }
     for (const dir of this.namespaceCgroups()) removeCgroupTree(dir);
     const mounts = mountPointsUnder([this.tmp]);
     if (mounts.length) throw new Error(`left ${this.tmp} in place: mounts remain under it: ${mounts.join(', ')}`);
