@@ -103,8 +103,16 @@ function makeDirs(dir: string, base: string, created: string[]): boolean {
  * no process in it (another container's, say).
  */
 function checkReusable(d: CgroupDir): void {
-  const procs = readFileSync(`${d.dir}/cgroup.procs`, 'utf8').trim();
-  if (procs) throw new OciError('ERR_CGROUP', `cgroup ${d.dir} is not empty: ${procs.split('\n').length} process(es) in it`);
+  // Its sub-cgroups' processes count too, as runc counts them (GetAllPids).
+  let count = 0;
+  for (const dir of [d.dir, ...subCgroups(d.dir)]) {
+    try {
+      count += readFileSync(`${dir}/cgroup.procs`, 'utf8').split('\n').filter(Boolean).length;
+    } catch {
+      // removed meanwhile
+    }
+  }
+  if (count) throw new OciError('ERR_CGROUP', `cgroup ${d.dir} is not empty: ${count} process(es) in it or below it`);
   if (isFrozenDir(d.dir, d.hierarchy.version)) throw new OciError('ERR_CGROUP', `cgroup ${d.dir} is frozen`);
 }
 

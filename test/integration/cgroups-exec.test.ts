@@ -93,6 +93,29 @@ describe.skipIf(!hasV1)(`exec --cgroup on this host (${layout.mode})`, () => {
     h.expectClean();
   });
 
+  it('an existing cgroup with a process only in a sub-cgroup is not empty (runc counts every process below it)', async () => {
+    const path = `/ocirun-test-${process.pid}/${h.id('subbusy')}`;
+    const a = h.id();
+    const bundle = h.bundle((s) => {
+      s.linux!.namespaces = s.linux!.namespaces!.filter((n) => n.type !== 'pid');
+      s.linux!.cgroupsPath = path;
+      s.process!.args = ['sleep', '100'];
+    });
+    expect((await h.cli(['run', '--detach', '--bundle', bundle, a])).stderr).toBe('');
+    const dirs = layout.hierarchies.map((x) => `${x.mount}${path}`);
+    for (const d of dirs) makeSubCgroup(join(d, 'x'));
+    expect((await h.cli(['exec', '--detach', '--cgroup', 'x', a, 'sleep', '100'])).stderr).toBe('');
+    // The container's init goes; the exec'd process stays in the sub-cgroup.
+    const init = JSON.parse((await h.cli(['state', a])).stdout).pid as number;
+    process.kill(init, 'SIGKILL');
+    expect(await waitFor(async () => JSON.parse((await h.cli(['state', a])).stdout).status === 'stopped', 5000)).toBe(true);
+    const b = await h.cli(['create', '--bundle', bundle, h.id()]);
+    expect(b.stderr).toMatch(/cgroup \/sys\/fs\/cgroup\/\S+ is not empty: 1 process\(es\) in it or below it/);
+    expect((await h.cli(['delete', '--force', a])).stderr).toBe('');
+    for (const d of dirs) expect(existsSync(d)).toBe(false);
+    h.expectClean();
+  });
+
   it('exec into a paused container is refused as runc refuses it, unless --ignore-paused (the process runs once resumed)', async () => {
     const id = h.id();
     const mark = h.dir('mark');

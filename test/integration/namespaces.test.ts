@@ -35,8 +35,6 @@ function mappedRootfs(): string {
 const userMaps: Patch = (s) => {
   s.linux!.uidMappings = [{ containerID: 0, hostID: 100000, size: 65536 }];
   s.linux!.gidMappings = [{ containerID: 0, hostID: 100000, size: 65536 }];
-  // KNOWN GAP (see cgroup test below): a cgroup mount fails in a user namespace.
-  s.mounts = s.mounts!.filter((m) => m.type !== 'cgroup');
 };
 
 describe('new namespaces', () => {
@@ -135,9 +133,7 @@ describe('new namespaces', () => {
   });
 
   it('user: the default cgroup mount works in a user namespace', async () => {
-    // KNOWN GAP: on a cgroup v1 host the cgroup mount is a fresh cgroup filesystem per hierarchy,
-    // which a user namespace may not mount ("mount cgroup on /sys/fs/cgroup/cpu: create the
-    // filesystem: operation not permitted"); runc bind-mounts the host's hierarchies instead.
+    // A user namespace may not mount a v1 hierarchy: the mounts are made before it (test/integration/cgroups-mount.test.ts).
     const rootfs = mappedRootfs();
     const r = await h.sh('ls /sys/fs/cgroup', (s) => {
       s.linux!.namespaces!.push({ type: 'user' });
