@@ -125,3 +125,8 @@ export const ERRNO = {
   EACCES: 13, EFAULT: 14, EBUSY: 16, EEXIST: 17, EXDEV: 18, ENODEV: 19, ENOTDIR: 20, EISDIR: 21,
   EINVAL: 22, ENOSPC: 28, EROFS: 30, EPIPE: 32, ENOSYS: 38, ELOOP: 40, ENOTSUP: 95, ENOEXEC: 8,
 } as const;
+
+/** statfs f_type of procfs (linux/magic.h). */
+export const PROC_SUPER_MAGIC = 0x9fa0;
+/** struct statfs: f_type is its first field, a long on x86_64 and aarch64; 120 bytes in all. */
+export const STATFS_SIZE = 120;

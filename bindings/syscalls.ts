@@ -20,7 +20,7 @@ const x64 = {
   pivot_root: 155, prctl: 157, chroot: 161, mount: 165, umount2: 166, sethostname: 170,
   setdomainname: 171, keyctl: 250, ioprio_set: 251, openat: 257, mkdirat: 258, mknodat: 259,
   fchownat: 260, unlinkat: 263, symlinkat: 266, fchmodat: 268, faccessat: 269, unshare: 272,
-  prlimit64: 302, setns: 308, sched_setattr: 314, seccomp: 317, execve: 59, statx: 332, kill: 62, setpgid: 109, sendmsg: 46, getcwd: 79,
+  prlimit64: 302, setns: 308, sched_setattr: 314, seccomp: 317, execve: 59, statx: 332, kill: 62, setpgid: 109, sendmsg: 46, getcwd: 79, fstatfs: 138,
   ...shared,
 } as const;
 
@@ -32,7 +32,7 @@ const arm64: Record<SyscallName, number> = {
   pivot_root: 41, prctl: 167, chroot: 51, mount: 40, umount2: 39, sethostname: 161,
   setdomainname: 162, keyctl: 219, ioprio_set: 30, openat: 56, mkdirat: 34, mknodat: 33,
   fchownat: 54, unlinkat: 35, symlinkat: 36, fchmodat: 53, faccessat: 48, unshare: 97,
-  prlimit64: 261, setns: 268, sched_setattr: 274, seccomp: 277, execve: 221, statx: 291, kill: 129, setpgid: 154, sendmsg: 211, getcwd: 17,
+  prlimit64: 261, setns: 268, sched_setattr: 274, seccomp: 277, execve: 221, statx: 291, kill: 129, setpgid: 154, sendmsg: 211, getcwd: 17, fstatfs: 44,
   ...shared,
 };
 

@@ -10,6 +10,7 @@ import type { Host } from '../host/host.js';
 import type { LinuxNamespaceType, Process, Spec } from '../spec/index.js';
 import { PlanContext } from './context.js';
 import { planOpenCwd } from './cwd.js';
+import { planSecurityLabels } from './security-labels.js';
 import { planDevices } from './devices.js';
 import { planIdmaps } from './idmap.js';
 import { planMount, planOpenBindSources, planReadOnlyLater } from './mounts.js';
@@ -272,28 +273,6 @@ function planPersonality(ctx: PlanContext, domain: string): void {
 }
 
 /** AppArmor and SELinux labels take effect at execve; refused clearly where the host lacks them. */
-function planSecurityLabels(ctx: PlanContext, proc: Process): void {
-  const b = ctx.b;
-  const write = (path: string, text: string, what: string) => {
-    const fd = ctx.regs.tmp;
-    const data = Buffer.from(text);
-    b.syscall('openat', [-100, ctx.str(path), O.WRONLY | O.CLOEXEC, 0], `${what}: open ${path}`, { save: fd });
-    b.syscall('write', [fd, b.bytes(data), data.length], `${what}: write ${path}`);
-    b.syscall('close', [fd], `${what}: close`);
-  };
-  if (proc.apparmorProfile) {
-    if (!existsFact('/sys/kernel/security/apparmor')) {
-      throw new OciError('ERR_NOT_SUPPORTED', `process.apparmorProfile "${proc.apparmorProfile}": AppArmor is not enabled on this host`);
-    }
-    write('/proc/thread-self/attr/apparmor/exec', `exec ${proc.apparmorProfile}`, `apparmor profile ${proc.apparmorProfile}`);
-  }
-  if (proc.selinuxLabel) {
-    if (!existsFact('/sys/fs/selinux/enforce')) {
-      throw new OciError('ERR_NOT_SUPPORTED', `process.selinuxLabel "${proc.selinuxLabel}": SELinux is not enabled on this host`);
-    }
-    write('/proc/thread-self/attr/exec', proc.selinuxLabel, `selinux label ${proc.selinuxLabel}`);
-  }
-}
 
 
 /**
