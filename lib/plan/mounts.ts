@@ -13,6 +13,7 @@ import type { PlanContext } from './context.js';
 import { relativeInRoot } from './context.js';
 import { isIdmapped, type IdmapPlan } from './idmap.js';
 import { parseMountOptions, type ParsedMountOptions } from './mount-options.js';
+import { checkProcMount, planTargetNotOnProcfs } from './proc-mounts.js';
 import { planCgroup, type OwnCgroupTrees } from './cgroup-mount.js';
 
 export interface MountPlanOptions {
@@ -28,6 +29,7 @@ export interface MountPlanOptions {
 export function planMount(ctx: PlanContext, mount: Mount, index: number, opts: MountPlanOptions, opened?: OpenedSources): void {
   const where = `mounts[${index}] (${mount.destination})`;
   const o = parseMountOptions(mount.type, mount.options, where);
+  checkProcMount(mount, index);
   if (o.ignored.length) opts.warn(`${where}: options ${o.ignored.join(', ')} have no effect on a bind mount`);
   const early = opened?.get(index);
   if (isIdmapped(mount) && !early) throw new OciError('ERR_INVALID_CONFIG', `${where}: an idmapped mount must be a bind mount`);
@@ -122,6 +124,7 @@ function planBind(ctx: PlanContext, mount: Mount, o: ParsedMountOptions, opts: M
   if (early) {
     const { what } = early;
     ctx.resolveInRoot(ctx.regs.root, mount.destination, ctx.regs.target, early.isDir ? 'dir' : 'file', what);
+    planTargetNotOnProcfs(ctx, ctx.regs.target, mount.destination, what);
     attach(ctx, early.tree, ctx.regs.target, { ...o, attrSet: 0, attrClr: 0, recAttrSet: 0, recAttrClr: 0 }, what);
     return;
   }
@@ -130,6 +133,7 @@ function planBind(ctx: PlanContext, mount: Mount, o: ParsedMountOptions, opts: M
   const what = `mount ${given} on ${mount.destination}`;
   openBindSource(ctx, source, noSymlinks, o, tree, what);
   ctx.resolveInRoot(ctx.regs.root, mount.destination, target, isDir ? 'dir' : 'file', what);
+  planTargetNotOnProcfs(ctx, target, mount.destination, what);
   attach(ctx, tree, target, o, what);
 }
 
@@ -168,6 +172,7 @@ export function planFilesystem(
   const readOnlyLater = (o.copyUp || finalReadOnly) && set & MOUNT_ATTR.RDONLY;
   b.syscall('fsmount', [fs, FSMOUNT_CLOEXEC, readOnlyLater ? set & ~MOUNT_ATTR.RDONLY : set], `${what}: fsmount`, { save: mnt });
   ctx.resolveInRoot(ctx.regs.root, destination, target, 'dir', what);
+  planTargetNotOnProcfs(ctx, target, destination, what);
   if (o.copyUp) planCopyUp(ctx, mnt, destination, what);
   if (type === 'proc' || type === 'sysfs') {
     // Not through a symlink (rootfs/proc -> /tmp): masked and read-only paths name /proc and
