@@ -4,8 +4,9 @@
 // a process it leaves behind holding them cannot make the runtime wait. A hook that outlives its
 // `timeout` is killed and has failed; when a hook ends, whatever is left of its process group is
 // killed too. Which stage runs where and when is the lifecycle's business (lib/lifecycle/).
-import { closeSync, constants as fsc, fstatSync, readFileSync, readSync, writeSync } from 'node:fs';
+import { closeSync, constants as fsc, readFileSync, writeSync } from 'node:fs';
 import { kill as killPid, memfdCreate, tryReap, type ExitStatus } from '../../bindings/libc.js';
+import { HookOutput } from './output.js';
 import { O } from '../../bindings/constants.js';
 import { OciError } from '../errors.js';
 import { host } from '../host/host.js';
@@ -58,7 +59,6 @@ export class HookError extends OciError {
   }
 }
 
-const OUTPUT_KEPT = 4096;
 
 /**
  * Run the hooks of `stage` in order, each with `state` on stdin; the first failure stops the
@@ -92,7 +92,7 @@ async function runHook(stage: HookStage, index: number, hook: Hook, state: State
   const inContainer = IN_CONTAINER.has(stage);
   if (inContainer && !container) throw new HookError(stage, `${name}: the container process is needed to run it in the container's namespaces`);
   const stdin = memfdCreate('ocirun-hook-state');
-  const output = memfdCreate('ocirun-hook-output');
+  const output = new HookOutput();
   try {
     // At offset 0 (pwrite): the hook reads its stdin from the start.
     const json = Buffer.from(JSON.stringify(inContainer ? { ...state, pid: pidInContainer(container!.pid) } : state));
@@ -115,7 +115,8 @@ async function runHook(stage: HookStage, index: number, hook: Hook, state: State
           program: plan.program.bytes,
           plan: { namespaces: plan.namespaces, descriptions: async () => plan.program.descriptions },
           fds,
-          stdio: [stdin, output, output],
+          stdio: [stdin, output.writer, output.writer],
+          spawned: () => output.handedOver(),
           extra: [],
           open,
           // The fds are the container's only if its process still is the recorded one.
@@ -134,15 +135,15 @@ async function runHook(stage: HookStage, index: number, hook: Hook, state: State
       const message = (err as Error).message;
       throw new HookError(stage, message.includes(name) ? message : `${name}: ${message}`);
     }
-    const status = await waitHook(pid, hook.timeout);
-    if (status === 'timeout') throw new HookError(stage, `${name} did not finish within its timeout of ${hook.timeout} s and was killed${tail(output)}`);
+    const status = await waitHook(pid, hook.timeout, () => output.drain());
+    if (status === 'timeout') throw new HookError(stage, `${name} did not finish within its timeout of ${hook.timeout} s and was killed${output.tail()}`);
     if (status.code !== 0) {
       const how = status.signal !== undefined ? `was killed by signal ${status.signal}` : `exited with status ${status.code}`;
-      throw new HookError(stage, `${name} ${how}${tail(output)}`);
+      throw new HookError(stage, `${name} ${how}${output.tail()}`);
     }
   } finally {
     closeSync(stdin);
-    closeSync(output);
+    output.close();
   }
 }
 
@@ -150,11 +151,13 @@ async function runHook(stage: HookStage, index: number, hook: Hook, state: State
  * Wait for the hook (our child) to exit, or its timeout; then kill what is left of its process
  * group, while the hook's pid still holds the group id (it is reaped only after), and reap it.
  */
-async function waitHook(pid: number, timeoutSeconds: number | undefined): Promise<ExitStatus | 'timeout'> {
+async function waitHook(pid: number, timeoutSeconds: number | undefined, drain: () => number): Promise<ExitStatus | 'timeout'> {
   const deadline = timeoutSeconds ? Date.now() + timeoutSeconds * 1000 : Infinity;
   let timedOut = false;
   // Hooks are short: a quick look first, then a few milliseconds apart.
-  for (let delay = 1; !tryReap(pid, { keep: true }); delay = Math.min(delay * 2, 20)) {
+  // Its output drained meanwhile: a hook blocked on a full pipe would never exit.
+  let got = 0;
+  for (let delay = 1; ((got = drain()), !tryReap(pid, { keep: true })); delay = got ? 1 : Math.min(delay * 2, 20)) {
     if (Date.now() >= deadline) {
       timedOut = true;
       break;
@@ -186,13 +189,3 @@ function pidInContainer(pid: number): number {
   }
 }
 
-/** The end of what the hook wrote, for the error. */
-function tail(fd: number): string {
-  const size = fstatSync(fd).size;
-  if (!size) return '';
-  const length = Math.min(size, OUTPUT_KEPT);
-  const buf = Buffer.alloc(length);
-  const n = readSync(fd, buf, 0, length, size - length);
-  const text = buf.toString('utf8', 0, n).trim();
-  return text ? `: ${size > OUTPUT_KEPT ? '…' : ''}${text}` : '';
-}

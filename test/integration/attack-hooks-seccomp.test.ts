@@ -156,3 +156,43 @@ describe('seccomp', () => {
     expect(r.stdout).toBe("mkdir: can't create directory '/tmp/a': Disk quota exceeded\nmkdir: can't create directory '/tmp/b': Disk quota exceeded\nSeccomp:\t2\n");
   });
 });
+
+describe('a hook that writes without end (its output was kept whole in a memory file)', () => {
+  it('its output goes through a pipe the runtime drains: 64 MB pass, memory stays flat, the error shows the end', async () => {
+    // The image's binary (startContainer) or any hook: writes 64 MB, then a last word, and fails.
+    const script = 'head -c 67108864 /dev/zero; echo; echo last words; exit 3';
+    const bundle = h.bundle((s) => {
+      s.process!.args = ['true'];
+      s.hooks = { startContainer: [{ path: '/bin/sh', args: ['sh', '-c', script], timeout: 60 }] };
+    });
+    const id = h.id('chatty');
+    expect((await h.cli(['create', '--bundle', bundle, id])).code).toBe(0);
+    const shmemBefore = shmemKb();
+    let peak = 0;
+    const watch = setInterval(() => (peak = Math.max(peak, shmemKb() - shmemBefore)), 5);
+    const r = await h.cli(['start', id], { timeoutMs: 60_000 });
+    clearInterval(watch);
+    expect(r.code).not.toBe(0);
+    expect(r.stderr).toMatch(/startContainer hook 0 \(\/bin\/sh\) exited with status 3: …\0*\nlast words\n$/);
+    // A memory file would have held all 64 MB of it in shared memory until the hook ended.
+    expect(peak).toBeLessThan(16 * 1024);
+    await h.cli(['delete', '--force', id]);
+  }, 90_000);
+
+  it('the hook writes into a pipe (not a memory file that grows)', async () => {
+    const log = h.dir('log');
+    const bundle = h.bundle((s) => {
+      s.process!.args = ['true'];
+      s.hooks = { createRuntime: [{ path: '/bin/sh', args: ['sh', '-c', `a=$(readlink /proc/$$/fd/1); b=$(readlink /proc/$$/fd/2); echo $a > ${log}/fd1; echo $b > ${log}/fd2`] }] };
+    });
+    const id = h.id('pipe');
+    expect((await h.cli(['create', '--bundle', bundle, id])).code).toBe(0);
+    expect(readFileSync(join(log, 'fd1'), 'utf8')).toMatch(/^pipe:\[\d+\]\n$/);
+    expect(readFileSync(join(log, 'fd2'), 'utf8')).toBe(readFileSync(join(log, 'fd1'), 'utf8'));
+    await h.cli(['delete', '--force', id]);
+  });
+});
+
+function shmemKb(): number {
+  return Number(/^Shmem:\s+(\d+)/m.exec(readFileSync('/proc/meminfo', 'utf8'))![1]);
+}
