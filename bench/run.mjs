@@ -12,6 +12,7 @@ import { makeWorkspace } from './lib/bundle.mjs';
 import { execBench } from './lib/exec.mjs';
 import { ID_PREFIX, interleaved, newId } from './lib/interleave.mjs';
 import { findLeaks } from './lib/leaks.mjs';
+import { checkLikeForLike } from './lib/like-for-like.mjs';
 import { machine } from './lib/machine.mjs';
 import { memoryBench } from './lib/memory.mjs';
 import { parallelBench } from './lib/parallel.mjs';
@@ -62,6 +63,9 @@ try {
     if (probe.note) log(`${name}: ${probe.note}`);
   }
   contenders.push(cli, ...peers);
+  // Before any timing: every contender applies the bundle's seccomp profile and limits.
+  result.applied = await checkLikeForLike(contenders);
+  log(`like for like: ${Object.keys(result.applied).join(', ')} apply the seccomp profile and the limits`);
   const memRoot = ws.root('ocirun-lib-mem');
   const roots = [...contenders.map((r) => r.root), memRoot];
 

@@ -29,6 +29,7 @@ const ops = {
     containers.set(id, c);
     return { pid: c.pid };
   },
+  pid: ({ id }) => ({ pid: containers.get(id).pid }),
   async start({ id }) {
     await containers.get(id).start();
   },

@@ -77,6 +77,7 @@ export function cliRunner(name, argv0, root, ws) {
       runSync(cmd, [...pre, 'start', id]);
     },
     exec: (id) => Promise.resolve(timedSync(cmd, [...pre, 'exec', id, '/bin/true'])),
+    pid: (id) => JSON.parse(spawnSync(cmd, [...pre, 'state', id], { encoding: 'utf8' }).stdout).pid,
     async stopSleeper(id) {
       runSync(cmd, [...pre, 'delete', '--force', id]);
     },
@@ -116,6 +117,7 @@ export async function libraryRunner(dist, root, ws) {
       await host.call('start', { id });
     },
     exec: async (id) => (await host.call('exec', { id })).ms,
+    pid: async (id) => (await host.call('pid', { id })).pid,
     stopSleeper: (id) => host.call('delete', { id }),
     cleanup: (id) => host.call('cleanup', { id }).catch(() => {}),
     close: () => host.close(),
