@@ -98,6 +98,9 @@ export function planContainer(input: ContainerPlanInput): Plan {
   if (input.rootless) refuseRootless(spec, userns, idmaps.mappings.length > 0);
   if (idmaps.mappings.length > (input.idmapFds?.length ?? 0)) throw new Error('planContainer: an idmapped mount needs idmapFds');
   const opened = planOpenBindSources(ctx, spec.mounts ?? [], mountOpts, idmaps, input.idmapFds ?? [], userns && !input.rootless);
+  // The mappings' user namespaces did their work on the detached trees: not held while the
+  // container process waits at the start gate, where its neighbours could reach them.
+  for (const fd of (input.idmapFds ?? []).slice(0, idmaps.mappings.length)) b.syscall('close', [fd], `close the user namespace of idmapped mounts (fd ${fd})`);
   const phase = planNamespaces(ctx, requests, input.syncFd, {
     timeOffsets: timensOffsets(linux.timeOffsets) !== '',
     oomScoreAdj: proc.oomScoreAdj !== undefined,

@@ -1,7 +1,7 @@
 // Attacks through the runtime's fds (runc's CVE-2024-21626): a path through /proc/self/fd/N
 // reaches whatever directory fd N is open on. No fd of the host may be open in the container
 // process when it walks a path the config, the image or the command line chose.
-import { closeSync, openSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { closeSync, openSync, readdirSync, readlinkSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { copyRootfs } from '../support/rootfs.js';
 import { join } from 'node:path';
 import { text } from 'node:stream/consumers';
@@ -96,5 +96,26 @@ describe('procfs and sysfs on a symlink (runc: must be mounted on ordinary direc
     const r = await h.run((s) => (s.process!.args = ['true']), { rootfs });
     expect(r.stderr).toContain('filesystem "proc" must be mounted on ordinary directory /proc: too many levels of symbolic links');
     expect(r.code).not.toBe(0);
+  });
+});
+
+describe('fds the runtime gave the container process are gone before anything of the container can reach them', () => {
+  it('the user namespaces of idmapped mounts are closed once the mounts are made, not held until execve', async () => {
+    const dir = h.dir('idmapped');
+    const map = [{ containerID: 0, hostID: 100000, size: 65536 }];
+    const bundle = h.bundle((s) => {
+      s.process!.args = ['sleep', '600'];
+      s.mounts!.push({ destination: '/data', type: 'bind', source: dir, options: ['bind', 'idmap'], uidMappings: map, gidMappings: map });
+    });
+    const id = h.id('idmapfd');
+    const r = await h.cli(['create', '--bundle', bundle, id]);
+    expect(r.code, r.stderr).toBe(0);
+    // Created: it waits at the start gate, where an exec'd process of the container could look.
+    const { pid } = await h.state(id);
+    const targets = readdirSync(`/proc/${pid}/fd`).map((fd) => readlinkSync(`/proc/${pid}/fd/${fd}`));
+    expect(targets.filter((t) => t.startsWith('user:['))).toEqual([]);
+    // Still an idmapped mount.
+    expect((await h.cli(['start', id])).code).toBe(0);
+    await h.cli(['delete', '--force', id]);
   });
 });
