@@ -1,8 +1,9 @@
 // The executor's only architecture-specific code (raw syscalls, _start) for aarch64, run under
 // qemu-user: built from bindings/executor.c with the same flags as the native build, it runs a
-// small program (ops, a tolerated errno, execve) and reports a failing op as {op, errno}.
+// small program (ops, a tolerated errno, execve), reports a failing op as {op, errno}, and copies a
+// tree (tmpcopyup's op, whose open flags differ from x86_64's).
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, openSync, closeSync, rmSync, writeFileSync } from 'node:fs';
+import { chmodSync, chownSync, lstatSync, mkdirSync, mkdtempSync, openSync, closeSync, readFileSync, readlinkSync, rmSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
@@ -61,6 +62,34 @@ describe.skipIf(!tools)(`executor on aarch64 (needs ${CC} and ${QEMU}: apt-get i
     expect(r.stdout.subarray(0, 19).toString()).toBe('hello from aarch64\n');
     expect([report.readUInt32LE(0), report.readInt32LE(4)]).toEqual([1, ERRNO.ENOENT]);
     expect(r.status).toBe(127);
+  });
+
+  it('copies a tree (tmpcopyup\'s op) with aarch64\'s open flags: files, modes, owners, symlinks, fifos', () => {
+    const src = join(dir, 'src');
+    const dst = join(dir, 'dst');
+    mkdirSync(join(src, 'sub'), { recursive: true });
+    mkdirSync(dst);
+    writeFileSync(join(src, 'sub', 'f'), 'data');
+    chmodSync(join(src, 'sub', 'f'), 0o4750);
+    chownSync(join(src, 'sub'), 12, 34);
+    symlinkSync('/etc/passwd', join(src, 'link'));
+    spawnSync('mkfifo', [join(src, 'fifo')]);
+    const b = new ProgramBuilder('arm64');
+    const [from, to] = [b.register(), b.register()];
+    // aarch64's O_DIRECTORY (the x86_64 value is O_DIRECT there); O_RDONLY | O_CLOEXEC.
+    const dirFlags = 0o40000 | 0o2000000;
+    b.syscall('openat', [AT.FDCWD, b.string(src), dirFlags, 0], 'open the source', { save: from });
+    b.syscall('openat', [AT.FDCWD, b.string(dst), dirFlags, 0], 'open the destination', { save: to });
+    b.copyTree(from, to, 'copy the tree');
+    b.syscall('execve', [b.string('/bin/true'), b.pointerArray([b.string('true')]), b.pointerArray([])], 'exec /bin/true');
+    const r = run(executor, b.encode(1).bytes);
+    expect(r.stdout.length).toBe(0);
+    expect(r.status).toBe(0);
+    expect(readFileSync(join(dst, 'sub', 'f'), 'utf8')).toBe('data');
+    expect(statSync(join(dst, 'sub', 'f')).mode & 0o7777).toBe(0o4750);
+    expect([statSync(join(dst, 'sub')).uid, statSync(join(dst, 'sub')).gid]).toEqual([12, 34]);
+    expect(readlinkSync(join(dst, 'link'))).toBe('/etc/passwd');
+    expect(lstatSync(join(dst, 'fifo')).isFIFO()).toBe(true);
   });
 
   it('refuses a bad program fd', () => {
