@@ -89,8 +89,10 @@ export function planContainer(input: ContainerPlanInput): Plan {
   const requests: NamespaceRequest[] = (linux.namespaces ?? []).map((ns) => ({ type: ns.type, joinFd: input.joinFds[ns.type] }));
   const userns = requests.some((r) => r.type === 'user');
   // Without a cgroup namespace: the cgroup mounts rooted at the container's cgroups, made while
-  // the process is still in the runtime's namespaces (lib/plan/cgroup-mount.ts).
-  const ownCgroups = input.cgroupFds?.length ? planOwnCgroupTrees(ctx, spec, input.host.cgroups) : undefined;
+  // the process is still in the runtime's namespaces (lib/plan/cgroup-mount.ts). Not rootless:
+  // an unprivileged runtime can neither make that cgroup namespace nor mount v1 hierarchies, so
+  // the mount binds the host's hierarchies from inside the user namespace, as before.
+  const ownCgroups = input.cgroupFds?.length && !input.rootless ? planOwnCgroupTrees(ctx, spec, input.host.cgroups) : undefined;
   const mountOpts = { bundleDir: input.bundleDir, cgroups: input.host.cgroups, userns, warn, ownCgroups };
   // With a user namespace the bind sources are opened first, with the runtime's credentials;
   // idmapped ones always are (only the runtime's user namespace may idmap a mount).
