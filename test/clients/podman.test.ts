@@ -3,7 +3,8 @@
 // offline, and the flows an operator uses, each asserting what the runtime did (exit codes,
 // output, cgroup files, seccomp mode, mounts). runc runs the same flows in the same run, for the
 // per-flow wall times side by side.
-import { readFileSync } from 'node:fs';
+import { closeSync, openSync, readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { alive, waitFor, type RunResult } from '../support/harness.js';
 import { missingBinaries, PrivatePodman } from '../support/podman.js';
@@ -214,6 +215,30 @@ describe.each(runtimes)('podman 4.3 + conmon with $name', ({ name }) => {
     expect(status).toMatch(/^Uid:\s+100000\s+100000\s+100000\s+100000$/m);
     const r = await run(['exec', id, 'sh', '-c', 'cat /proc/self/uid_map; id -u; stat -c %u /bin/busybox']);
     expect(r.stdout.split('\n').map((l) => l.trim().split(/\s+/).join(' '))).toEqual(['0 100000 65536', '0', '0', '']);
+  }, FLOW_TIMEOUT);
+
+  it('run -i with --cap-drop ALL and --cgroupns private: stdin reaches the process, no capability, its cgroup is the root', async () => {
+    const r = await timed('run --rm -i --cap-drop ALL --cgroupns private', () =>
+      p.podman(['--runtime', name, 'run', '--rm', '-i', '--network', 'none', '--cap-drop', 'ALL', '--cgroupns', 'private', img, 'sh', '-c', 'cat; grep -E "^Cap(Eff|Bnd):" /proc/self/status; grep ":memory:" /proc/self/cgroup | cut -d: -f3'], { input: 'piped in\n' }),
+    );
+    expect(r.stderr).toBe('');
+    expect(r.stdout).toBe('piped in\nCapEff:\t0000000000000000\nCapBnd:\t0000000000000000\n/\n');
+    expect(r.code).toBe(0);
+  }, FLOW_TIMEOUT);
+
+  it('exec --preserve-fds: an fd of the caller reaches the exec\'d process as fd 3', async () => {
+    const id = await detached([img, 'sleep', '300']);
+    const file = join(p.tmp, `preserved-${name}`);
+    writeFileSync(file, 'through fd 3\n');
+    const fd = openSync(file, 'r');
+    try {
+      const r = await timed('exec --preserve-fds 1', () => p.podman(['--runtime', name, 'exec', '--preserve-fds', '1', id, 'sh', '-c', 'cat <&3'], { extraFds: [fd] }));
+      expect(r.stderr).toBe('');
+      expect(r.stdout).toBe('through fd 3\n');
+    } finally {
+      closeSync(fd);
+    }
+    expectCalled('exec', id, '--preserve-fds');
   }, FLOW_TIMEOUT);
 
   it('--privileged: every capability of the bounding set, no seccomp filter, the host\'s devices', async () => {
