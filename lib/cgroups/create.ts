@@ -175,7 +175,8 @@ function attachDeviceProgram(dir: string, insns: Uint8Array): void {
 
 /**
  * Remove the directories create made, deepest first. A cgroup whose last process has just exited
- * can refuse rmdir with EBUSY for a moment: retried for up to ~1 s. Returns what could not go.
+ * can refuse rmdir with EBUSY for a while (longer on a loaded host, and while the killed members of
+ * its pid namespace exit): retried for up to 5 s. Returns what could not go.
  */
 export function removeCgroups(cg: CgroupRecord): string[] {
   const left: string[] = [];
@@ -206,6 +207,7 @@ function subCgroups(dir: string): string[] {
 }
 
 function rmdirRetry(dir: string): boolean {
+  const deadline = Date.now() + 5000;
   for (let i = 0; ; i++) {
     try {
       rmdirSync(dir);
@@ -213,7 +215,7 @@ function rmdirRetry(dir: string): boolean {
     } catch (err) {
       const code = (err as NodeJS.ErrnoException).code;
       if (code === 'ENOENT') return true;
-      if (code !== 'EBUSY' || i >= 100) return false;
+      if (code !== 'EBUSY' || Date.now() > deadline) return false;
       // Busy with cgroups below it (made inside the container, or for exec --cgroup): those go
       // first, deepest first, as runc removes them. Looked for only then: delete's usual path
       // reads no directory.
