@@ -178,7 +178,7 @@ describe.each(runtimes)('podman 4.3 + conmon with $name', ({ name }) => {
   }, FLOW_TIMEOUT);
 
   it('pause and unpause freeze and thaw the container', async () => {
-    const id = await detached([img, 'sh', '-c', 'i=0; while :; do i=$((i+1)); echo $i > /tmp/count; sleep 0.05; done']);
+    const id = await detached([img, 'sh', '-c', 'i=0; while :; do i=$((i+1)); echo $i > /tmp/count.new; mv /tmp/count.new /tmp/count; sleep 0.05; done']);
     const pause = await timed('pause', () => p.podman(['pause', id]));
     expect(pause.code, pause.stderr).toBe(0);
     expect(await inspect(id, '{{.State.Status}}')).toBe('paused');
