@@ -29,6 +29,7 @@ export const EXECUTOR_SOURCE = src;
 export const ADDON_SOURCES = [src, addonSrc];
 /** What executor.c includes from beside it. */
 export const EXECUTOR_HEADERS = [join(root, 'bindings', 'copy-tree.h')];
+const ADDON_HEADERS = ['addon-sockets.h', 'addon-terminal.h', 'addon-bpf.h'].map((h) => join(root, 'bindings', h));
 export const ADDON_FLAGS = [...common, '-fPIC', '-shared', '-fvisibility=hidden'];
 /** The newest glibc symbol version a prebuilt addon may need (glibc 2.17, 2012: RHEL 7's). */
 export const GLIBC_MAX = [2, 17];
@@ -42,7 +43,7 @@ export const PREBUILT = {
 function targets(dir) {
   return [
     { out: join(dir, 'ocirun-executor'), args: EXECUTOR_FLAGS, sources: [src], headers: EXECUTOR_HEADERS },
-    { out: join(dir, 'ocirun.node'), args: ADDON_FLAGS, napi: true, sources: ADDON_SOURCES, headers: EXECUTOR_HEADERS },
+    { out: join(dir, 'ocirun.node'), args: ADDON_FLAGS, napi: true, sources: ADDON_SOURCES, headers: [...EXECUTOR_HEADERS, ...ADDON_HEADERS] },
   ];
 }
 
