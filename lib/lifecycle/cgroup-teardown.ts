@@ -1,15 +1,38 @@
 // delete's last step for cgroups: what is left in them (processes that left the container's init,
 // in a container without a pid namespace) is killed, then exactly the directories create made are
 // removed, deepest first.
-import { cgroupPids, isFrozen, setFrozen, signalAll } from '../cgroups/control.js';
+import { readFileSync } from 'node:fs';
+import { cgroupPids, cgroupTree, isFrozen, setFrozen, signalAll } from '../cgroups/control.js';
 import { removeCgroups } from '../cgroups/create.js';
 import type { CgroupRecord } from '../cgroups/record.js';
+import { signalProcess } from './signals.js';
 
 export async function removeContainerCgroup(cg: CgroupRecord, warn: (message: string) => void): Promise<void> {
   if (cgroupPids(cg).length) {
     if (isFrozen(cg)) await setFrozen(cg, false);
     await signalAll(cg, 9);
   }
-  const left = removeCgroups(cg);
+  let left = removeCgroups(cg);
+  // A process can sit in some hierarchies and not in the one looked at above (a create killed
+  // while its child joined them one by one): whatever keeps a directory busy is killed, once.
+  if (left.length && killMembers(left)) left = removeCgroups(cg);
   if (left.length) warn(`delete: cgroup ${left.join(', ')} could not be removed (busy)`);
+}
+
+/** SIGKILL to every process in these cgroups (and below); whether there was any. */
+function killMembers(dirs: string[]): boolean {
+  let found = false;
+  for (const dir of dirs) {
+    for (const d of cgroupTree(dir)) {
+      let procs = '';
+      try {
+        procs = readFileSync(`${d}/cgroup.procs`, 'utf8');
+      } catch {
+        continue;
+      }
+      // Read from the cgroup a moment ago; signalled through a pidfd, so an exited one is skipped.
+      for (const line of procs.split('\n')) if (line) found = signalProcess(Number(line), undefined, 9) || found;
+    }
+  }
+  return found;
 }
