@@ -176,12 +176,23 @@ function attachDeviceProgram(dir: string, insns: Uint8Array): void {
 /**
  * Remove the directories create made, deepest first. A cgroup whose last process has just exited
  * can refuse rmdir with EBUSY for a while (longer on a loaded host, and while the killed members of
- * its pid namespace exit): retried for up to 5 s. Returns what could not go.
+ * its pid namespace exit): retried for up to 5 s. Returns what of the container's own could not go.
  */
 export function removeCgroups(cg: CgroupRecord): string[] {
+  const own = new Set(cg.dirs.map((d) => d.dir));
   const left: string[] = [];
   for (const dir of [...cg.created].reverse()) {
-    if (!rmdirRetry(dir)) left.push(dir);
+    if (own.has(dir)) {
+      if (!rmdirRetry(dir)) left.push(dir);
+      continue;
+    }
+    // A parent create made on the way: shared with whatever else was put below it since (another
+    // container's cgroup), so it goes only if empty, and what is below it is never touched.
+    try {
+      rmdirSync(dir);
+    } catch {
+      // in use: it stays, as runc leaves every parent
+    }
   }
   return left;
 }
