@@ -3,7 +3,7 @@
 // device cannot be opened), pause/resume, kill --all, and nothing left behind. Run on this host's
 // layout, and on pure v1 and pure v2 views made in a private mount namespace (unshare -m), where
 // the host's own mounts stay untouched.
-import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, readFileSync, rmdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { hostLayout } from '../../lib/cgroups/index.js';
@@ -226,6 +226,38 @@ describe.skipIf(!hasV1)(`cgroups on this host (${layout.mode})`, () => {
     expect((await h.cli(['delete', '--force', a])).code).toBe(0);
     // Both levels were made by create, both removed by delete.
     expect(existsSync(`${pidsMount}/ocirun-test-${process.pid}`)).toBe(false);
+    h.expectClean();
+  });
+
+  it('deleting a container whose create made the parent leaves a sibling under that parent alone', async () => {
+    const parent = `/ocirun-test-${process.pid}-shared`;
+    const pidsMount = layout.hierarchies.find((x) => x.controllers.includes('pids'))!.mount;
+    const [a, b] = [h.id(), h.id()];
+    const bundleFor = (leaf: string) =>
+      h.bundle((s) => {
+        s.linux!.cgroupsPath = `${parent}/${leaf}`;
+        s.linux!.resources = { pids: { limit: 5 } };
+        s.process!.args = ['sleep', '100'];
+      });
+    try {
+      // a makes the parent, b only its own leaf below it
+      expect((await h.cli(['run', '--detach', '--bundle', bundleFor('a'), a])).stderr).toBe('');
+      expect((await h.cli(['run', '--detach', '--bundle', bundleFor('b'), b])).stderr).toBe('');
+      const del = await h.cli(['delete', '--force', a]);
+      expect({ code: del.code, stderr: del.stderr }).toEqual({ code: 0, stderr: '' });
+      expect(JSON.parse((await h.cli(['state', b])).stdout).status).toBe('running');
+      expect(readFileSync(`${pidsMount}${parent}/b/pids.max`, 'utf8').trim()).toBe('5');
+      expect(existsSync(`${pidsMount}${parent}/a`)).toBe(false);
+      expect((await h.cli(['delete', '--force', b])).code).toBe(0);
+    } finally {
+      for (const hier of layout.hierarchies) {
+        try {
+          rmdirSync(`${hier.mount}${parent}`);
+        } catch {
+          // not made there, or already gone
+        }
+      }
+    }
     h.expectClean();
   });
 
