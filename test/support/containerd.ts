@@ -7,7 +7,7 @@ import { createHash } from 'node:crypto';
 import { chmodSync, existsSync, mkdirSync, mkdtempSync, openSync, readdirSync, readFileSync, rmdirSync, rmSync, closeSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { CLI, mountPointsUnder, spawnCollect, waitFor, type RunResult, type SpawnOptions } from './harness.js';
+import { CLI, mountPointsUnder, processesMentioning, spawnCollect, waitFor, type RunResult, type SpawnOptions } from './harness.js';
 import { buildBusyboxImage, type BuiltImage } from './oci-image.js';
 import { hostLayout } from '../../lib/cgroups/index.js';
 import { ownCgroups } from '../../lib/cgroups/layout.js';
@@ -174,18 +174,7 @@ export class PrivateContainerd {
 
   /** Processes that are this daemon's (shims, containers started from its state). */
   processes(): string[] {
-    const found: string[] = [];
-    for (const p of readdirSync('/proc').filter((n) => /^\d+$/.test(n))) {
-      if (Number(p) === process.pid) continue;
-      let cmdline = '';
-      try {
-        cmdline = readFileSync(`/proc/${p}/cmdline`, 'latin1').replace(/\0/g, ' ');
-      } catch {
-        continue;
-      }
-      if (cmdline.includes(this.tmp)) found.push(`${p}: ${cmdline.trim()}`);
-    }
-    return found;
+    return processesMentioning(this.tmp);
   }
 
   /** The namespace's cgroup directories (runc 1.1 leaves them after its containers' are gone). */

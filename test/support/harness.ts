@@ -336,3 +336,19 @@ export function alive(pid: number): boolean {
   const state = stat.slice(stat.lastIndexOf(')') + 2, stat.lastIndexOf(')') + 3);
   return state !== 'Z' && state !== 'X';
 }
+
+/** Live processes whose command line mentions `text` (a run's temp dir), as "pid: cmdline"; `skip` left out. */
+export function processesMentioning(text: string, skip: readonly (number | undefined)[] = []): string[] {
+  const found: string[] = [];
+  for (const p of readdirSync('/proc').filter((n) => /^\d+$/.test(n))) {
+    if (Number(p) === process.pid || skip.includes(Number(p))) continue;
+    let cmdline = '';
+    try {
+      cmdline = readFileSync(`/proc/${p}/cmdline`, 'latin1').replace(/\0/g, ' ');
+    } catch {
+      continue;
+    }
+    if (cmdline.includes(text)) found.push(`${p}: ${cmdline.trim()}`);
+  }
+  return found;
+}

@@ -9,7 +9,7 @@ import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
 import { chmodSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { CLI, mountPointsUnder, spawnCollect, waitFor, type RunResult, type SpawnOptions } from './harness.js';
+import { CLI, mountPointsUnder, processesMentioning, spawnCollect, waitFor, type RunResult, type SpawnOptions } from './harness.js';
 import { parseMountinfo } from './probes.js';
 import { copyRootfs } from './rootfs.js';
 
@@ -151,18 +151,7 @@ export class PrivatePodman {
 
   /** Processes of this run: conmon and anything with the temp dir in its command line. */
   processes(): string[] {
-    const found: string[] = [];
-    for (const p of readdirSync('/proc').filter((n) => /^\d+$/.test(n))) {
-      if (Number(p) === process.pid || Number(p) === this.holder?.pid) continue;
-      let cmdline = '';
-      try {
-        cmdline = readFileSync(`/proc/${p}/cmdline`, 'latin1').replace(/\0/g, ' ');
-      } catch {
-        continue;
-      }
-      if (cmdline.includes(this.tmp)) found.push(`${p}: ${cmdline.trim()}`);
-    }
-    return found;
+    return processesMentioning(this.tmp, [this.holder?.pid]);
   }
 
   /** Mounts under the temp dir, in the host's namespace and in the private one. */
