@@ -180,10 +180,12 @@ function attachDeviceProgram(dir: string, insns: Uint8Array): void {
  */
 export function removeCgroups(cg: CgroupRecord): string[] {
   const own = new Set(cg.dirs.map((d) => d.dir));
+  // One budget for the whole removal, not one per directory.
+  const deadline = Date.now() + 5000;
   const left: string[] = [];
   for (const dir of [...cg.created].reverse()) {
     if (own.has(dir)) {
-      if (!rmdirRetry(dir)) left.push(dir);
+      if (!rmdirRetry(dir, deadline)) left.push(dir);
       continue;
     }
     // A parent create made on the way: shared with whatever else was put below it since (another
@@ -217,8 +219,7 @@ function subCgroups(dir: string): string[] {
   return out;
 }
 
-function rmdirRetry(dir: string): boolean {
-  const deadline = Date.now() + 5000;
+function rmdirRetry(dir: string, deadline: number): boolean {
   for (let i = 0; ; i++) {
     try {
       rmdirSync(dir);
@@ -230,7 +231,7 @@ function rmdirRetry(dir: string): boolean {
       // Busy with cgroups below it (made inside the container, or for exec --cgroup): those go
       // first, deepest first, as runc removes them. Looked for only then: delete's usual path
       // reads no directory.
-      if (i === 0) for (const sub of subCgroups(dir).reverse()) rmdirRetry(sub);
+      if (i === 0) for (const sub of subCgroups(dir).reverse()) rmdirRetry(sub, deadline);
       Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, 10);
     }
   }

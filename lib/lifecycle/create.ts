@@ -19,7 +19,8 @@ import { planIdmaps } from '../plan/idmap.js';
 import { createHooks, creatingState, HookError, needsStartStep, poststopAfterFailedCreate } from './hook-steps.js';
 import { ownCgroups } from '../cgroups/layout.js';
 import { cgroupDirs } from '../cgroups/path.js';
-import { cgroupsToMake, createCgroups, removeCgroups } from '../cgroups/create.js';
+import { cgroupsToMake, createCgroups } from '../cgroups/create.js';
+import { removeContainerCgroup } from './cgroup-teardown.js';
 import type { CgroupRecord } from '../cgroups/record.js';
 import type { OpenedStdio } from './stdio.js';
 import { checkConsole, openConsole, type ConsoleLink, type Terminal } from './terminal.js';
@@ -147,14 +148,22 @@ export async function createContainer(
     op.check();
     const { record, commit } = staged ?? stage(containerPid);
     commit();
-    if (cgroup) ctx.store.dropJournal(id);
+    // Committed: a journal left behind is harmless, and must not turn the created container into a failure.
+    if (cgroup) {
+      try {
+        ctx.store.dropJournal(id);
+      } catch {
+        // state.json supersedes it
+      }
+    }
     if (flags.pidFile) writePidFile(flags.pidFile, containerPid);
     return { record, terminal };
   } catch (err) {
     terminal?.close();
     // Our own child until we reap it: its pid cannot have been recycled.
     if (containerPid > 0) await killAndReap(containerPid, ctx.blocking);
-    if (cgroup) removeCgroups(cgroup);
+    // What the container forked or let join keeps its cgroups busy: killed, removed, and a warning for what stays.
+    if (cgroup) await removeContainerCgroup(cgroup, ctx.warn);
     ctx.store.remove(id);
     // A create-phase hook failed: the lifecycle goes on at steps 12 and 13 (runtime.md).
     if (err instanceof HookError) await poststopAfterFailedCreate({ id, bundle, spec }, ctx.warn, ctx.blocking);
