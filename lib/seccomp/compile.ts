@@ -5,13 +5,13 @@
 // one adds nothing, and comparisons on the same argument twice become one rule per comparison.
 import { NR_SCMP_ERROR, openLibseccomp, type ArgCompare, type Libseccomp, type SeccompFilter } from '../../bindings/libseccomp.js';
 import { ACTIONS, actionValue, libseccompArchName, BPF_MAXINSNS, OPERATORS, SECCOMP_FILTER_FLAG, SOCK_FILTER_SIZE, encodeSockFilters, type SeccompActionName, type SeccompFlagName, type SeccompOperatorName } from '../../bindings/seccomp.js';
+import { ERRNO } from '../../bindings/constants.js';
 import { OciError } from '../errors.js';
 import type { LinuxSeccomp } from '../spec/index.js';
 import { seccompSupport, type SeccompSupport } from './support.js';
 import { toDatum, type SeccompDatum } from './exact-args.js';
 import { enosysStub, needsEnosysStub } from './enosys-stub.js';
 
-const EPERM = 1;
 const BASE = '/linux/seccomp';
 
 /** A filter ready for seccomp(2). */
@@ -52,7 +52,7 @@ export function compileSeccomp(sc: LinuxSeccomp, support: SeccompSupport = secco
     return name as SeccompActionName;
   };
   const defaultName = usable(sc.defaultAction, `${BASE}/defaultAction`);
-  const defaultAction = actionValue(defaultName, sc.defaultErrnoRet, EPERM);
+  const defaultAction = actionValue(defaultName, sc.defaultErrnoRet, ERRNO.EPERM);
   const flags = filterFlags(sc, support);
 
   const filter = lib.newFilter(defaultAction);
@@ -64,7 +64,7 @@ export function compileSeccomp(sc: LinuxSeccomp, support: SeccompSupport = secco
     syscalls.forEach((rule, i) => {
       const at = `${BASE}/syscalls/${i}`;
       const name = usable(rule.action, `${at}/action`);
-      const action = actionValue(name, rule.errnoRet, EPERM);
+      const action = actionValue(name, rule.errnoRet, ERRNO.EPERM);
       if (action === defaultAction) return;
       if (name === 'SCMP_ACT_NOTIFY') notify = true;
       const groups = argumentGroups(rule.args ?? [], at);

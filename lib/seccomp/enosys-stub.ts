@@ -5,12 +5,12 @@
 // faccessat2, then their predecessors, only on ENOSYS); with the default action they would see
 // EPERM, or be killed. Not added when the default action lets calls through (ALLOW, LOG, TRACE: a
 // tracer handles new syscalls itself) or already is ENOSYS.
+import { ERRNO } from '../../bindings/constants.js';
 import type { Libseccomp } from '../../bindings/libseccomp.js';
 import { BPF, BPF_MAX_COND_JUMP, SECCOMP_DATA_ARCH, SECCOMP_DATA_NR, SECCOMP_RET, X32_SYSCALL_BIT, type SockFilter } from '../../bindings/seccomp.js';
 import type { LinuxSeccomp } from '../spec/index.js';
 
-const ENOSYS = 38;
-const RET_ENOSYS = SECCOMP_RET.ERRNO | ENOSYS;
+const RET_ENOSYS = SECCOMP_RET.ERRNO | ERRNO.ENOSYS;
 const PERMISSIVE = new Set(['SCMP_ACT_ALLOW', 'SCMP_ACT_LOG', 'SCMP_ACT_TRACE']);
 
 /** What the stub needs of libseccomp's architecture tokens (they are AUDIT_ARCH values but x32's). */
@@ -32,7 +32,7 @@ interface Section {
 
 export function needsEnosysStub(sc: LinuxSeccomp): boolean {
   if (PERMISSIVE.has(sc.defaultAction)) return false;
-  return !(sc.defaultAction === 'SCMP_ACT_ERRNO' && sc.defaultErrnoRet === ENOSYS);
+  return !(sc.defaultAction === 'SCMP_ACT_ERRNO' && sc.defaultErrnoRet === ERRNO.ENOSYS);
 }
 
 /** The stub for `sc`'s architectures (`tokens`: the ones libseccomp knows, the native one included). */

@@ -30,7 +30,8 @@ export function readExactSeccompArgs(spec: Spec, text: string): void {
   const { positions } = scanJson(text);
   for (const { arg, field, pointer } of inexact) {
     const at = positions.get(pointer);
-    if (at === undefined) continue;
+    // Never compare against the rounded double: a value whose text cannot be found is refused.
+    if (at === undefined) throw new OciError('ERR_INVALID_CONFIG', `config.json: ${pointer}: ${arg[field]} is beyond 2^53 and its exact digits could not be read`);
     arg[field] = exactInteger(numberAfterKey(text, at), pointer);
   }
 }
