@@ -1,7 +1,7 @@
 // Making a container's cgroups at create: the directories (tracked, so delete removes exactly
 // what was made), v1 cpuset's inherited cpus/mems, v2 controllers enabled down the path, the
 // limits, the device program. On failure everything made is removed again.
-import { closeSync, constants as fsc, existsSync, mkdirSync, openSync, readdirSync, readFileSync, rmdirSync, writeFileSync } from 'node:fs';
+import { closeSync, constants as fsc, existsSync, mkdirSync, openSync, readdirSync, readFileSync, rmdirSync, writeSync } from 'node:fs';
 import { dirname, posix } from 'node:path';
 import { BPF_CGROUP_DEVICE, BPF_F_ALLOW_MULTI, BPF_PROG_TYPE_CGROUP_DEVICE } from '../../bindings/bpf.js';
 import { bpfProgAttach, bpfProgLoad } from '../../bindings/libc.js';
@@ -38,22 +38,42 @@ export function createCgroups(mode: CgroupMode, dirs: readonly CgroupDir[], sett
   }
 }
 
-/** Write each setting into the container's directory of its hierarchy, in order. */
+/**
+ * Write each setting into the container's directory of its hierarchy, in order. A run of writes
+ * to one file (device rules, per-device throttles: the kernel takes one rule per write) goes
+ * through one open of it.
+ */
 export function writeAll(writes: readonly CgroupWrite[], byMount: ReadonlyMap<string, string>): void {
-  for (const w of writes) {
+  for (let i = 0; i < writes.length; ) {
+    const w = writes[i]!;
+    let end = i + 1;
+    while (end < writes.length && writes[end]!.mount === w.mount && writes[end]!.file === w.file && !writes[end]!.optional) end++;
     const path = `${byMount.get(w.mount)}/${w.file}`;
-    if (w.optional && !existsSync(path)) continue;
-    writeCgroupFile(path, w.value, w.pointer);
+    if (!(w.optional && !existsSync(path))) writeCgroupLines(path, writes.slice(i, end));
+    i = end;
   }
 }
 
 export function writeCgroupFile(path: string, value: string, pointer?: string): void {
+  writeCgroupLines(path, [{ value, pointer }]);
+}
+
+/** One write(2) per value, in order, through one open of the file. */
+function writeCgroupLines(path: string, values: readonly { value: string; pointer?: string }[]): void {
+  let fd: number | undefined;
+  let at = values[0]!;
   try {
-    writeFileSync(path, value);
+    fd = openSync(path, 'w');
+    for (const v of values) {
+      at = v;
+      writeSync(fd, v.value);
+    }
   } catch (err) {
     const e = err as NodeJS.ErrnoException;
     const why = e.code === 'ENOENT' ? 'no such file (the kernel lacks this knob)' : e.message.replace(/^[A-Z]+: /, '').replace(/, write$/, '').replace(/, open '.*'$/, '');
-    throw new OciError('ERR_CGROUP', `cgroup: write ${JSON.stringify(value)} to ${path}${pointer ? ` (config.json ${pointer})` : ''}: ${why}`);
+    throw new OciError('ERR_CGROUP', `cgroup: write ${JSON.stringify(at.value)} to ${path}${at.pointer ? ` (config.json ${at.pointer})` : ''}: ${why}`);
+  } finally {
+    if (fd !== undefined) closeSync(fd);
   }
 }
 
