@@ -194,6 +194,27 @@ function attachDeviceProgram(dir: string, insns: Uint8Array): void {
 }
 
 /**
+ * delete's usual case, in one rmdir each: the container's processes are gone, so every directory
+ * create made goes at once, deepest first. False at the first of the container's own that stays
+ * (processes or cgroups in it; rmdir never removes a cgroup that has either), nothing more removed:
+ * the caller then kills what is left and removes the rest with removeCgroups.
+ */
+export function removeEmptyCgroups(cg: CgroupRecord): boolean {
+  const own = new Set(cg.dirs.map((d) => d.dir));
+  // A cgroup create found and joined is not removed, so its emptiness is not proved by an rmdir.
+  if (cg.dirs.some((d) => !cg.created.includes(d.dir))) return false;
+  for (const dir of [...cg.created].reverse()) {
+    try {
+      rmdirSync(dir);
+    } catch (err) {
+      // A parent made on the way stays while something else is in it, as in removeCgroups.
+      if (own.has(dir) && (err as NodeJS.ErrnoException).code !== 'ENOENT') return false;
+    }
+  }
+  return true;
+}
+
+/**
  * Remove the directories create made, deepest first. A cgroup whose last process has just exited
  * can refuse rmdir with EBUSY for a while (longer on a loaded host, and while the killed members of
  * its pid namespace exit): retried for up to 5 s. Returns what of the container's own could not go.

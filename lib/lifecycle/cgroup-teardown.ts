@@ -3,11 +3,13 @@
 // removed, deepest first.
 import { readFileSync } from 'node:fs';
 import { cgroupPids, cgroupTree, isFrozen, setFrozen, signalAll } from '../cgroups/control.js';
-import { removeCgroups } from '../cgroups/create.js';
+import { removeCgroups, removeEmptyCgroups } from '../cgroups/create.js';
 import type { CgroupRecord } from '../cgroups/record.js';
 import { signalProcess } from './signals.js';
 
 export async function removeContainerCgroup(cg: CgroupRecord, warn: (message: string) => void): Promise<void> {
+  // Nothing left in them (the usual delete, after the container exited): no listing, no waiting.
+  if (removeEmptyCgroups(cg)) return;
   if (cgroupPids(cg).length) {
     if (isFrozen(cg)) await setFrozen(cg, false);
     await signalAll(cg, 9);
