@@ -208,7 +208,7 @@ export class Container extends EventEmitter {
           this.#deleted = true;
           return;
         }
-        const record = store.read(this.id);
+        const record = this.#stored();
         if (record) {
           this.#check(record);
           const status = this.#status(record);
@@ -367,7 +367,7 @@ export class Container extends EventEmitter {
   /** The container's record, checked to be this handle's container. */
   #read(): ContainerRecord {
     if (this.#deleted) throw new OciError('ERR_CONTAINER_NOT_EXIST', `container does not exist: ${this.id}`);
-    const record = this.#ctx.store.read(this.id);
+    const record = this.#stored();
     if (!record) {
       if (this.#record) throw new OciError('ERR_CONTAINER_NOT_EXIST', `container does not exist: ${this.id}`);
       throw new OciError('ERR_CONTAINER_NOT_RUNNING', `container ${this.id} is still being created`);
@@ -386,12 +386,19 @@ export class Container extends EventEmitter {
     }
   }
 
+  /** store.read, unless state.json is still the record this handle holds (the usual case). */
+  #stored(): ContainerRecord | undefined {
+    if (this.#record && this.#ctx.store.holds(this.#record)) return this.#record;
+    return this.#ctx.store.read(this.id);
+  }
+
   #sameRecord(record: ContainerRecord | undefined): boolean {
     return record !== undefined && record.pid === this.#record?.pid && record.startTime === this.#record?.startTime;
   }
 
   #status(record: ContainerRecord) {
-    return statusOf(record, this.#ctx.store.dir(this.id));
+    const exited = this.#sameRecord(record) ? this.#exit?.exitedNow() : undefined;
+    return statusOf(record, this.#ctx.store.dir(this.id), exited === undefined ? undefined : !exited);
   }
 
   /** After a cancel: kill and delete, whatever state it is in. */

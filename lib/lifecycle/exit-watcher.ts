@@ -20,20 +20,35 @@ let timer: NodeJS.Timeout | undefined;
 let listening = false;
 
 function check(): void {
-  for (const [pid, waiters] of watched) {
-    let status: ExitStatus | undefined;
-    try {
-      status = tryReap(pid);
-    } catch (err) {
-      watched.delete(pid);
-      for (const w of waiters) w.reject(err);
-      continue;
-    }
-    if (status) {
-      watched.delete(pid);
-      for (const w of waiters) w.resolve(status);
-    }
+  for (const pid of watched.keys()) reap(pid);
+  update();
+}
+
+function reap(pid: number): void {
+  const waiters = watched.get(pid);
+  if (!waiters) return;
+  let status: ExitStatus | undefined;
+  try {
+    status = tryReap(pid);
+  } catch (err) {
+    watched.delete(pid);
+    for (const w of waiters) w.reject(err);
+    return;
   }
+  if (status) {
+    watched.delete(pid);
+    for (const w of waiters) w.resolve(status);
+  }
+}
+
+/**
+ * Reap a watched `pid` now if it has exited, without waiting for SIGCHLD's turn in the event loop:
+ * its watches are `done` on return. A status asked of our own child costs a waitid(2), not a read
+ * of /proc.
+ */
+export function reapIfExited(pid: number): void {
+  if (!watched.has(pid)) return;
+  reap(pid);
   update();
 }
 

@@ -9,7 +9,7 @@
 //                           becomes our child, and is then reaped with its status.
 import { constants } from 'node:os';
 import type { ExitStatus as RawExit } from '../../bindings/libc.js';
-import { watchExit, waitForExitBlocking } from './exit-watcher.js';
+import { reapIfExited, watchExit, waitForExitBlocking } from './exit-watcher.js';
 import { isSameLiveProcess, readProcStat } from './process-info.js';
 
 /** How a process ended, as child_process reports it: one of the two is set (both null: unknown). */
@@ -68,6 +68,16 @@ export class ExitTracker {
   /** Exited and reaped (or seen gone): the pid may belong to another process by now. */
   get gone(): boolean {
     return this.settled !== undefined || (this.reaped?.() ?? false);
+  }
+
+  /**
+   * Our own child (event-driven): has it exited? It cannot be another process while we have not
+   * reaped it, so waitid(2) answers (and reaps it if it has). Undefined for other modes.
+   */
+  exitedNow(): boolean | undefined {
+    if (this.mode !== 'child' || !this.reaped) return undefined;
+    reapIfExited(this.pid);
+    return this.gone;
   }
 
   /** Resolves with the exit status; holds the process open meanwhile. */

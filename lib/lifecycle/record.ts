@@ -15,6 +15,7 @@ import { readProcStat } from './process-info.js';
 export function containerRecord(pid: number, c: { id: string; bundle: string; rootfs: string; spec: Spec; seccomp?: StoredSeccomp; cgroup?: CgroupRecord }): ContainerRecord {
   const st = readProcStat(pid);
   if (!st) throw new OciError('ERR_CONTAINER_INIT', `create: the container process ${pid} exited during create`);
+  // ociVersion, id, pid and startTime first: StateStore.holds compares the file's first bytes.
   return {
     ociVersion: SPEC_VERSION,
     id: c.id,

@@ -16,9 +16,9 @@ export interface ContainerState extends Omit<State, 'status'> {
   owner: string;
 }
 
-/** `dir`: the container's state directory. */
-export function statusOf(record: ContainerRecord, dir: string): ContainerStatus {
-  if (!isSameLiveProcess(record.pid, record.startTime)) return 'stopped';
+/** `dir`: the container's state directory; `alive`: known already (our own child, not reaped). */
+export function statusOf(record: ContainerRecord, dir: string, alive = isSameLiveProcess(record.pid, record.startTime)): ContainerStatus {
+  if (!alive) return 'stopped';
   if (existsSync(join(dir, FIFO))) return 'created';
   return record.cgroup && isFrozen(record.cgroup) ? 'paused' : 'running';
 }

@@ -1,7 +1,7 @@
 // The state store: one directory per container under the runtime root (default /run/ocirun),
 // holding state.json (written atomically) and, until `start`, the exec fifo. A directory that
 // exists without state.json belongs to a container being created.
-import { close, closeSync, constants as fsc, mkdirSync, openSync, readdirSync, readFileSync, renameSync, rmdirSync, rmSync, statSync, unlinkSync, writeFileSync } from 'node:fs';
+import { close, closeSync, constants as fsc, mkdirSync, openSync, readdirSync, readFileSync, readSync, renameSync, rmdirSync, rmSync, statSync, unlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { flock, LOCK_EX, LOCK_NB, LOCK_UN } from '../../bindings/libc.js';
 import { OciError } from '../errors.js';
@@ -31,6 +31,11 @@ export interface ContainerRecord {
   hooks?: Hooks;
   /** The container's cgroups (absent: the host has none mounted). */
   cgroup?: CgroupRecord;
+}
+
+/** How a record's JSON begins (containerRecord puts these keys first). */
+function recordHead(r: ContainerRecord): string {
+  return `{"ociVersion":${JSON.stringify(r.ociVersion)},"id":${JSON.stringify(r.id)},"pid":${r.pid},"startTime":${r.startTime},`;
 }
 
 /** What create journals before it makes what outlives it (lib/lifecycle/recover.ts). */
@@ -145,6 +150,29 @@ export class StateStore {
       return undefined;
     }
     return JSON.parse(text) as ContainerRecord;
+  }
+
+  /**
+   * Is state.json still `record`? A record is written once, at create, and begins with its id, pid
+   * and start time: a handle that holds its record compares those bytes instead of reading and
+   * parsing the whole file (17 KB with a seccomp filter). False also when it cannot be read.
+   */
+  holds(record: ContainerRecord): boolean {
+    const head = recordHead(record);
+    let fd: number;
+    try {
+      fd = openSync(join(this.dir(record.id), 'state.json'), 'r');
+    } catch {
+      return false;
+    }
+    try {
+      const buf = Buffer.allocUnsafe(head.length);
+      return readSync(fd, buf, 0, head.length, 0) === head.length && buf.toString('latin1') === head;
+    } catch {
+      return false;
+    } finally {
+      closeSync(fd);
+    }
   }
 
   exists(id: string): boolean {
