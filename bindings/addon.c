@@ -1,6 +1,6 @@
 /*
  * ocirun's Node-API addon (build/ocirun.node): the few libc calls the runtime process makes, and
- * the executor's spawn (ocirun_spawn, from executor.c, linked into the same module).
+ * the executor's spawn (ocirun_spawn, from spawn.c, linked into the same module).
  *
  * Why an addon and not koffi for these: a CLI call pays for loading its FFI. koffi's native
  * module (1.1 MB) took 3–5 ms to load and declaring the functions another 1–2 ms, of a ~15 ms
@@ -64,10 +64,11 @@
 #define F_SEAL_WRITE 8
 #endif
 
-long ocirun_spawn(int executor, const int *src, const int *dst, int n, int clone_flags, uint8_t *stack, uint64_t stack_size);
+long ocirun_spawn(int executor, const int *src, const int *dst, int n, int clone_flags, int cgroup_fd, uint8_t *stack, uint64_t stack_size);
+int ocirun_clone_into_cgroup_probe(void);
 uint32_t ocirun_program_version(void);
 
-#define MAX_ARGS 4
+#define MAX_ARGS 5
 #define MAX_PATH 4096
 #define MAX_FDS 1024
 /* The vfork-style child runs on this until it execs; the caller is suspended meanwhile. */
@@ -162,14 +163,14 @@ static napi_value program_version(napi_env env, napi_callback_info info)
 	return number(env, ocirun_program_version());
 }
 
-/* spawn(executorFd, src: Int32Array, dst: Int32Array, cloneFlags) -> pid | -errno */
+/* spawn(executorFd, src: Int32Array, dst: Int32Array, cloneFlags, cgroupFd (-1: none)) -> pid | -errno */
 static napi_value spawn(napi_env env, napi_callback_info info)
 {
 	napi_value argv[MAX_ARGS];
-	int32_t executor, flags;
+	int32_t executor, ints[2];
 	int32_t *fds[2];
 	size_t lengths[2];
-	if (!args(env, info, "spawn", 4, argv, 3, &flags))
+	if (!args(env, info, "spawn", 5, argv, 3, ints))
 		return NULL;
 	if (napi_get_value_int32(env, argv[0], &executor) != napi_ok)
 		return fail_type(env, "spawn", "expected the executor's fd");
@@ -183,7 +184,14 @@ static napi_value spawn(napi_env env, napi_callback_info info)
 	if (lengths[0] != lengths[1] || lengths[0] < 1 || lengths[0] > MAX_FDS)
 		return fail_type(env, "spawn", "src and dst must have the same length, 1 to 1024");
 	uint8_t stack[SPAWN_STACK] __attribute__((aligned(16)));
-	return number(env, ocirun_spawn(executor, fds[0], fds[1], (int)lengths[0], flags, stack, sizeof(stack)));
+	return number(env, ocirun_spawn(executor, fds[0], fds[1], (int)lengths[0], ints[0], ints[1], stack, sizeof(stack)));
+}
+
+/* cloneIntoCgroupProbe() -> 0 | errno: can a spawn start the executor in a cgroup (spawn.c)? */
+static napi_value clone_into_cgroup_probe(napi_env env, napi_callback_info info)
+{
+	(void)info;
+	return number(env, ocirun_clone_into_cgroup_probe());
 }
 
 /* socketpair() -> [fd, fd] | -errno: unix stream sockets, close-on-exec. */
@@ -377,7 +385,7 @@ NAPI_MODULE_INIT()
 		const char *name;
 		napi_callback fn;
 	} table[] = {
-		{ "programVersion", program_version }, { "spawn", spawn }, { "socketpair", socket_pair },
+		{ "programVersion", program_version }, { "spawn", spawn }, { "cloneIntoCgroupProbe", clone_into_cgroup_probe }, { "socketpair", socket_pair },
 		{ "memfdCreate", memfd }, { "seal", seal }, { "mkfifo", make_fifo }, { "kill", kill_pid },
 		{ "pidfdOpen", pidfd_open }, { "pidfdSendSignal", pidfd_send_signal }, { "waitid", wait_id },
 		{ "waitpid", wait_pid }, { "poll", poll_in }, { "flock", file_lock }, { "strerror", error_text },

@@ -10,7 +10,8 @@ import { PROGRAM_VERSION, type ProgramPatch } from './program-format.js';
 
 interface Addon {
   programVersion(): number;
-  spawn(executorFd: number, src: Int32Array, dst: Int32Array, cloneFlags: number): number;
+  spawn(executorFd: number, src: Int32Array, dst: Int32Array, cloneFlags: number, cgroupFd: number): number;
+  cloneIntoCgroupProbe(): number;
   socketpair(): [number, number] | number;
   pipe(): [number, number] | number;
   setChildSubreaper(on: number): number;
@@ -177,9 +178,10 @@ export interface ExecutorFds {
  * from a vfork-style child, so Node's memory is neither copied nor run in the child (DESIGN.md,
  * fact 1). `cloneFlags` (CLONE_NEW*): the executor starts in new namespaces. `patches` are
  * written over the program in the memfd (the program's own bytes are left as they are). The
- * executor runs from a sealed copy in memory (sealedExecutor).
+ * executor runs from a sealed copy in memory (sealedExecutor). `cgroupFd`: an fd on a cgroup v2
+ * directory the executor starts in (clone3 CLONE_INTO_CGROUP; see cloneIntoCgroupWorks).
  */
-export function spawnProgram(program: Buffer, fds: ExecutorFds, cloneFlags = 0, patches: readonly ProgramPatch[] = []): number {
+export function spawnProgram(program: Buffer, fds: ExecutorFds, cloneFlags = 0, patches: readonly ProgramPatch[] = [], cgroupFd = -1): number {
   const { addon } = native();
   const executor = sealedExecutor();
   // Sealed too: nothing that later shares the executor's fds can change the program it reads.
@@ -190,10 +192,18 @@ export function spawnProgram(program: Buffer, fds: ExecutorFds, cloneFlags = 0, 
     for (const k of fds.keep ?? []) if (!dst.includes(k)) src.push(k), dst.push(k);
     for (const [from, to] of fds.moves ?? []) src.push(from), dst.push(to);
     if (src.length > SPAWN_MAX_FDS) throw new OciError('ERR_INVALID_ARGUMENT', `too many fds for the container process: ${src.length}, at most ${SPAWN_MAX_FDS}`);
-    return check(addon.spawn(executor, Int32Array.from(src), Int32Array.from(dst), cloneFlags), 'clone');
+    return check(addon.spawn(executor, Int32Array.from(src), Int32Array.from(dst), cloneFlags, cgroupFd), cgroupFd >= 0 ? 'clone3(CLONE_INTO_CGROUP)' : 'clone');
   } finally {
     closeSync(fd);
   }
+}
+
+/**
+ * Can a spawn start the executor in a cgroup (Linux 5.7's clone3 CLONE_INTO_CGROUP, not refused by
+ * a seccomp filter this process runs under)? Asked once, without starting a process.
+ */
+export function cloneIntoCgroupWorks(): boolean {
+  return native().addon.cloneIntoCgroupProbe() === 0;
 }
 
 // ---- parent-side calls ----

@@ -2,7 +2,7 @@
 //   ocirun-executor  the executor program, from bindings/executor.c (static, without libc: starts
 //                    fast, and one binary serves every Linux of its architecture, glibc or musl)
 //   ocirun.node      the Node-API addon of bindings/addon.c: the runtime process's libc calls and
-//                    the executor's spawn (executor.c's ocirun_spawn)
+//                    the executor's spawn (spawn.c's ocirun_spawn)
 // The addon uses Node-API only, so one build serves every Node version.
 //
 //   node scripts/build-native.mjs              build/ for this machine: npm run build, and at
@@ -26,9 +26,9 @@ const common = ['-std=gnu11', '-O2', '-Wall', '-Wextra', '-fno-stack-protector']
 /** No libc (see the top of executor.c): freestanding, its own _start, memcpy and memset. */
 export const EXECUTOR_FLAGS = [...common, '-static', '-nostdlib', '-ffreestanding', '-fno-tree-loop-distribute-patterns', '-fno-pie', '-no-pie', '-fno-asynchronous-unwind-tables', '-DOCIRUN_EXECUTOR_MAIN'];
 export const EXECUTOR_SOURCE = src;
-export const ADDON_SOURCES = [src, addonSrc];
+export const ADDON_SOURCES = [src, join(root, 'bindings', 'spawn.c'), addonSrc];
 /** What executor.c includes from beside it. */
-export const EXECUTOR_HEADERS = [join(root, 'bindings', 'copy-tree.h')];
+export const EXECUTOR_HEADERS = ['copy-tree.h', 'raw-syscall.h'].map((h) => join(root, 'bindings', h));
 const ADDON_HEADERS = ['addon-sockets.h', 'addon-terminal.h', 'addon-bpf.h'].map((h) => join(root, 'bindings', h));
 export const ADDON_FLAGS = [...common, '-fPIC', '-shared', '-fvisibility=hidden'];
 /** The newest glibc symbol version a prebuilt addon may need (glibc 2.17, 2012: RHEL 7's). */

@@ -13,7 +13,7 @@ import type { CompiledSeccomp } from '../seccomp/compile.js';
 import { planSeccomp, seccompBeforeCredentials } from '../plan/seccomp.js';
 import { planCredentials } from '../plan/process.js';
 import { planOpenCwd } from '../plan/cwd.js';
-import { planJoinCgroups } from '../plan/index.js';
+import { planJoinCgroups } from '../plan/cgroup-joins.js';
 
 export interface HookPlanInput {
   hook: Hook;
@@ -40,7 +40,7 @@ export function planHookProcess(input: HookPlanInput): { program: EncodedProgram
   const ctx = new PlanContext({ ociVersion: '1.3.0' }, input.host);
   const b = ctx.b;
   b.syscall('prctl', [PR.SET_DUMPABLE, 0, 0, 0, 0], `${name}: make the process non-dumpable until exec`);
-  planJoinCgroups(ctx, input.cgroupFds ?? []);
+  planJoinCgroups(ctx, (input.cgroupFds ?? []).map((fd) => ({ fd })));
   const requests = (Object.entries(input.joinFds) as [LinuxNamespaceType, number][]).map(([type, fd]) => ({ type, joinFd: fd }));
   const namespaces = planNamespaces(ctx, requests, input.syncFd);
   if (input.rootFd !== undefined) {

@@ -1,5 +1,6 @@
 // Facts about the host the planner needs, read once per process.
 import { readFileSync } from 'node:fs';
+import { cloneIntoCgroupWorks } from '../../bindings/libc.js';
 
 export interface CgroupHierarchy {
   /** Directory name under /sys/fs/cgroup (cpu, memory, systemd, unified). */
@@ -13,13 +14,15 @@ export interface CgroupHierarchy {
 export interface Host {
   capLastCap: number;
   cgroups: { unifiedOnly: boolean; hierarchies: CgroupHierarchy[] };
+  /** The executor can be started in its cgroup v2 directory (clone3 CLONE_INTO_CGROUP, Linux 5.7). */
+  cloneIntoCgroup?: boolean;
 }
 
 let cached: Host | undefined;
 
 export function host(): Host {
   if (cached) return cached;
-  cached = { capLastCap: readCapLastCap(), cgroups: readCgroupMounts() };
+  cached = { capLastCap: readCapLastCap(), cgroups: readCgroupMounts(), cloneIntoCgroup: cloneIntoCgroupWorks() };
   return cached;
 }
 

@@ -21,6 +21,8 @@ import { ownCgroups } from '../cgroups/layout.js';
 import { cgroupDirs } from '../cgroups/path.js';
 import { cgroupsToMake, createCgroups } from '../cgroups/create.js';
 import { removeContainerCgroup } from './cgroup-teardown.js';
+import { cgroupJoins } from '../plan/cgroup-joins.js';
+import { host } from '../host/host.js';
 import type { CgroupRecord } from '../cgroups/record.js';
 import type { OpenedStdio } from './stdio.js';
 import { checkConsole, openConsole, type ConsoleLink, type Terminal } from './terminal.js';
@@ -97,7 +99,8 @@ export async function createContainer(
       const dirs = cgroupDirs(layout, spec.linux?.cgroupsPath, id, ownCgroups);
       ctx.store.journal(id, { cgroup: cgroupsToMake(layout.mode, dirs) });
       cgroup = createCgroups(layout.mode, dirs, prepared.cgroup);
-      dirs.forEach((d, i) => open.push({ path: d.dir, flags: O.PATH | O.DIRECTORY, to: fds.cgroups[i]! }));
+      const joins = cgroupJoins(fds.cgroups, layout.hierarchies, !!host().cloneIntoCgroup);
+      dirs.forEach((d, i) => open.push({ path: d.dir, flags: O.PATH | O.DIRECTORY, to: fds.cgroups[i]!, spawnInto: joins[i]!.atSpawn }));
     }
     const { mappings } = planIdmaps(spec);
     if (mappings.length) {

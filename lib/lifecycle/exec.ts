@@ -6,6 +6,7 @@ import { O } from '../../bindings/constants.js';
 import { OciError } from '../errors.js';
 import { host } from '../host/host.js';
 import { childFds } from '../protocol/child-fds.js';
+import { cgroupJoins } from '../plan/cgroup-joins.js';
 import type { LinuxNamespaceType, Process, State } from '../spec/index.js';
 import type { ContainerRecord } from '../state/store.js';
 import type { Context } from './context.js';
@@ -73,7 +74,9 @@ export async function execInContainer(
     consoleFd: proc.terminal ? fds.console : undefined,
     preserveFds: extra,
     seccomp,
-    cgroupFds: fds.cgroups,
+    // Not at the spawn: with --ignore-paused the cgroup may be frozen, and a process born in it
+    // would freeze before it exec'd the executor, holding this thread in the spawn's vfork wait.
+    cgroupJoins: cgroupJoins(fds.cgroups, record.cgroup?.dirs ?? [], false),
   });
   const open: ChildFile[] = record.namespaces.map((type) => ({ path: `/proc/${record.pid}/ns/${NS_FILES[type]}`, flags: fsc.O_RDONLY, to: fds.join[type]! }));
   open.push({ path: `/proc/${record.pid}/root`, flags: O.PATH | O.DIRECTORY, to: fds.root });

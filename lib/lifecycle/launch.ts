@@ -4,7 +4,7 @@
 import { closeSync, openSync } from 'node:fs';
 import { reapBlocking, socketPair, spawnProgram, tryReap } from '../../bindings/libc.js';
 import type { ProgramPatch } from '../../bindings/program-format.js';
-import { OciError } from '../errors.js';
+import { OciError, SystemCallError } from '../errors.js';
 import type { NamespacePhase } from '../plan/namespaces.js';
 import type { ChildFds } from '../protocol/child-fds.js';
 import { initError, openInitChannel, type InitChannel } from '../protocol/init-channel.js';
@@ -34,6 +34,8 @@ export interface ChildFile {
   flags: number;
   to: number;
   error?: (err: Error) => Error;
+  /** A cgroup v2 directory the executor is started in (it is also moved to `to`). */
+  spawnInto?: boolean;
 }
 
 /** What the executor starts with: its program and the fds it expects (lib/protocol/child-fds.ts). */
@@ -96,6 +98,8 @@ export async function launch(l: Launch, blocking: boolean, ctx: LaunchContext, v
     }
   };
   op?.signal?.addEventListener('abort', cancel, { once: true });
+  let cgroupFd = -1;
+  let cgroupDir = '';
   try {
     op?.check();
     for (const f of l.open) {
@@ -107,6 +111,7 @@ export async function launch(l: Launch, blocking: boolean, ctx: LaunchContext, v
       }
       opened.push(fd);
       moves.push([fd, f.to]);
+      if (f.spawnInto) (cgroupFd = fd), (cgroupDir = f.path);
     }
     l.check?.();
     const [parentFd, childFd] = socketPair();
@@ -115,7 +120,12 @@ export async function launch(l: Launch, blocking: boolean, ctx: LaunchContext, v
     if (l.consoleFd !== undefined) moves.push([l.consoleFd, l.fds.console]);
     const { namespaces } = l.plan;
     // Nothing joined by path: the executor starts in the new namespaces (NamespacePhase.spawnClones).
-    childPid = spawnProgram(l.program, { programFd: l.fds.program, stdio: l.stdio, moves }, namespaces.spawnClones ? namespaces.cloneFlags : 0, l.patches);
+    try {
+      childPid = spawnProgram(l.program, { programFd: l.fds.program, stdio: l.stdio, moves }, namespaces.spawnClones ? namespaces.cloneFlags : 0, l.patches, cgroupFd);
+    } catch (err) {
+      if (cgroupFd < 0 || !(err instanceof SystemCallError)) throw err;
+      throw new OciError('ERR_CGROUP', `${verb}: cannot start the container process in its cgroup ${cgroupDir}: ${err.message}`);
+    }
     if (namespaces.spawnClones) children.container = childPid;
     l.spawned?.();
     // Made after the spawn, so making it overlaps with the executor's work; it owns parentFd.

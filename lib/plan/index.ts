@@ -15,6 +15,7 @@ import { planDevices } from './devices.js';
 import { planIdmaps } from './idmap.js';
 import { planMount, planOpenBindSources, planReadOnlyLater } from './mounts.js';
 import { planOwnCgroupTrees } from './cgroup-mount.js';
+import { cgroupJoins, planJoinCgroups, type CgroupJoin } from './cgroup-joins.js';
 import { planNamespaces, timensOffsets, type NamespacePhase, type NamespaceRequest } from './namespaces.js';
 import { planMaskedPaths, planReadonlyPaths, planSysctl } from './paths.js';
 import { planCredentials, planExec, planExecutableCheck, planFds, planProcessLimits, planReopenDevNull } from './process.js';
@@ -81,7 +82,7 @@ export function planContainer(input: ContainerPlanInput): Plan {
   const ctx = new PlanContext(spec, { capLastCap: input.host.capLastCap });
   const b = ctx.b;
 
-  planJoinCgroups(ctx, input.cgroupFds ?? [], layout);
+  planJoinCgroups(ctx, cgroupJoins(input.cgroupFds ?? [], layout.hierarchies, !!input.host.cloneIntoCgroup));
   b.syscall('prctl', [PR.SET_DUMPABLE, 0, 0, 0, 0], 'make the child non-dumpable until exec (protects the runtime binary)');
   // Devices and directories get exactly the modes config.json gives; the process's umask is set later.
   b.syscall('umask', [0], 'clear the umask while building the rootfs');
@@ -190,8 +191,8 @@ export interface ExecPlanInput {
   preserveFds?: number;
   /** The container's seccomp filter: the process runs under it too. */
   seccomp?: CompiledSeccomp;
-  /** O_PATH fds on the container's cgroup directories: the process joins them first. */
-  cgroupFds?: number[];
+  /** How the process joins the container's cgroups (cgroupJoins): first, before anything else. */
+  cgroupJoins?: CgroupJoin[];
 }
 
 /** `exec`: join every namespace of a running container, then run the process as `create` does. */
@@ -199,7 +200,7 @@ export function planExecProcess(input: ExecPlanInput): Plan {
   const proc = input.process;
   const ctx = new PlanContext({ ociVersion: '1.3.0', process: proc }, { capLastCap: input.host.capLastCap });
   const b = ctx.b;
-  planJoinCgroups(ctx, input.cgroupFds ?? []);
+  planJoinCgroups(ctx, input.cgroupJoins ?? []);
   b.syscall('prctl', [PR.SET_DUMPABLE, 0, 0, 0, 0], 'make the child non-dumpable until exec');
   const requests = (Object.entries(input.joinFds) as [LinuxNamespaceType, number][]).map(([type, fd]) => ({ type, joinFd: fd }));
   // A joined pid namespace always needs the fork; planNamespaces does it when any join is given.
@@ -280,17 +281,3 @@ function planPersonality(ctx: PlanContext, domain: string): void {
 /** AppArmor and SELinux labels take effect at execve; refused clearly where the host lacks them. */
 
 
-/**
- * The first ops: the process joins its cgroups, by writing "0" (itself) to cgroup.procs in the
- * directories the runtime opened, before anything else runs; every process it forks stays there.
- * The directory fds are closed with the rest of the set-up's fds before exec.
- */
-export function planJoinCgroups(ctx: PlanContext, fds: readonly number[], layout?: CgroupLayout): void {
-  const tmp = ctx.regs.tmp;
-  fds.forEach((fd, i) => {
-    const where = layout?.hierarchies[i]?.mount ?? `cgroup hierarchy ${i + 1}`;
-    ctx.b.syscall('openat', [fd, ctx.str('cgroup.procs'), O.WRONLY | O.CLOEXEC, 0], `join the container's cgroup in ${where}: open cgroup.procs`, { save: tmp });
-    ctx.b.syscall('write', [tmp, ctx.str('0'), 1], `join the container's cgroup in ${where}`);
-    ctx.b.syscall('close', [tmp], `join the container's cgroup in ${where}: close cgroup.procs`);
-  });
-}
