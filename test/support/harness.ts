@@ -120,9 +120,9 @@ export class Harness {
     return sharedRootfs();
   }
 
-  /** A fresh container id. */
+  /** A fresh container id, unique to this process too: test runs in other checkouts may run at once. */
   id(prefix = 'c'): string {
-    const id = `${prefix}-${this.name}-${++this.seq}`;
+    const id = `${prefix}-${this.name}-${++this.seq}-${process.pid.toString(36)}`;
     this.ids.push(id);
     return id;
   }
