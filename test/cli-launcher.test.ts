@@ -201,6 +201,22 @@ describe('the ocirun launcher', () => {
     expect(dirSnapshot(dir)).toEqual(without);
   });
 
+  it('is built without writing to the user cache directory, which would shadow the package cache for this build', () => {
+    // The container cache is made after a run of ocirun.cjs (its plan made), when the package has
+    // no container cache yet (as in a fresh build): that run must not leave one in the user's
+    // cache directory. Remade here in place, as the build makes it.
+    const home = tempDir('ocirun-launcher-home-');
+    rmSync(join(DIST_CLI, 'bundle.container.v8cache'));
+    const r = spawnSync(process.execPath, [join(import.meta.dirname, '..', 'scripts', 'bundle-cli.mjs'), '--make-cache', 'container'], {
+      encoding: 'utf8',
+      env: { ...ENV, HOME: home, XDG_CACHE_HOME: cacheHome },
+    });
+    expect(r.status, r.stderr).toBe(0);
+    expect(userCaches()).toEqual({});
+    expect(readdir(home)).toEqual([]);
+    expectGoodCache(DIST_CLI, 'bundle', join(DIST_CLI, 'bundle.container.v8cache'));
+  });
+
   it('works when the caches cannot be read or replaced', () => {
     const dir = copyCli();
     const bundle = validBundle();
