@@ -127,26 +127,12 @@ export async function createContainer(
     // container process, else at its PID message, before any answer lets it go on): a create
     // killed from then on leaves delete --force the process to kill. Renamed into place once created.
     let staged: ReturnType<typeof stage> | undefined;
-    // The staged record names the cgroups too (exactly those made): the journal goes then, while
-    // the container process sets itself up, not after it reported itself created.
-    let journal = cgroup !== undefined;
-    const dropJournal = () => {
-      if (!journal) return;
-      journal = false;
-      try {
-        ctx.store.dropJournal(id);
-      } catch {
-        // the record supersedes it
-      }
-    };
     const whileSettingUp = (pid: number) => {
       try {
         staged = stage(pid);
       } catch {
         // The handshake tells what went wrong.
-        return;
       }
-      dropJournal();
     };
     containerPid = await launch(
       { program: prepared.program, patches: prepared.patches, plan: prepared, fds, stdio: stdio.fds, extra: stdio.extra, spawned: () => stdio.spawned(), open, consoleFd: link?.childFd, whileSettingUp },
@@ -166,7 +152,13 @@ export async function createContainer(
     const { record, commit } = staged ?? stage(containerPid);
     commit();
     // Committed: a journal left behind is harmless, and must not turn the created container into a failure.
-    dropJournal();
+    if (cgroup) {
+      try {
+        ctx.store.dropJournal(id);
+      } catch {
+        // state.json supersedes it
+      }
+    }
     if (flags.pidFile) writePidFile(flags.pidFile, containerPid);
     return { record, terminal };
   } catch (err) {
