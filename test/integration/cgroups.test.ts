@@ -3,7 +3,7 @@
 // device cannot be opened), pause/resume, kill --all, and nothing left behind. Run on this host's
 // layout, and on pure v1 and pure v2 views made in a private mount namespace (unshare -m), where
 // the host's own mounts stay untouched.
-import { existsSync, readFileSync, rmdirSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, rmdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { hostLayout } from '../../lib/cgroups/index.js';
@@ -226,6 +226,28 @@ describe.skipIf(!hasV1)(`cgroups on this host (${layout.mode})`, () => {
     expect((await h.cli(['delete', '--force', a])).code).toBe(0);
     // Both levels were made by create, both removed by delete.
     expect(existsSync(`${pidsMount}/ocirun-test-${process.pid}`)).toBe(false);
+    h.expectClean();
+  });
+
+  it('delete of a stopped container removes a cgroup left below its own in one hierarchy, and the rest', async () => {
+    const id = h.id();
+    const bundle = h.bundle((s) => {
+      s.process!.args = ['true'];
+    });
+    expect((await h.cli(['create', '--bundle', bundle, id])).stderr).toBe('');
+    expect((await h.cli(['start', id])).code).toBe(0);
+    expect(await waitFor(async () => JSON.parse((await h.cli(['state', id])).stdout).status === 'stopped', 5000)).toBe(true);
+    // Empty, and in the memory hierarchy only: the usual one rmdir per directory fails there, after
+    // the hierarchies removed before it.
+    const sub = join(hostDir(id, 'memory'), 'left');
+    mkdirSync(sub);
+    try {
+      const del = await h.cli(['delete', id]);
+      expect({ code: del.code, stderr: del.stderr }).toEqual({ code: 0, stderr: '' });
+      for (const controller of ['memory', 'pids', 'cpu']) expect(existsSync(hostDir(id, controller))).toBe(false);
+    } finally {
+      if (existsSync(sub)) rmdirSync(sub);
+    }
     h.expectClean();
   });
 
