@@ -276,7 +276,8 @@ export class Container extends EventEmitter {
   /** The process of the container's config.json, as recorded at create: what exec starts from. */
   async configProcess(): Promise<Process> {
     try {
-      return this.#read().process;
+      // A copy: the handle's record (shared with the plan cache's frozen config) stays as it is.
+      return structuredClone(this.#read().process);
     } catch (err) {
       throw toOciError(err);
     }

@@ -130,6 +130,11 @@ describe('stdio and extra files', () => {
 
   it('exec with piped stdio through a handle; its wait and exit event', async () => {
     const c = await h.rt.run(h.id(), sh('exec sleep 600'));
+    // configProcess gives a copy each time: changing one leaves the container's record as it was.
+    const first = await c.configProcess();
+    first.env!.push('CHANGED=1');
+    first.args!.length = 0;
+    expect((await c.configProcess()).env).not.toContain('CHANGED=1');
     const p = await c.exec({ ...(await c.configProcess()), args: ['sh', '-c', 'echo in-exec; echo err-exec >&2; exit 4'] }, { stdio: ['ignore', 'pipe', 'pipe'] });
     const exited = new Promise<ExitStatus>((resolve) => p.once('exit', resolve));
     expect(await text(p.stdout!)).toBe('in-exec\n');
