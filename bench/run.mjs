@@ -45,6 +45,10 @@ if (process.getuid() !== 0) {
 const log = (m) => process.stderr.write(`bench: ${m}\n`);
 const ws = await makeWorkspace(dist);
 setErrorLog(join(ws.dir, 'stderr.log'));
+// ocirun's launcher takes a code cache from the user's cache directory before the package's
+// (lib/cli/ocirun.cjs): an empty one of the bench's own, as a new user has, so the figures are
+// the package's caches and not whatever an earlier build left in ~/.cache/ocirun.
+process.env.XDG_CACHE_HOME = join(ws.dir, 'xdg-cache');
 const result = { machine: machine(repo), options: { ...opts, only: [...opts.only] }, bundle: ws.description, peers: {}, goals: {} };
 
 const contenders = [];
