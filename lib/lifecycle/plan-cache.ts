@@ -26,6 +26,7 @@ import { CONTAINER_ID_SLOT } from '../plan/slots.js';
 import type { StoredSeccomp } from '../seccomp/compile.js';
 import type { LinuxNamespaceType, Spec } from '../spec/index.js';
 import { packageRoot } from '../support/package-root.js';
+import { ParsedConfigs } from './parsed-configs.js';
 import { ROOT_MODE } from '../state/store.js';
 // --no-pivot detaches the host's proc and sysfs mounts its plan lists: a new one is a new plan.
 import { hostPseudoMounts } from '../host/pseudo-mounts.js';
@@ -92,8 +93,7 @@ export const PLAN_CACHE_DIR = '@plans';
 
 export class PlanCache {
   private readonly memory = new Map<string, Entry>();
-  /** Per bundle, the config.json text last read and its parse (frozen: every create shares it). */
-  private readonly configs = new Map<string, { text: string; config: Spec }>();
+  private readonly configs = new ParsedConfigs(MEMORY_ENTRIES);
 
   /** `root`: the state root; undefined: memory only. */
   constructor(private readonly root?: string) {}
@@ -103,7 +103,7 @@ export class PlanCache {
     let parsed: Spec | undefined;
     try {
       text = readFileSync(join(options.bundle, 'config.json'), 'utf8');
-      parsed = this.parse(options.bundle, text);
+      parsed = this.configs.parse(options.bundle, text);
     } catch {
       // Unreadable or not JSON: validation says exactly what is wrong.
     }
@@ -124,20 +124,6 @@ export class PlanCache {
     if (!entry) return this.make(options, id, warn, text, key);
     for (const w of entry.warnings) warn(w);
     return prepared(spec, rootfs, fds, entry, id, layoutOf(options), async () => (await plan(spec, rootfs, fds, options)).program.descriptions);
-  }
-
-  /**
-   * The same text as last time parses to the same config: parsing 17 KB of config (a seccomp
-   * profile) took ~0.15 ms of each create. Frozen, so nothing can change it for the next one.
-   */
-  private parse(bundle: string, text: string): Spec {
-    const last = this.configs.get(bundle);
-    if (last?.text === text) return last.config;
-    const config = deepFreeze(JSON.parse(text) as Spec);
-    this.configs.delete(bundle);
-    this.configs.set(bundle, { text, config });
-    if (this.configs.size > MEMORY_ENTRIES) this.configs.delete(this.configs.keys().next().value as string);
-    return config;
   }
 
   /**
@@ -305,14 +291,6 @@ function planWith(
     cgroupFds: fds.cgroups,
     warn,
   });
-}
-
-function deepFreeze<T>(value: T): T {
-  if (typeof value === 'object' && value !== null && !Object.isFrozen(value)) {
-    Object.freeze(value);
-    for (const v of Object.values(value)) deepFreeze(v);
-  }
-  return value;
 }
 
 /** What the container sees of a config: its rootfs, the environment create adds, the fds. */
