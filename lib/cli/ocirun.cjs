@@ -46,6 +46,8 @@ function load(name, cache = name) {
   const asked = user ?? readCache(join(__dirname, `${cache}.v8cache`), build);
   const cachedData = asked ?? (cache === name ? undefined : readCache(join(__dirname, `${name}.v8cache`), build));
   const script = new vm.Script(source, { filename, cachedData });
+  // V8 has taken what it needs of the buffer: a long call (a foreground run) does not keep it.
+  scratch = undefined;
   // A cache of this compilation goes to the user's cache directory when the one asked for is
   // missing or unusable, only under default options: V8 rejects a cache made under other flags.
   const usable = asked !== undefined && !script.cachedDataRejected;
@@ -81,6 +83,7 @@ function readFile(file, room = 0) {
   }
 }
 
+/** The file's size, or 0 when it cannot be known (the read then says why, or the cache is skipped). */
 function sizeOf(file) {
   try {
     return fs.statSync(file).size;
