@@ -1,20 +1,24 @@
 // config.json as last parsed, per bundle: the same text parses to the same config, and parsing
 // 17 KB of config (a seccomp profile) took ~0.15 ms of each create from a cached plan. Frozen,
-// since every create of the bundle shares it.
+// since every later create of the bundle shares it.
 import type { Spec } from '../spec/index.js';
 
 export class ParsedConfigs {
-  private readonly byBundle = new Map<string, { text: string; config: Spec }>();
+  private readonly byBundle = new Map<string, { text: string; config?: Spec }>();
 
   constructor(private readonly limit: number) {}
 
-  /** JSON.parse(text), or the config parsed from the same text last time; throws as JSON.parse. */
+  /**
+   * JSON.parse(text), or the config parsed from the same text last time; throws as JSON.parse.
+   * A text seen for the first time is parsed for this call alone: freezing costs more than the
+   * parse, and a process that creates one container (the CLI) never sees a text twice.
+   */
   parse(bundle: string, text: string): Spec {
     const last = this.byBundle.get(bundle);
-    if (last?.text === text) return last.config;
-    const config = deepFreeze(JSON.parse(text) as Spec);
+    if (last?.text === text) return (last.config ??= deepFreeze(JSON.parse(text) as Spec));
+    const config = JSON.parse(text) as Spec;
     this.byBundle.delete(bundle);
-    this.byBundle.set(bundle, { text, config });
+    this.byBundle.set(bundle, { text });
     if (this.byBundle.size > this.limit) this.byBundle.delete(this.byBundle.keys().next().value as string);
     return config;
   }
