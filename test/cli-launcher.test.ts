@@ -6,7 +6,7 @@ import { beforeEach, describe, expect, it } from 'vitest';
 import { useTempDirs } from './support/temp-dirs.js';
 import { spawnSync, type SpawnSyncOptions } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { closeSync, cpSync, mkdirSync, openSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { closeSync, cpSync, mkdirSync, openSync, readdirSync, readFileSync, rmSync, statSync, utimesSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { Script } from 'node:vm';
 import { SourceMap } from 'node:module';
@@ -199,6 +199,29 @@ describe('the ocirun launcher', () => {
     refused('run');
     expectGoodCache(dir, 'bundle', userCaches()['bundle.container']);
     expect(dirSnapshot(dir)).toEqual(without);
+  });
+
+  it('keeps the four caches of a script written last in the user cache directory, and nothing else of its', () => {
+    const dir = copyCli();
+    const bundle = validBundle();
+    const user = join(cacheHome, 'ocirun');
+    mkdirSync(user, { recursive: true });
+    // Caches other builds and Node versions left, oldest first, and files that are not its caches.
+    const old = (name: string, i: number) => {
+      const file = join(user, name);
+      writeFileSync(file, 'old');
+      utimesSync(file, 1_000_000 + i, 1_000_000 + i);
+      return name;
+    };
+    const left = [0, 1, 2, 3, 4, 5].map((i) => old(`validators.${String(i).repeat(16)}.node-v18.0.${i}.v8cache`, i));
+    const others = [old('bundle.container.aaaaaaaaaaaaaaaa.node-v20.0.0.v8cache', 0), old('validators.notes.txt', 0), old('validators.0123.node-v20.0.0.v8cache', 0)];
+    rmSync(join(dir, 'validators.v8cache'));
+    expect(ocirun(dir, ['validate', bundle]).code).toBe(0);
+    const now = readdirSync(user);
+    const written = now.filter((f) => f.startsWith('validators.') && !left.includes(f) && !others.includes(f));
+    expect(written).toHaveLength(1);
+    // The one written and the three newest of the old ones; the rest of the directory untouched.
+    expect(now.sort()).toEqual([...written, ...left.slice(3), ...others].sort());
   });
 
   it('is built without writing to the user cache directory, which would shadow the package cache for this build', () => {

@@ -52,7 +52,7 @@ function load(name, cache = name) {
   // missing or unusable, only under default options: V8 rejects a cache made under other flags.
   const usable = asked !== undefined && !script.cachedDataRejected;
   if (!usable && userFile !== undefined && process.execArgv.length === 0 && !process.env.NODE_OPTIONS) {
-    process.once('exit', () => rewrite(userFile, build, script));
+    process.once('exit', () => rewrite(userFile, build, script, cache));
   }
   const mod = { exports: {}, filename, id: filename, loaded: false };
   // The scripts sit beside this file, so this file's own require resolves as theirs would
@@ -116,12 +116,13 @@ function userCacheFile(cache, build) {
 }
 
 /** Replaces the cache atomically with what this process compiled; silently does nothing if it cannot. */
-function rewrite(cacheFile, build, script) {
+function rewrite(cacheFile, build, script, cache) {
   const tmp = `${cacheFile}.${process.pid}`;
   try {
     fs.mkdirSync(join(cacheFile, '..'), { recursive: true, mode: 0o700 });
     fs.writeFileSync(tmp, Buffer.concat([Buffer.from(build, 'latin1'), script.createCachedData()]), { flag: 'wx', mode: 0o600 });
     fs.renameSync(tmp, cacheFile);
+    prune(join(cacheFile, '..'), cache);
   } catch {
     try {
       fs.unlinkSync(tmp);
@@ -129,6 +130,24 @@ function rewrite(cacheFile, build, script) {
       // nothing was written
     }
   }
+}
+
+/** How many caches of one script the user's cache directory keeps (builds and Node versions in turn). */
+const KEEP = 4;
+
+/**
+ * Every build and Node version a cache is written for leaves a file (a few hundred KB): of the
+ * caches of `cache`, only the KEEP written last stay, so the directory does not grow with every
+ * upgrade, while a few installations or Node versions used in turn each keep theirs.
+ */
+function prune(dir, cache) {
+  const mine = /^([0-9a-f]{16})\.node-v[\d.]+\.v8cache$/;
+  const files = fs
+    .readdirSync(dir)
+    .filter((f) => f.startsWith(`${cache}.`) && mine.test(f.slice(cache.length + 1)))
+    .map((f) => ({ file: join(dir, f), at: fs.statSync(join(dir, f)).mtimeMs }))
+    .sort((a, b) => b.at - a.at);
+  for (const { file } of files.slice(KEEP)) fs.rmSync(file, { force: true });
 }
 
 const argv = process.argv.slice(2);
