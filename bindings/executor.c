@@ -20,7 +20,9 @@
 #include "copy-tree.h"
 
 #define PROGRAM_MAGIC 0x5849434fu /* "OCIX" */
-#define PROGRAM_VERSION 3u
+/* Also names the addon's interface (bindings/libc.ts accepts only native parts that speak it):
+ * raised when either changes (4: spawn takes a cgroup fd). */
+#define PROGRAM_VERSION 4u
 
 enum op_kind {
 	OP_SYSCALL = 0, /* r = syscall(nr, args...) */

@@ -3,7 +3,8 @@
 // shared program. A module of its own, so a container created from a cached plan does not set up
 // the builder and its syscall tables.
 export const PROGRAM_MAGIC = 0x5849434f;
-export const PROGRAM_VERSION = 3;
+/** executor.c's PROGRAM_VERSION: the program layout and the addon's interface together. */
+export const PROGRAM_VERSION = 4;
 
 /**
  * Set in a reported errno when the executor retried an op's EAGAIN (openat2 under concurrent

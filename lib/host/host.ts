@@ -22,8 +22,17 @@ let cached: Host | undefined;
 
 export function host(): Host {
   if (cached) return cached;
-  cached = { capLastCap: readCapLastCap(), cgroups: readCgroupMounts(), cloneIntoCgroup: cloneIntoCgroupWorks() };
+  cached = { capLastCap: readCapLastCap(), cgroups: readCgroupMounts(), cloneIntoCgroup: canCloneIntoCgroup() };
   return cached;
+}
+
+/** False also without a native part that works here: verbs that only read the host (features) go on; a spawn names the platform. */
+function canCloneIntoCgroup(): boolean {
+  try {
+    return cloneIntoCgroupWorks();
+  } catch {
+    return false;
+  }
 }
 
 function readCapLastCap(): number {
