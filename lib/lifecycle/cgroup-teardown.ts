@@ -14,16 +14,16 @@ export async function removeContainerCgroup(cg: CgroupRecord, warn: (message: st
     if (isFrozen(cg)) await setFrozen(cg, false);
     await signalAll(cg, 9);
   }
-  let left = removeCgroups(cg);
   // A process can sit in some hierarchies and not in the one looked at above (a create killed
-  // while its child joined them one by one): whatever keeps a directory busy is killed, once.
-  if (left.length && killMembers(left)) left = removeCgroups(cg);
+  // while its child joined them one by one): whatever is in any of them is killed before the
+  // removal waits for the directories to empty.
+  killMembers(cg.dirs.map((d) => d.dir));
+  const left = removeCgroups(cg);
   if (left.length) warn(`delete: cgroup ${left.join(', ')} could not be removed (busy)`);
 }
 
-/** SIGKILL to every process in these cgroups (and below); whether there was any. */
-function killMembers(dirs: string[]): boolean {
-  let found = false;
+/** SIGKILL to every process in these cgroups (and below). */
+function killMembers(dirs: string[]): void {
   for (const dir of dirs) {
     for (const d of cgroupTree(dir)) {
       let procs = '';
@@ -33,8 +33,7 @@ function killMembers(dirs: string[]): boolean {
         continue;
       }
       // Read from the cgroup a moment ago; signalled through a pidfd, so an exited one is skipped.
-      for (const line of procs.split('\n')) if (line) found = signalProcess(Number(line), undefined, 9) || found;
+      for (const line of procs.split('\n')) if (line) signalProcess(Number(line), undefined, 9);
     }
   }
-  return found;
 }

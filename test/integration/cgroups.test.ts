@@ -5,6 +5,7 @@
 // the host's own mounts stay untouched.
 import { existsSync, mkdirSync, readFileSync, rmdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { spawn } from 'node:child_process';
 import { describe, expect, it } from 'vitest';
 import { hostLayout } from '../../lib/cgroups/index.js';
 import { ownCgroups } from '../../lib/cgroups/layout.js';
@@ -272,6 +273,8 @@ describe.skipIf(!hasV1)(`cgroups on this host (${layout.mode})`, () => {
       expect(existsSync(`${pidsMount}${parent}/a`)).toBe(false);
       expect((await h.cli(['delete', '--force', b])).code).toBe(0);
     } finally {
+      // The containers first (a failed assertion leaves them): the parent goes only when empty.
+      for (const id of [a, b]) await h.cli(['delete', '--force', id]);
       for (const hier of layout.hierarchies) {
         try {
           rmdirSync(`${hier.mount}${parent}`);
@@ -279,6 +282,29 @@ describe.skipIf(!hasV1)(`cgroups on this host (${layout.mode})`, () => {
           // not made there, or already gone
         }
       }
+    }
+    h.expectClean();
+  });
+
+  it('delete kills a process that sits in one hierarchy of the stopped container only, and removes every cgroup', async () => {
+    const id = h.id();
+    const bundle = h.bundle((s) => {
+      s.process!.args = ['sleep', '100'];
+    });
+    expect((await h.cli(['run', '--detach', '--bundle', bundle, id])).stderr).toBe('');
+    // A process of the host's in the container's pids cgroup alone (as a create killed midway leaves one).
+    const stray = spawn('sleep', ['100'], { stdio: 'ignore' });
+    const exited = new Promise((settle) => stray.once('exit', settle));
+    try {
+      writeFileSync(join(hostDir(id, 'pids'), 'cgroup.procs'), String(stray.pid));
+      expect((await h.cli(['kill', id, 'KILL'])).stderr).toBe('');
+      expect(await waitFor(async () => JSON.parse((await h.cli(['state', id])).stdout).status === 'stopped', 5000)).toBe(true);
+      const del = await h.cli(['delete', id]);
+      expect({ code: del.code, stderr: del.stderr }).toEqual({ code: 0, stderr: '' });
+      expect(await exited).toBe(null);
+      for (const x of layout.hierarchies) expect(existsSync(cgroupDirs(layout, undefined, id, ownCgroups).find((d) => d.hierarchy === x)!.dir)).toBe(false);
+    } finally {
+      stray.kill('SIGKILL');
     }
     h.expectClean();
   });
