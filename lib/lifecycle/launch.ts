@@ -29,6 +29,9 @@ interface Children {
 }
 
 /** A file the executor gets open at fd `to`; `error` words a failure to open it. */
+/** How clone3 says CLONE_INTO_CGROUP's cgroup cannot take the process. */
+const CGROUP_REFUSALS = new Set(['ENOENT', 'ENODEV', 'EBADF', 'EBUSY', 'EOPNOTSUPP', 'EACCES']);
+
 export interface ChildFile {
   path: string;
   flags: number;
@@ -111,7 +114,10 @@ export async function launch(l: Launch, blocking: boolean, ctx: LaunchContext, v
       }
       opened.push(fd);
       moves.push([fd, f.to]);
-      if (f.spawnInto) (cgroupFd = fd), (cgroupDir = f.path);
+      if (f.spawnInto) {
+        cgroupFd = fd;
+        cgroupDir = f.path;
+      }
     }
     l.check?.();
     const [parentFd, childFd] = socketPair();
@@ -123,7 +129,8 @@ export async function launch(l: Launch, blocking: boolean, ctx: LaunchContext, v
     try {
       childPid = spawnProgram(l.program, { programFd: l.fds.program, stdio: l.stdio, moves }, namespaces.spawnClones ? namespaces.cloneFlags : 0, l.patches, cgroupFd);
     } catch (err) {
-      if (cgroupFd < 0 || !(err instanceof SystemCallError)) throw err;
+      // What the cgroup refuses (gone, threaded, not ours to enter); any other error is the clone's own.
+      if (cgroupFd < 0 || !(err instanceof SystemCallError) || !CGROUP_REFUSALS.has(err.errnoCode)) throw err;
       throw new OciError('ERR_CGROUP', `${verb}: cannot start the container process in its cgroup ${cgroupDir}: ${err.message}`);
     }
     if (namespaces.spawnClones) children.container = childPid;
