@@ -122,13 +122,18 @@ function rewrite(cacheFile, build, script, cache) {
     fs.mkdirSync(join(cacheFile, '..'), { recursive: true, mode: 0o700 });
     fs.writeFileSync(tmp, Buffer.concat([Buffer.from(build, 'latin1'), script.createCachedData()]), { flag: 'wx', mode: 0o600 });
     fs.renameSync(tmp, cacheFile);
-    prune(join(cacheFile, '..'), cache);
   } catch {
     try {
       fs.unlinkSync(tmp);
     } catch {
       // nothing was written
     }
+    return;
+  }
+  try {
+    prune(join(cacheFile, '..'), cache);
+  } catch {
+    // another ocirun pruning at the same time, or a directory it cannot list: the next write prunes
   }
 }
 
@@ -141,11 +146,11 @@ const KEEP = 4;
  * upgrade, while a few installations or Node versions used in turn each keep theirs.
  */
 function prune(dir, cache) {
-  const mine = /^([0-9a-f]{16})\.node-v[\d.]+\.v8cache$/;
+  const mine = /^([0-9a-f]{16})\.node-v[0-9A-Za-z.+-]+\.v8cache$/;
   const files = fs
     .readdirSync(dir)
     .filter((f) => f.startsWith(`${cache}.`) && mine.test(f.slice(cache.length + 1)))
-    .map((f) => ({ file: join(dir, f), at: fs.statSync(join(dir, f)).mtimeMs }))
+    .map((f) => ({ file: join(dir, f), at: fs.statSync(join(dir, f), { throwIfNoEntry: false })?.mtimeMs ?? 0 }))
     .sort((a, b) => b.at - a.at);
   for (const { file } of files.slice(KEEP)) fs.rmSync(file, { force: true });
 }
