@@ -64,13 +64,11 @@
 #define F_SEAL_WRITE 8
 #endif
 
-long ocirun_spawn(int executor, const int *src, const int *dst, int n, int clone_flags, int cgroup_fd, uint8_t *stack, uint64_t stack_size);
-int ocirun_clone_into_cgroup_probe(void);
+#include "spawn.h"
 uint32_t ocirun_program_version(void);
 
 #define MAX_ARGS 5
 #define MAX_PATH 4096
-#define MAX_FDS 1024
 /* The vfork-style child runs on this until it execs; the caller is suspended meanwhile. */
 #define SPAWN_STACK (32 * 1024)
 

@@ -156,7 +156,7 @@ function check(r: number, syscall: string, path?: string): number {
 
 // ---- the native executor ----
 
-/** The most fds a spawn can place (MAX_FDS of addon.c and executor.c). */
+/** The most fds a spawn can place (MAX_FDS of spawn.h). */
 export const SPAWN_MAX_FDS = 1024;
 /** The most fds a container or exec'd process can be given beyond 0-2 (the rest is the runtime's). */
 export const MAX_EXTRA_FDS = 1000;

@@ -7,6 +7,7 @@
 #include <signal.h>
 #include <stdint.h>
 #include "raw-syscall.h"
+#include "spawn.h"
 
 /*
  * Start `executor <fd>` in a new process and return its pid, or -errno. `executor` is an fd on
@@ -36,7 +37,6 @@
 #include <fcntl.h>
 #include <stdio.h>
 
-#define MAX_FDS 1024 /* bindings/libc.ts SPAWN_MAX_FDS */
 
 #ifndef SYS_execveat
 #if defined(__x86_64__)

@@ -29,7 +29,7 @@ export const EXECUTOR_SOURCE = src;
 export const ADDON_SOURCES = [src, join(root, 'bindings', 'spawn.c'), addonSrc];
 /** What executor.c includes from beside it. */
 export const EXECUTOR_HEADERS = ['copy-tree.h', 'raw-syscall.h'].map((h) => join(root, 'bindings', h));
-const ADDON_HEADERS = ['addon-sockets.h', 'addon-terminal.h', 'addon-bpf.h'].map((h) => join(root, 'bindings', h));
+const ADDON_HEADERS = ['addon-sockets.h', 'addon-terminal.h', 'addon-bpf.h', 'spawn.h'].map((h) => join(root, 'bindings', h));
 export const ADDON_FLAGS = [...common, '-fPIC', '-shared', '-fvisibility=hidden'];
 /** The newest glibc symbol version a prebuilt addon may need (glibc 2.17, 2012: RHEL 7's). */
 export const GLIBC_MAX = [2, 17];
