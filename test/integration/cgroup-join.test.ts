@@ -48,12 +48,15 @@ describe.skipIf(!unified || !into)(`spawn into a cgroup (${unified?.mount ?? 'no
     const fd = openSync(dir, O.PATH | O.DIRECTORY);
     const [r, w] = pipe();
     let out: string;
+    let writeEnd: number | undefined = w;
     try {
       const pid = spawnProgram(catOwnCgroup(), { programFd: 200, stdio: [0, w, 2] }, 0, [], fd);
       closeSync(w);
+      writeEnd = undefined;
       expect(reapBlocking(pid)).toBe(0);
       out = readFileSync(r, 'utf8');
     } finally {
+      if (writeEnd !== undefined) closeSync(writeEnd);
       closeSync(fd);
       closeSync(r);
     }
