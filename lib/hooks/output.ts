@@ -6,6 +6,8 @@ import { pipe, waitReadable } from '../../bindings/libc.js';
 
 /** How much of a hook's output an error shows. */
 export const OUTPUT_KEPT = 4096;
+/** How much one drain reads at most. */
+const DRAIN_LIMIT = 1 << 20;
 
 export class HookOutput {
   readonly reader: number;
@@ -25,10 +27,14 @@ export class HookOutput {
     this.writer = -1;
   }
 
-  /** Reads what is there without blocking, keeping the last OUTPUT_KEPT bytes; returns how much it read. */
+  /**
+   * Reads what is there without blocking, keeping the last OUTPUT_KEPT bytes; returns how much it
+   * read. At most DRAIN_LIMIT a call: a writer that never stops (a child the hook left behind, out
+   * of its reach once killed) must not hold the caller here.
+   */
   drain(): number {
     let read = 0;
-    while (waitReadable(this.reader, 0)) {
+    while (read < DRAIN_LIMIT && waitReadable(this.reader, 0)) {
       const n = readSync(this.reader, this.chunk, 0, this.chunk.length, null);
       if (n <= 0) break;
       read += n;
