@@ -170,14 +170,33 @@ describe('a hook that writes without end (its output was kept whole in a memory 
     const shmemBefore = shmemKb();
     let peak = 0;
     const watch = setInterval(() => (peak = Math.max(peak, shmemKb() - shmemBefore)), 5);
-    const r = await h.cli(['start', id], { timeoutMs: 60_000 });
-    clearInterval(watch);
+    let r;
+    try {
+      r = await h.cli(['start', id], { timeoutMs: 60_000 });
+    } finally {
+      clearInterval(watch);
+    }
     expect(r.code).not.toBe(0);
     expect(r.stderr).toMatch(/startContainer hook 0 \(\/bin\/sh\) exited with status 3: …\0*\nlast words\n$/);
     // A memory file would have held all 64 MB of it in shared memory until the hook ended.
     expect(peak).toBeLessThan(16 * 1024);
     await h.cli(['delete', '--force', id]);
   }, 90_000);
+
+  it('a writer the hook left behind, writing on after the hook failed, does not hold create: the error names the hook', async () => {
+    const marker = `ocirun-endless-${process.pid}`;
+    // Out of the hook's process group (setsid): killing the hook does not reach it.
+    const bundle = h.bundle((s) => {
+      s.process!.args = ['true'];
+      s.hooks = { createRuntime: [{ path: '/bin/sh', args: ['sh', '-c', `for i in 1 2 3 4; do setsid sh -c 'exec yes ${marker}' & done; sleep 0.2; exit 3`] }] };
+    });
+    const r = await h.cli(['create', '--bundle', bundle, h.id('endless')], { timeoutMs: 30_000 });
+    expect(r.code).not.toBe(0);
+    expect(r.stderr).toMatch(new RegExp(`createRuntime hook 0 \\(/bin/sh\\) exited with status 3: …(${marker}\\n)*${marker}?`));
+    // Its pipe closed with the runtime's end of it, the writer is gone too.
+    expect(await waitFor(() => !execFileSync('ps', ['-eo', 'args']).toString().includes(`yes ${marker}`), 5000)).toBe(true);
+    h.expectClean();
+  }, 60_000);
 
   it('the hook writes into a pipe (not a memory file that grows)', async () => {
     const log = h.dir('log');
