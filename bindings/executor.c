@@ -302,8 +302,14 @@ static __attribute__((noreturn)) void executor_main(int argc, char **argv)
 	if (fd < 0 || read_all(fd, (uint8_t *)&header, sizeof(header)) != 0 || header.magic != PROGRAM_MAGIC ||
 	    header.version != PROGRAM_VERSION || header.size < sizeof(header))
 		sys(SYS_exit_group, 126, 0, 0, 0, 0, 0);
-	long base = sys(SYS_mmap, 0, header.size, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
-	if (sys_failed(base) || read_all(fd, (uint8_t *)base, header.size) != 0)
+	/* A private mapping of the sealed memfd, not a copy: its pages are already in memory, and
+	 * only those the program writes (relocations, patches, buffers) become the executor's own.
+	 * Every page a fresh process touches first costs a fault; a copy faulted in every one. */
+	long end = sys(SYS_lseek, fd, 0, 2 /* SEEK_END */, 0, 0, 0);
+	if (sys_failed(end) || end < (long)header.size)
+		sys(SYS_exit_group, 126, 0, 0, 0, 0, 0);
+	long base = sys(SYS_mmap, 0, header.size, PROT_READ | PROT_WRITE, MAP_PRIVATE, fd, 0);
+	if (sys_failed(base))
 		sys(SYS_exit_group, 126, 0, 0, 0, 0, 0);
 	sys(SYS_close, fd, 0, 0, 0, 0, 0);
 	reset_signals();

@@ -176,6 +176,27 @@ describe('executor', () => {
     expect(safeRead(join(d, 'child'))).toBe('ran');
     expect(MSG_PID).toBe(0xfffffffe);
   });
+
+  it('refuses a program whose header claims more bytes than its memfd holds (exit 126, nothing run)', async () => {
+    // The executor maps the program from its memfd: a size past the end would map pages that
+    // fault with SIGBUS when touched. It checks the length first and exits 126 before any op.
+    const d = tempDir();
+    const [parent, child] = socketPair();
+    const b = new ProgramBuilder();
+    writeFile(b, join(d, 'ran'), 'yes');
+    exitOk(b);
+    const bytes = Buffer.from(b.encode(child).bytes);
+    // struct program's last field (bindings/executor.c): the program's size in bytes.
+    bytes.writeUInt32LE(bytes.length + 4096, 36);
+    const channel = openInitChannel(parent, true);
+    const pid = spawnProgram(bytes, { programFd: 200, keep: [child] });
+    closeSync(child);
+    expect(await channel.next()).toEqual({ kind: 'eof' });
+    channel.close();
+    // A wait status: exited (no signal), code 126.
+    expect(reapBlocking(pid)).toBe(126 << 8);
+    expect(safeRead(join(d, 'ran'))).toBeUndefined();
+  });
 });
 
 function safeRead(p: string): string | undefined {
