@@ -100,6 +100,12 @@ async function bundle() {
   };
   // First line of each script: the build's id, which its cache file repeats (V8 itself checks only
   // the length of the source). 64 bytes keep the cache data that follows it 8-byte aligned.
+  // The launcher decodes the scripts as Latin-1, a copy byte for byte (UTF-8 decoding cost ~0.5 ms a
+  // start): a byte above 127 would become another character.
+  for (const [name, code] of Object.entries(scripts)) {
+    const at = code.search(/[^\x00-\x7f]/);
+    if (at >= 0) throw new Error(`bundle-cli: ${name}.cjs must be ASCII; found ${JSON.stringify(code.slice(Math.max(0, at - 40), at + 10))} (write the character as an escape in the source)`);
+  }
   const hash = createHash('sha256');
   for (const code of Object.values(scripts)) hash.update(code).update('\0');
   const id = `//ocirun-build ${hash.digest('hex').slice(0, 48)}\n`;

@@ -2,6 +2,7 @@
 // the first word that is not a global flag or its value, and exec's command line is left alone.
 import { describe, expect, it } from 'vitest';
 import { parseCommandLine, scanArgv } from '../lib/cli/program.js';
+import { durationMs } from '../lib/cli/commands/events.js';
 
 describe('scanArgv', () => {
   it('rewrites one-dash long flags and finds the verb after global flags with values', () => {
@@ -91,5 +92,18 @@ describe('parseCommandLine', () => {
     expect(parse(['kill', '--all', 'c1', 'KILL'])).toMatchObject({ args: ['c1', 'KILL'], opts: { all: true } });
     expect(parse(['list'])).toMatchObject({ args: [], opts: { format: 'table', quiet: false } });
     expect(parse(['validate'])).toMatchObject({ args: [], opts: { json: false } });
+  });
+});
+
+describe('durationMs (events --interval)', () => {
+  it('reads Go durations, microseconds in all three of Go spellings', () => {
+    expect(durationMs('5s')).toBe(5000);
+    expect(durationMs('1m30s')).toBe(90_000);
+    expect(durationMs('1.5ms')).toBe(1.5);
+    for (const micro of ['us', '\u00b5s', '\u03bcs']) expect(durationMs(`250${micro}`)).toBe(0.25);
+  });
+
+  it('refuses what Go refuses, naming the flag and the value', () => {
+    for (const bad of ['', '5', '5x', '-1s', '0s', '5s junk']) expect(() => durationMs(bad)).toThrow(`invalid value "${bad}" for flag --interval`);
   });
 });

@@ -31,7 +31,8 @@ function load(name, cache = name) {
   let source;
   try {
     // Room for the package's cache too, which is read next into the same (then touched) pages.
-    source = readFile(filename, sizeOf(join(__dirname, `${cache}.v8cache`))).toString('utf8');
+    // ASCII (the build checks): Latin-1 decoding is a plain copy.
+    source = readFile(filename, sizeOf(join(__dirname, `${cache}.v8cache`))).toString('latin1');
   } catch (err) {
     if (err.code === 'ENOENT') return undefined;
     throw err;

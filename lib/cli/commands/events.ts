@@ -6,11 +6,15 @@ import type { CommandMain } from '../program.js';
 import { containerFor } from '../runtime-for.js';
 import { writeOut } from '../output.js';
 
-/** Go durations as runc takes them: 5s, 500ms, 1m30s. */
+/**
+ * Go durations as runc takes them: 5s, 500ms, 1m30s. Microseconds are us, \u00b5s (micro sign) or
+ * \u03bcs (Greek mu), as in Go; written as escapes because the CLI bundle must stay ASCII
+ * (scripts/bundle-cli.mjs).
+ */
 export function durationMs(text: string): number {
-  const units: Record<string, number> = { ns: 1e-6, us: 1e-3, µs: 1e-3, ms: 1, s: 1000, m: 60_000, h: 3_600_000 };
+  const units: Record<string, number> = { ns: 1e-6, us: 1e-3, '\u00b5s': 1e-3, '\u03bcs': 1e-3, ms: 1, s: 1000, m: 60_000, h: 3_600_000 };
   let total = 0;
-  const re = /(\d+(?:\.\d+)?)(ns|us|µs|ms|s|m|h)/gy;
+  const re = /(\d+(?:\.\d+)?)(ns|us|\u00b5s|\u03bcs|ms|s|m|h)/gy;
   let m: RegExpExecArray | null;
   let end = 0;
   while ((m = re.exec(text))) {
