@@ -1,9 +1,10 @@
 // Verbs on a live container's cgroups: freeze and thaw (pause/resume: freezer.state on v1,
 // cgroup.freeze on v2), the processes in it (ps, kill --all), and signalling them all.
-import { closeSync, existsSync, readdirSync, readFileSync } from 'node:fs';
+import { closeSync, existsSync, readFileSync } from 'node:fs';
 import { pidfdOpen, pidfdSendSignal } from '../../bindings/libc.js';
 import { OciError } from '../errors.js';
 import { isFrozenDir, writeCgroupFile } from './create.js';
+import { pidsUnder } from './members.js';
 import { dirOf, unifiedDir, type CgroupRecord } from './record.js';
 
 /** Where the container is frozen: the v1 freezer, else the unified hierarchy's cgroup.freeze. */
@@ -52,29 +53,7 @@ function listing(cg: CgroupRecord): { dir: string; mount: string } | undefined {
  */
 export function cgroupPids(cg: CgroupRecord): number[] {
   const d = listing(cg);
-  if (!d) return [];
-  const pids: number[] = [];
-  for (const dir of cgroupTree(d.dir)) {
-    try {
-      for (const line of readFileSync(`${dir}/cgroup.procs`, 'utf8').split('\n')) if (line) pids.push(Number(line));
-    } catch {
-      // removed meanwhile
-    }
-  }
-  return pids;
-}
-
-/** A cgroup directory and every cgroup below it, parents first. */
-export function cgroupTree(dir: string): string[] {
-  const out = [dir];
-  for (let i = 0; i < out.length; i++) {
-    try {
-      for (const e of readdirSync(out[i]!, { withFileTypes: true })) if (e.isDirectory()) out.push(`${out[i]}/${e.name}`);
-    } catch {
-      // removed meanwhile
-    }
-  }
-  return out;
+  return d ? pidsUnder(d.dir) : [];
 }
 
 /**

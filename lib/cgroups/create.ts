@@ -1,13 +1,14 @@
 // Making a container's cgroups at create: the directories (tracked, so delete removes exactly
 // what was made), v1 cpuset's inherited cpus/mems, v2 controllers enabled down the path, the
 // limits, the device program. On failure everything made is removed again.
-import { closeSync, constants as fsc, existsSync, mkdirSync, openSync, readdirSync, readFileSync, rmdirSync, writeSync } from 'node:fs';
+import { closeSync, constants as fsc, existsSync, mkdirSync, openSync, readFileSync, rmdirSync, writeSync } from 'node:fs';
 import { dirname, posix } from 'node:path';
 import { BPF_CGROUP_DEVICE, BPF_F_ALLOW_MULTI, BPF_PROG_TYPE_CGROUP_DEVICE } from '../../bindings/bpf.js';
 import { bpfProgAttach, bpfProgLoad } from '../../bindings/libc.js';
 import { OciError } from '../errors.js';
 import { deviceProgram } from './device-program.js';
 import type { CgroupMode } from './layout.js';
+import { cgroupTree, pidsUnder } from './members.js';
 import type { CgroupDir } from './path.js';
 import type { CgroupRecord } from './record.js';
 import type { CgroupSettings, CgroupWrite } from './settings.js';
@@ -124,14 +125,7 @@ function makeDirs(dir: string, base: string, created: string[]): boolean {
  */
 function checkReusable(d: CgroupDir): void {
   // Its sub-cgroups' processes count too, as runc counts them (GetAllPids).
-  let count = 0;
-  for (const dir of [d.dir, ...subCgroups(d.dir)]) {
-    try {
-      count += readFileSync(`${dir}/cgroup.procs`, 'utf8').split('\n').filter(Boolean).length;
-    } catch {
-      // removed meanwhile
-    }
-  }
+  const count = pidsUnder(d.dir).length;
   if (count) throw new OciError('ERR_CGROUP', `cgroup ${d.dir} is not empty: ${count} process(es) in it or below it`);
   if (isFrozenDir(d.dir, d.hierarchy.version)) throw new OciError('ERR_CGROUP', `cgroup ${d.dir} is frozen`);
 }
@@ -240,26 +234,6 @@ export function removeCgroups(cg: CgroupRecord): string[] {
   return left;
 }
 
-/** The cgroups below `dir`, parents first. */
-function subCgroups(dir: string): string[] {
-  const out: string[] = [];
-  const walk = (d: string) => {
-    let entries;
-    try {
-      entries = readdirSync(d, { withFileTypes: true });
-    } catch {
-      return;
-    }
-    for (const e of entries) {
-      if (!e.isDirectory()) continue;
-      out.push(`${d}/${e.name}`);
-      walk(`${d}/${e.name}`);
-    }
-  };
-  walk(dir);
-  return out;
-}
-
 function rmdirRetry(dir: string, deadline: number): boolean {
   for (let i = 0; ; i++) {
     try {
@@ -272,7 +246,7 @@ function rmdirRetry(dir: string, deadline: number): boolean {
       // Busy with cgroups below it (made inside the container, or for exec --cgroup): those go
       // first, deepest first, as runc removes them. Looked for only then: delete's usual path
       // reads no directory.
-      if (i === 0) for (const sub of subCgroups(dir).reverse()) rmdirRetry(sub, deadline);
+      if (i === 0) for (const sub of cgroupTree(dir).slice(1).reverse()) rmdirRetry(sub, deadline);
       Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, 10);
     }
   }

@@ -1,6 +1,7 @@
 // The container's cgroups: which driver applies (layout.ts), where its directories are (path.ts),
 // what its resources write (resources.ts → v1.ts, v2.ts, devices.ts, device-program.ts), making
-// and removing them (create.ts), and the verbs on a live container (control.ts, stats.ts).
+// and removing them (create.ts), what is in them (members.ts), and the verbs on a live container
+// (control.ts, stats.ts).
 import { host } from '../host/host.js';
 import { cgroupLayout, type CgroupLayout } from './layout.js';
 

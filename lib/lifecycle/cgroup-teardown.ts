@@ -1,9 +1,9 @@
 // delete's last step for cgroups: what is left in them (processes that left the container's init,
 // in a container without a pid namespace) is killed, then exactly the directories create made are
 // removed, deepest first.
-import { readFileSync } from 'node:fs';
-import { cgroupPids, cgroupTree, isFrozen, setFrozen, signalAll } from '../cgroups/control.js';
+import { cgroupPids, isFrozen, setFrozen, signalAll } from '../cgroups/control.js';
 import { removeCgroups, removeEmptyCgroups } from '../cgroups/create.js';
+import { pidsUnder } from '../cgroups/members.js';
 import type { CgroupRecord } from '../cgroups/record.js';
 import { signalProcess } from './signals.js';
 
@@ -24,16 +24,6 @@ export async function removeContainerCgroup(cg: CgroupRecord, warn: (message: st
 
 /** SIGKILL to every process in these cgroups (and below). */
 function killMembers(dirs: string[]): void {
-  for (const dir of dirs) {
-    for (const d of cgroupTree(dir)) {
-      let procs = '';
-      try {
-        procs = readFileSync(`${d}/cgroup.procs`, 'utf8');
-      } catch {
-        continue;
-      }
-      // Read from the cgroup a moment ago; signalled through a pidfd, so an exited one is skipped.
-      for (const line of procs.split('\n')) if (line) signalProcess(Number(line), undefined, 9);
-    }
-  }
+  // Read from the cgroups a moment ago; signalled through a pidfd, so an exited one is skipped.
+  for (const dir of dirs) for (const pid of pidsUnder(dir)) signalProcess(pid, undefined, 9);
 }
