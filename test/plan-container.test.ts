@@ -13,6 +13,7 @@ import type { Spec } from '../lib/spec/index.js';
 const HOST: Host = {
   capLastCap: 40,
   cgroups: { unifiedOnly: false, hierarchies: [{ name: 'memory', version: 1, options: ['memory'] }] },
+  cloneIntoCgroup: false,
 };
 
 function spec(patch?: (s: Spec) => void): Spec {

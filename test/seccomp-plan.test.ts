@@ -10,7 +10,7 @@ import { readExactSeccompArgs } from '../lib/seccomp/exact-args.js';
 import { defaultSpec } from '../lib/spec/default-config.js';
 import type { LinuxSeccomp, Spec } from '../lib/spec/index.js';
 
-const HOST: Host = { capLastCap: 40, cgroups: { unifiedOnly: false, hierarchies: [] } };
+const HOST: Host = { capLastCap: 40, cgroups: { unifiedOnly: false, hierarchies: [] }, cloneIntoCgroup: false };
 const MKDIR: LinuxSeccomp = { defaultAction: 'SCMP_ACT_ALLOW', syscalls: [{ names: ['mkdir', 'mkdirat'], action: 'SCMP_ACT_ERRNO' }] };
 
 function plan(seccomp: LinuxSeccomp, patch?: (s: Spec) => void) {

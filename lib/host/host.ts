@@ -15,7 +15,7 @@ export interface Host {
   capLastCap: number;
   cgroups: { unifiedOnly: boolean; hierarchies: CgroupHierarchy[] };
   /** The executor can be started in its cgroup v2 directory (clone3 CLONE_INTO_CGROUP, Linux 5.7). */
-  cloneIntoCgroup?: boolean;
+  cloneIntoCgroup: boolean;
 }
 
 let cached: Host | undefined;

@@ -99,7 +99,7 @@ export async function createContainer(
       const dirs = cgroupDirs(layout, spec.linux?.cgroupsPath, id, ownCgroups);
       ctx.store.journal(id, { cgroup: cgroupsToMake(layout.mode, dirs) });
       cgroup = createCgroups(layout.mode, dirs, prepared.cgroup);
-      const joins = cgroupJoins(fds.cgroups, layout.hierarchies, !!host().cloneIntoCgroup);
+      const joins = cgroupJoins(fds.cgroups, layout.hierarchies, host().cloneIntoCgroup);
       dirs.forEach((d, i) => open.push({ path: d.dir, flags: O.PATH | O.DIRECTORY, to: fds.cgroups[i]!, spawnInto: joins[i]!.atSpawn }));
     }
     const { mappings } = planIdmaps(spec);

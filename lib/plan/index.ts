@@ -82,7 +82,7 @@ export function planContainer(input: ContainerPlanInput): Plan {
   const ctx = new PlanContext(spec, { capLastCap: input.host.capLastCap });
   const b = ctx.b;
 
-  planJoinCgroups(ctx, cgroupJoins(input.cgroupFds ?? [], layout.hierarchies, !!input.host.cloneIntoCgroup));
+  planJoinCgroups(ctx, cgroupJoins(input.cgroupFds ?? [], layout.hierarchies, input.host.cloneIntoCgroup));
   b.syscall('prctl', [PR.SET_DUMPABLE, 0, 0, 0, 0], 'make the child non-dumpable until exec (protects the runtime binary)');
   // Devices and directories get exactly the modes config.json gives; the process's umask is set later.
   b.syscall('umask', [0], 'clear the umask while building the rootfs');
