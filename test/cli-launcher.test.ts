@@ -201,7 +201,7 @@ describe('the ocirun launcher', () => {
     expect(dirSnapshot(dir)).toEqual(without);
   });
 
-  it('keeps the four caches of a script written last in the user cache directory, and nothing else of its', () => {
+  it('keeps the four caches of a script written last in the user cache directory, and removes its stale temporary files', () => {
     const dir = copyCli();
     const bundle = validBundle();
     const user = join(cacheHome, 'ocirun');
@@ -215,9 +215,16 @@ describe('the ocirun launcher', () => {
     };
     const left = [0, 1, 2, 3, 4, 5].map((i) => old(`validators.${String(i).repeat(16)}.node-v18.0.${i}.v8cache`, i));
     const others = [old('bundle.container.aaaaaaaaaaaaaaaa.node-v20.0.0.v8cache', 0), old('validators.notes.txt', 0), old('validators.0123.node-v20.0.0.v8cache', 0)];
+    // A temporary file an ocirun killed mid-write left long ago goes; one written just now (another
+    // ocirun writing it at this moment) stays.
+    const staleTmp = old(`validators.${'7'.repeat(16)}.node-v20.0.0.v8cache.4242`, 0);
+    const freshTmp = `validators.${'8'.repeat(16)}.node-v20.0.0.v8cache.4343`;
+    writeFileSync(join(user, freshTmp), 'writing');
+    others.push(freshTmp);
     rmSync(join(dir, 'validators.v8cache'));
     expect(ocirun(dir, ['validate', bundle]).code).toBe(0);
     const now = readdirSync(user);
+    expect(now).not.toContain(staleTmp);
     const written = now.filter((f) => f.startsWith('validators.') && !left.includes(f) && !others.includes(f));
     expect(written).toHaveLength(1);
     // The one written and the three newest of the old ones; the rest of the directory untouched.

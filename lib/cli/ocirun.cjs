@@ -141,19 +141,25 @@ function rewrite(cacheFile, build, script, cache) {
 /** How many caches of one script the user's cache directory keeps (builds and Node versions in turn). */
 const KEEP = 4;
 
+/** A temporary file (`<cache file>.<pid>`) older than this was left by an ocirun killed while writing it. */
+const STALE_TMP_MS = 10 * 60 * 1000;
+
 /**
  * Every build and Node version a cache is written for leaves a file (a few hundred KB): of the
  * caches of `cache`, only the KEEP written last stay, so the directory does not grow with every
- * upgrade, while a few installations or Node versions used in turn each keep theirs.
+ * upgrade, while a few installations or Node versions used in turn each keep theirs. Temporary
+ * files of its that an ocirun killed mid-write left go too, once old enough not to be in writing.
  */
 function prune(dir, cache) {
-  const mine = /^([0-9a-f]{16})\.node-v[0-9A-Za-z.+-]+\.v8cache$/;
+  const mine = /^([0-9a-f]{16})\.node-v[0-9A-Za-z.+-]+\.v8cache(\.[0-9]+)?$/;
   const files = fs
     .readdirSync(dir)
-    .filter((f) => f.startsWith(`${cache}.`) && mine.test(f.slice(cache.length + 1)))
-    .map((f) => ({ file: join(dir, f), at: fs.statSync(join(dir, f), { throwIfNoEntry: false })?.mtimeMs ?? 0 }))
+    .map((f) => ({ f, m: f.startsWith(`${cache}.`) ? mine.exec(f.slice(cache.length + 1)) : null }))
+    .filter(({ m }) => m)
+    .map(({ f, m }) => ({ file: join(dir, f), tmp: m[2] !== undefined, at: fs.statSync(join(dir, f), { throwIfNoEntry: false })?.mtimeMs ?? 0 }))
     .sort((a, b) => b.at - a.at);
-  for (const { file } of files.slice(KEEP)) fs.rmSync(file, { force: true });
+  for (const { file } of files.filter((x) => !x.tmp).slice(KEEP)) fs.rmSync(file, { force: true });
+  for (const { file, tmp, at } of files) if (tmp && Date.now() - at > STALE_TMP_MS) fs.rmSync(file, { force: true });
 }
 
 const argv = process.argv.slice(2);
