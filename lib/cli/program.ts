@@ -8,8 +8,6 @@ import { parseFlags, scanFlags, UNKNOWN_COMMAND_EXIT, UnknownCommandError, Usage
 import { GLOBAL_FLAGS, VERBS, verbFlags, verbNamed } from './verbs.js';
 import { globalHelp, verbHelp } from './help.js';
 
-export { UnknownCommandError } from './flags.js';
-
 export interface GlobalOptions {
   root: string;
   log?: string;
