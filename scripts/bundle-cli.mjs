@@ -15,13 +15,15 @@ import { spawnSync } from 'node:child_process';
 import { chmodSync, copyFileSync, mkdirSync, mkdtempSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
-import { dirname, join } from 'node:path';
+import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 const require = createRequire(import.meta.url);
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
-const out = join(root, 'dist', 'cli');
+// `--make-cache FAMILY --out DIR`: the caches of a copy of dist/cli (a test's), left alone otherwise.
+const outAt = process.argv.indexOf('--out');
+const out = outAt > 0 ? resolve(process.argv[outAt + 1]) : join(root, 'dist', 'cli');
 // Each script in dist/cli is the function of a CommonJS module, as the launcher calls it.
 const OPEN = "(function (exports, require, module, __filename, __dirname, __ocirunLoad) {'use strict';";
 const CLOSE = '})';

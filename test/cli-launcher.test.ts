@@ -234,22 +234,23 @@ describe('the ocirun launcher', () => {
   it('is built without writing to the user cache directory, which would shadow the package cache for this build', () => {
     // The container cache is made after a run of ocirun.cjs (its plan made), when the package has
     // no container cache yet (as in a fresh build): that run must not leave one in the user's
-    // cache directory. Remade here in place, as the build makes it.
+    // cache directory. Made as the build makes it, in a copy of dist/cli inside the package (a
+    // run needs the package's native parts); dist/cli itself is never touched.
     const home = tempDir('ocirun-launcher-home-');
-    // The package's own cache, put back whatever happens: without it every later run would compile.
-    const packaged = readFileSync(join(DIST_CLI, 'bundle.container.v8cache'));
-    rmSync(join(DIST_CLI, 'bundle.container.v8cache'));
+    const dir = join(DIST_CLI, '..', `cli-cache-test-${process.pid}`);
+    cpSync(DIST_CLI, dir, { recursive: true });
     try {
-      const r = spawnSync(process.execPath, [join(import.meta.dirname, '..', 'scripts', 'bundle-cli.mjs'), '--make-cache', 'container'], {
+      rmSync(join(dir, 'bundle.container.v8cache'));
+      const r = spawnSync(process.execPath, [join(import.meta.dirname, '..', 'scripts', 'bundle-cli.mjs'), '--make-cache', 'container', '--out', dir], {
         encoding: 'utf8',
         env: { ...ENV, HOME: home, XDG_CACHE_HOME: cacheHome },
       });
       expect(r.status, r.stderr).toBe(0);
       expect(userCaches()).toEqual({});
       expect(readdir(home)).toEqual([]);
-      expectGoodCache(DIST_CLI, 'bundle', join(DIST_CLI, 'bundle.container.v8cache'));
+      expectGoodCache(dir, 'bundle', join(dir, 'bundle.container.v8cache'));
     } finally {
-      if (!existsSync(join(DIST_CLI, 'bundle.container.v8cache'))) writeFileSync(join(DIST_CLI, 'bundle.container.v8cache'), packaged);
+      rmSync(dir, { recursive: true, force: true });
     }
   });
 
