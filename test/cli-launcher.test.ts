@@ -231,6 +231,27 @@ describe('the ocirun launcher', () => {
     expect(now.sort()).toEqual([...written, ...left.slice(3), ...others].sort());
   });
 
+  it('keeps the cache it has just written even when older-built caches look newer (a clock set back)', () => {
+    const dir = copyCli();
+    const bundle = validBundle();
+    const user = join(cacheHome, 'ocirun');
+    mkdirSync(user, { recursive: true });
+    const future = Date.now() / 1000 + 86_400;
+    const ahead = [0, 1, 2, 3].map((i) => {
+      const name = `validators.${String(i + 1).repeat(16)}.node-v18.0.${i}.v8cache`;
+      writeFileSync(join(user, name), 'old');
+      utimesSync(join(user, name), future + i, future + i);
+      return name;
+    });
+    rmSync(join(dir, 'validators.v8cache'));
+    expect(ocirun(dir, ['validate', bundle]).code).toBe(0);
+    const now = readdirSync(user);
+    const written = now.filter((f) => f.startsWith('validators.') && !ahead.includes(f));
+    expect(written).toHaveLength(1);
+    // The one written and the three of the others written last (by their clock).
+    expect(now.sort()).toEqual([...written, ...ahead.slice(1)].sort());
+  });
+
   it('is built without writing to the user cache directory, which would shadow the package cache for this build', () => {
     // The container cache is made after a run of ocirun.cjs (its plan made), when the package has
     // no container cache yet (as in a fresh build): that run must not leave one in the user's

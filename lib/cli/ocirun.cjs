@@ -119,22 +119,26 @@ function userCacheFile(cache, build) {
 /** Replaces the cache atomically with what this process compiled; silently does nothing if it cannot. */
 function rewrite(cacheFile, build, script, cache) {
   const tmp = `${cacheFile}.${process.pid}`;
+  let created = false;
   try {
     fs.mkdirSync(join(cacheFile, '..'), { recursive: true, mode: 0o700 });
-    fs.writeFileSync(tmp, Buffer.concat([Buffer.from(build, 'latin1'), script.createCachedData()]), { flag: 'wx', mode: 0o600 });
+    // 'wx': a file of that name is another ocirun's (same pid, another pid namespace), not ours to touch.
+    const fd = fs.openSync(tmp, 'wx', 0o600);
+    created = true;
+    try {
+      fs.writeSync(fd, Buffer.concat([Buffer.from(build, 'latin1'), script.createCachedData()]));
+    } finally {
+      fs.closeSync(fd);
+    }
     fs.renameSync(tmp, cacheFile);
   } catch {
-    try {
-      fs.unlinkSync(tmp);
-    } catch {
-      // nothing was written
-    }
+    if (created) removeQuietly(tmp);
     return;
   }
   try {
-    prune(join(cacheFile, '..'), cache);
+    prune(cacheFile, cache);
   } catch {
-    // another ocirun pruning at the same time, or a directory it cannot list: the next write prunes
+    // a directory it cannot list: the next write prunes
   }
 }
 
@@ -146,20 +150,32 @@ const STALE_TMP_MS = 10 * 60 * 1000;
 
 /**
  * Every build and Node version a cache is written for leaves a file (a few hundred KB): of the
- * caches of `cache`, only the KEEP written last stay, so the directory does not grow with every
- * upgrade, while a few installations or Node versions used in turn each keep theirs. Temporary
- * files of its that an ocirun killed mid-write left go too, once old enough not to be in writing.
+ * caches of `cache`, the one just written (`written`) and the KEEP - 1 others written last stay,
+ * so the directory does not grow with every upgrade, while a few installations or Node versions
+ * used in turn each keep theirs. Temporary files of its that an ocirun killed mid-write left go
+ * too, once old enough not to be in writing. The names are userCacheFile's, with rewrite's suffix.
  */
-function prune(dir, cache) {
+function prune(written, cache) {
+  const dir = join(written, '..');
   const mine = /^([0-9a-f]{16})\.node-v[0-9A-Za-z.+-]+\.v8cache(\.[0-9]+)?$/;
   const files = fs
     .readdirSync(dir)
     .map((f) => ({ f, m: f.startsWith(`${cache}.`) ? mine.exec(f.slice(cache.length + 1)) : null }))
     .filter(({ m }) => m)
     .map(({ f, m }) => ({ file: join(dir, f), tmp: m[2] !== undefined, at: fs.statSync(join(dir, f), { throwIfNoEntry: false })?.mtimeMs ?? 0 }))
+    .filter(({ file }) => file !== written)
     .sort((a, b) => b.at - a.at);
-  for (const { file } of files.filter((x) => !x.tmp).slice(KEEP)) fs.rmSync(file, { force: true });
-  for (const { file, tmp, at } of files) if (tmp && Date.now() - at > STALE_TMP_MS) fs.rmSync(file, { force: true });
+  for (const { file } of files.filter((x) => !x.tmp).slice(KEEP - 1)) removeQuietly(file);
+  for (const { file, tmp, at } of files) if (tmp && Date.now() - at > STALE_TMP_MS) removeQuietly(file);
+}
+
+/** unlink(2), whatever happens: gone already (another ocirun pruning), or not a file. */
+function removeQuietly(file) {
+  try {
+    fs.unlinkSync(file);
+  } catch {
+    // left as it is
+  }
 }
 
 const argv = process.argv.slice(2);
