@@ -90,6 +90,20 @@ async function signalEvery(cg: CgroupRecord, signal: number): Promise<void> {
   }
 }
 
+/**
+ * SIGKILL to every process in any of the container's own cgroups and below, whichever hierarchy
+ * it sits in (a process can be in some and not in the one cgroupPids lists: a create killed while
+ * its child joined them one by one). Each pinned by a pidfd and checked to be a member still, so
+ * a pid freed and reused since the listing is never signalled.
+ */
+export function killMembers(cg: CgroupRecord): void {
+  const unified = unifiedDir(cg);
+  for (const d of cg.dirs) {
+    const path = d.dir.slice(d.mount.length) || '/';
+    for (const pid of pidsUnder(d.dir)) signalMember(pid, path, d.mount === unified?.mount, 9);
+  }
+}
+
 function signalMember(pid: number, path: string, unified: boolean, signal: number): void {
   let fd: number;
   try {

@@ -165,12 +165,9 @@ export async function createContainer(
     terminal?.close();
     // Our own child until we reap it: its pid cannot have been recycled.
     if (containerPid > 0) await killAndReap(containerPid, ctx.blocking);
-    // What the container forked or let join keeps its cgroups busy: killed, removed, and a warning for what stays.
-    // Its failure is a warning: the create's own error is the one to report, and the state
-    // directory goes all the same.
-    if (cgroup) {
-      await removeContainerCgroup(cgroup, ctx.warn).catch((e: Error) => ctx.warn(`create ${id}: removing its cgroups: ${e.message}`));
-    }
+    // What the container forked or let join keeps its cgroups busy: killed, removed, and a warning
+    // for what stays (it never throws: the create's own error is the one to report).
+    if (cgroup) await removeContainerCgroup(cgroup, ctx.warn);
     ctx.store.remove(id);
     // A create-phase hook failed: the lifecycle goes on at steps 12 and 13 (runtime.md).
     if (err instanceof HookError) await poststopAfterFailedCreate({ id, bundle, spec }, ctx.warn, ctx.blocking);
