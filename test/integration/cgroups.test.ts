@@ -294,14 +294,15 @@ describe.skipIf(!hasV1)(`cgroups on this host (${layout.mode})`, () => {
     expect((await h.cli(['run', '--detach', '--bundle', bundle, id])).stderr).toBe('');
     // A process of the host's in the container's pids cgroup alone (as a create killed midway leaves one).
     const stray = spawn('sleep', ['100'], { stdio: 'ignore' });
-    const exited = new Promise((settle) => stray.once('exit', settle));
     try {
       writeFileSync(join(hostDir(id, 'pids'), 'cgroup.procs'), String(stray.pid));
       expect((await h.cli(['kill', id, 'KILL'])).stderr).toBe('');
       expect(await waitFor(async () => JSON.parse((await h.cli(['state', id])).stdout).status === 'stopped', 5000)).toBe(true);
       const del = await h.cli(['delete', id]);
       expect({ code: del.code, stderr: del.stderr }).toEqual({ code: 0, stderr: '' });
-      expect(await exited).toBe(null);
+      // Killed by delete (SIGKILL), not left to run out its 100 s.
+      expect(await waitFor(() => stray.signalCode !== null, 5000)).toBe(true);
+      expect(stray.signalCode).toBe('SIGKILL');
       for (const x of layout.hierarchies) expect(existsSync(cgroupDirs(layout, undefined, id, ownCgroups).find((d) => d.hierarchy === x)!.dir)).toBe(false);
     } finally {
       stray.kill('SIGKILL');
