@@ -262,7 +262,7 @@ static __attribute__((unused)) void reset_signals(void)
 
 #ifdef OCIRUN_EXECUTOR_MAIN
 /*
- * The executor program: `ocirun-executor <fd>` reads the program from <fd> into fresh memory and
+ * The executor program: `ocirun-executor <fd>` maps the program from <fd> (a sealed memfd) and
  * runs it. It starts as a tiny static process, so its forks cost nothing, whatever the size of
  * the Node process that spawned it.
  */
@@ -281,37 +281,30 @@ static int parse_fd(const char *s)
 	return v;
 }
 
-static int read_all(int fd, uint8_t *to, size_t size)
+static __attribute__((noreturn)) void refuse(void)
 {
-	size_t done = 0;
-	while (done < size) {
-		long n = sys(SYS_pread64, fd, (long)(to + done), (long)(size - done), (long)done, 0, 0);
-		if (n == -EINTR)
-			continue;
-		if (n <= 0)
-			return -1;
-		done += (size_t)n;
-	}
-	return 0;
+	sys(SYS_exit_group, 126, 0, 0, 0, 0, 0);
+	__builtin_unreachable();
 }
 
 static __attribute__((noreturn)) void executor_main(int argc, char **argv)
 {
-	struct program header;
 	int fd = argc > 1 ? parse_fd(argv[1]) : -1;
-	if (fd < 0 || read_all(fd, (uint8_t *)&header, sizeof(header)) != 0 || header.magic != PROGRAM_MAGIC ||
-	    header.version != PROGRAM_VERSION || header.size < sizeof(header))
-		sys(SYS_exit_group, 126, 0, 0, 0, 0, 0);
 	/* A private mapping of the sealed memfd, not a copy: its pages are already in memory, and
 	 * only those the program writes (relocations, patches, buffers) become the executor's own.
-	 * Every page a fresh process touches first costs a fault; a copy faulted in every one. */
-	long end = sys(SYS_lseek, fd, 0, 2 /* SEEK_END */, 0, 0, 0);
-	if (sys_failed(end) || end < (long)header.size)
-		sys(SYS_exit_group, 126, 0, 0, 0, 0, 0);
-	long base = sys(SYS_mmap, 0, header.size, PROT_READ | PROT_WRITE, MAP_PRIVATE, fd, 0);
+	 * Every page a fresh process touches first costs a fault; a copy faulted in every one. The
+	 * header is checked inside the mapping, against the memfd's size: no page past its end is
+	 * ever touched (that would be SIGBUS). */
+	long size = fd < 0 ? -1 : sys(SYS_lseek, fd, 0, 2 /* SEEK_END */, 0, 0, 0);
+	if (sys_failed(size) || size < (long)sizeof(struct program))
+		refuse();
+	long base = sys(SYS_mmap, 0, size, PROT_READ | PROT_WRITE, MAP_PRIVATE, fd, 0);
 	if (sys_failed(base))
-		sys(SYS_exit_group, 126, 0, 0, 0, 0, 0);
+		refuse();
 	sys(SYS_close, fd, 0, 0, 0, 0, 0);
+	const struct program *p = (const struct program *)base;
+	if (p->magic != PROGRAM_MAGIC || p->version != PROGRAM_VERSION || p->size < sizeof(*p) || p->size > (unsigned long)size)
+		refuse();
 	reset_signals();
 	run_program((uint8_t *)base);
 }

@@ -37,7 +37,6 @@
 #include <fcntl.h>
 #include <stdio.h>
 
-
 #ifndef SYS_execveat
 #if defined(__x86_64__)
 #define SYS_execveat 322
@@ -105,13 +104,12 @@ struct clone3_args {
 	uint64_t flags, pidfd, child_tid, parent_tid, exit_signal, stack, stack_size, tls, set_tid, set_tid_size, cgroup;
 };
 #define CLONE3_INTO_CGROUP 0x200000000ULL
-#define SYS_CLONE3 435 /* the same number on x86_64 and aarch64 */
 
 /*
  * clone3 has no libc wrapper that runs a function: the child starts on the new stack with the
  * caller's registers, so it must not return through this function's frame. The trampoline keeps
  * fn and arg in registers the system call preserves, and in the child calls fn(arg), then exits
- * with its value. Returns the pid or -errno in the parent.
+ * with its value. Returns the pid or -errno in the parent. clone3 is 435 on x86_64 and aarch64 alike.
  */
 long ocirun_clone3_run(struct clone3_args *args, uint64_t size, int (*fn)(void *), void *arg) __attribute__((visibility("hidden")));
 #if defined(__x86_64__)
@@ -127,7 +125,7 @@ __asm__(".text\n.globl ocirun_clone3_run\n.hidden ocirun_clone3_run\n.type ociru
 	"ocirun_clone3_run:\n"
 	"\tmov x9, x2\n\tmov x10, x3\n\tmov x8, #435\n\tsvc #0\n"
 	"\tcbz x0, 1f\n\tret\n"
-	"1:\tmov x29, #0\n\tmov x30, #0\n\tmov x0, x10\n\tblr x9\n"
+	"1:\tmov x11, sp\n\tand x11, x11, #-16\n\tmov sp, x11\n\tmov x29, #0\n\tmov x30, #0\n\tmov x0, x10\n\tblr x9\n"
 	"\tmov x8, #93\n\tsvc #0\n\tbrk #0\n"
 	".size ocirun_clone3_run, .-ocirun_clone3_run\n");
 #endif
@@ -139,7 +137,6 @@ long ocirun_spawn(int executor, const int *src, const int *dst, int n, int clone
 	uint64_t all = ~(uint64_t)0, saved;
 	char fd_text[16];
 	long pid;
-	int err = 0;
 
 	if (n < 1 || n > MAX_FDS)
 		return -EINVAL;
@@ -159,8 +156,8 @@ long ocirun_spawn(int executor, const int *src, const int *dst, int n, int clone
 		pid = ocirun_clone3_run(&ca, sizeof(ca), spawn_child, &a);
 	} else {
 		pid = clone(spawn_child, stack + stack_size, CLONE_VM | CLONE_VFORK | SIGCHLD | clone_flags, &a);
-		err = pid < 0 ? errno : 0;
-		pid = pid < 0 ? -err : pid;
+		if (pid < 0)
+			pid = -errno;
 	}
 	sys(SYS_rt_sigprocmask, SIG_SETMASK, (long)&saved, 0, sizeof(saved), 0, 0);
 	return pid;
