@@ -48,7 +48,8 @@ export function writeAll(writes: readonly CgroupWrite[], byMount: ReadonlyMap<st
   for (let i = 0; i < writes.length; ) {
     const w = writes[i]!;
     let end = i + 1;
-    while (end < writes.length && writes[end]!.mount === w.mount && writes[end]!.file === w.file && !writes[end]!.optional) end++;
+    // Only writes alike in being optional: a required write never rides on an optional file's absence.
+    while (end < writes.length && writes[end]!.mount === w.mount && writes[end]!.file === w.file && !!writes[end]!.optional === !!w.optional) end++;
     const path = `${byMount.get(w.mount)}/${w.file}`;
     if (!(w.optional && !existsSync(path))) writeCgroupLines(path, writes.slice(i, end));
     i = end;

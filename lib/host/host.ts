@@ -22,7 +22,16 @@ let cached: Host | undefined;
 
 export function host(): Host {
   if (cached) return cached;
-  cached = { capLastCap: readCapLastCap(), cgroups: readCgroupMounts(), cloneIntoCgroup: canCloneIntoCgroup() };
+  let probed: boolean | undefined;
+  // Asked only where a spawn into a cgroup is planned (create, and the plan cache's key): exec,
+  // hooks and features never start a process just to learn it.
+  cached = {
+    capLastCap: readCapLastCap(),
+    cgroups: readCgroupMounts(),
+    get cloneIntoCgroup() {
+      return (probed ??= canCloneIntoCgroup());
+    },
+  };
   return cached;
 }
 

@@ -28,10 +28,10 @@ interface Children {
   container: number;
 }
 
-/** A file the executor gets open at fd `to`; `error` words a failure to open it. */
-/** How clone3 says CLONE_INTO_CGROUP's cgroup cannot take the process. */
-const CGROUP_REFUSALS = new Set(['ENOENT', 'ENODEV', 'EBADF', 'EBUSY', 'EOPNOTSUPP', 'EACCES']);
+/** How clone3 says CLONE_INTO_CGROUP's cgroup cannot take the process (EBADF would be ours, not the cgroup's). */
+const CGROUP_REFUSALS = new Set(['ENOENT', 'ENODEV', 'EBUSY', 'EOPNOTSUPP', 'EACCES']);
 
+/** A file the executor gets open at fd `to`; `error` words a failure to open it. */
 export interface ChildFile {
   path: string;
   flags: number;

@@ -17,8 +17,10 @@ export interface CgroupJoin {
 /**
  * The first ops: the process joins its cgroups before anything else runs; every process it forks
  * stays there. It writes "0" (itself): on v1 to `tasks`, which moves the calling thread (the
- * executor has only one) without the cgroup threadgroup lock, whose writer waits for an RCU grace
- * period; elsewhere to cgroup.procs, unless the spawn started it in that cgroup. The directory
+ * executor has only one), and which kernels that skip the cgroup threadgroup lock for a thread
+ * moving itself (this host's 6.18 does; older ones may not) do without that lock, whose writer
+ * waits for an RCU grace period; elsewhere to cgroup.procs, unless the spawn started it in that
+ * cgroup. The directory
  * fds are closed with the rest of the set-up's fds before exec.
  */
 export function planJoinCgroups(ctx: PlanContext, joins: readonly CgroupJoin[]): void {

@@ -277,7 +277,3 @@ function planPersonality(ctx: PlanContext, domain: string): void {
   if (value === undefined) throw new OciError('ERR_INVALID_CONFIG', `linux.personality.domain: unknown domain "${domain}"`);
   ctx.b.syscall('personality', [value], `set personality ${domain}`);
 }
-
-/** AppArmor and SELinux labels take effect at execve; refused clearly where the host lacks them. */
-
-
