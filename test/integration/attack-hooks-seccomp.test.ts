@@ -6,7 +6,7 @@ import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
 import { chmodSync, existsSync, mkdirSync, readFileSync, symlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { REPO, useHarness, waitFor } from '../support/harness.js';
+import { processesMentioning, REPO, useHarness, waitFor } from '../support/harness.js';
 import { copyRootfs } from '../support/rootfs.js';
 
 const h = useHarness('attack-hooks');
@@ -190,13 +190,25 @@ describe('a hook that writes without end (its output was kept whole in a memory 
       s.process!.args = ['true'];
       s.hooks = { createRuntime: [{ path: '/bin/sh', args: ['sh', '-c', `for i in 1 2 3 4; do setsid sh -c 'exec yes ${marker}' & done; sleep 0.2; exit 3`] }] };
     });
-    const r = await h.cli(['create', '--bundle', bundle, h.id('endless')], { timeoutMs: 30_000 });
-    expect(r.code).not.toBe(0);
-    // The end of what they wrote (the last 4 KB, cut anywhere in a line), after the hook's name and status.
-    expect(r.stderr).toMatch(/^ocirun: createRuntime hook 0 \(\/bin\/sh\) exited with status 3: …/);
-    expect(r.stderr).toContain(`${marker}\n${marker}\n`);
-    // Its pipe closed with the runtime's end of it, the writer is gone too.
-    expect(await waitFor(() => !execFileSync('ps', ['-eo', 'args']).toString().includes(`yes ${marker}`), 5000)).toBe(true);
+    const writers = () => processesMentioning(`yes ${marker}`);
+    try {
+      const r = await h.cli(['create', '--bundle', bundle, h.id('endless')], { timeoutMs: 30_000 });
+      expect(r.code).not.toBe(0);
+      // The end of what they wrote (the last 4 KB, cut anywhere in a line), after the hook's name and status.
+      expect(r.stderr).toMatch(/^ocirun: createRuntime hook 0 \(\/bin\/sh\) exited with status 3: …/);
+      expect(r.stderr).toContain(`${marker}\n${marker}\n`);
+      // Its pipe closed with the runtime's end of it, the writer is gone too.
+      expect(await waitFor(() => writers().length === 0, 5000), writers().join('\n')).toBe(true);
+    } finally {
+      // Outside the harness's view (no token, no temp path): killed here whatever failed.
+      for (const w of writers()) {
+        try {
+          process.kill(Number(w.split(':')[0]), 'SIGKILL');
+        } catch {
+          // gone meanwhile
+        }
+      }
+    }
     h.expectClean();
   }, 60_000);
 
