@@ -103,7 +103,7 @@ describe('durationMs (events --interval)', () => {
     for (const micro of ['us', '\u00b5s', '\u03bcs']) expect(durationMs(`250${micro}`)).toBe(0.25);
   });
 
-  it('refuses what Go refuses, naming the flag and the value', () => {
+  it('refuses what runc refuses (Go would take 0s and -1s; runc wants more than zero), naming the flag and the value', () => {
     for (const bad of ['', '5', '5x', '-1s', '0s', '5s junk']) expect(() => durationMs(bad)).toThrow(`invalid value "${bad}" for flag --interval`);
   });
 });
