@@ -5,6 +5,8 @@ import { PROGRAM_MAGIC, PROGRAM_VERSION, type Slot } from './program-format.js';
 import { syscallTable, type SyscallName } from './syscalls.js';
 
 const HEADER_SIZE = 40;
+/** Where struct program keeps the program's size in bytes (its last field). */
+export const PROGRAM_SIZE_OFFSET = HEADER_SIZE - 4;
 const OP_SIZE = 80;
 const PATCH_SIZE = 8;
 const MAX_REGISTERS = 255;

@@ -6,7 +6,7 @@ import { closeSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { reapBlocking, socketPair, spawnProgram } from '../bindings/libc.js';
 import { AT, ERRNO, O } from '../bindings/constants.js';
-import { ProgramBuilder } from '../bindings/program.js';
+import { PROGRAM_SIZE_OFFSET, ProgramBuilder } from '../bindings/program.js';
 import { MSG_PID } from '../bindings/program-format.js';
 import { openInitChannel, type InitMessage } from '../lib/protocol/init-channel.js';
 import { useTempDirs } from './support/temp-dirs.js';
@@ -186,8 +186,7 @@ describe('executor', () => {
     writeFile(b, join(d, 'ran'), 'yes');
     exitOk(b);
     const bytes = Buffer.from(b.encode(child).bytes);
-    // struct program's last field (bindings/executor.c): the program's size in bytes.
-    bytes.writeUInt32LE(bytes.length + 4096, 36);
+    bytes.writeUInt32LE(bytes.length + 4096, PROGRAM_SIZE_OFFSET);
     const channel = openInitChannel(parent, true);
     const pid = spawnProgram(bytes, { programFd: 200, keep: [child] });
     closeSync(child);

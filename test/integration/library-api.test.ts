@@ -135,6 +135,7 @@ describe('stdio and extra files', () => {
     first.env!.push('CHANGED=1');
     first.args!.length = 0;
     expect((await c.configProcess()).env).not.toContain('CHANGED=1');
+    expect((await c.configProcess()).args).toEqual(['sh', '-c', 'exec sleep 600']);
     const p = await c.exec({ ...(await c.configProcess()), args: ['sh', '-c', 'echo in-exec; echo err-exec >&2; exit 4'] }, { stdio: ['ignore', 'pipe', 'pipe'] });
     const exited = new Promise<ExitStatus>((resolve) => p.once('exit', resolve));
     expect(await text(p.stdout!)).toBe('in-exec\n');
